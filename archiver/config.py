@@ -1,0 +1,232 @@
+"""archiver.toml → typed, frozen settings.
+
+The file is validated against `schemas/config.schema.json`, which is also the
+one home of every setting's default and help text. A bad file raises
+`ConfigError` naming the file, the key path and what was expected; nothing runs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+
+from archiver.errors import ConfigError
+from archiver.resources import load_schema
+
+DEFAULT_CONFIG_NAME = "archiver.toml"
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """How politely and how far to fetch (see `[crawl]` in the README)."""
+
+    user_agent: str = "archiver/0.1 (+https://example.org/contact)"
+    concurrency: int = 16
+    per_host: int = 2
+    delay: float = 0.5
+    timeout: float = 30.0
+    max_bytes: int = 10_000_000
+    respect_robots: bool = True
+    retries: int = 2
+    max_retry_after: float = 120.0
+    max_redirects: int = 10
+    max_url_length: int = 2048
+    max_per_pattern: int = 200
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """One site to archive: where to start, what is in scope, which rules apply."""
+
+    name: str
+    seeds: tuple[str, ...]
+    sitemaps: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_pages: int = 500
+    max_depth: int = 3
+    rules: tuple[str, ...] = ()
+    schedule: str = "0 3 * * *"
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Hostnames of the seeds (lower case, without port)."""
+        return frozenset((urlsplit(s).hostname or "").lower() for s in self.seeds)
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where archives, the index and logs go."""
+
+    root: Path = Path("snapshots")
+    index: str = ""
+    warc_max_bytes: int = 1_000_000_000
+    warc_prefix: str = "archiver"
+
+    @property
+    def index_url(self) -> str:
+        """The SQLAlchemy URL of the index (SQLite under the root by default)."""
+        return self.index or f"sqlite:///{self.root / 'index.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """Console level and JSON-lines file rotation."""
+
+    level: str = "INFO"
+    rotation: str = "50 MB"
+    retention: str = "30 days"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything archiver.toml says, with defaults filled in."""
+
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    sites: tuple[SiteSettings, ...] = ()
+    rules_dirs: tuple[Path, ...] = ()
+    source: Path | None = None
+
+    def site(self, name: str) -> SiteSettings:
+        """Return the site called `name`, or raise ConfigError listing the known ones."""
+        for site in self.sites:
+            if site.name == name:
+                return site
+        known = ", ".join(s.name for s in self.sites) or "none"
+        raise ConfigError(f"{self.source or 'config'}: no site named {name!r} (sites: {known})")
+
+    def select(self, names: Sequence[str]) -> tuple[SiteSettings, ...]:
+        """The sites named (all when `names` is empty), in config order."""
+        if not names:
+            return self.sites
+        return tuple(self.site(n) for n in names)
+
+
+def _pointer_path(path: Sequence[Any]) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path) or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """A one-line, user-facing account of a schema failure: where, and what was expected."""
+    where = _pointer_path(list(error.absolute_path))
+    validator = error.validator
+    if validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"{where}: unknown key {', '.join(map(repr, extra))} (expected one of: {allowed})"
+    if validator == "required":
+        return f"{where}: {error.message}"
+    if validator == "type":
+        expected = error.validator_value
+        return (
+            f"{where}: expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
+        )
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    hint = f" ({description})" if description else ""
+    return f"{where}: {error.message}{hint}"
+
+
+def _validate(data: Mapping[str, Any], source: str) -> None:
+    schema = load_schema("config.schema.json")
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n  ".join(_describe(e) for e in errors)
+        raise ConfigError(f"{source}: invalid configuration:\n  {lines}")
+
+
+def _crawl(data: Mapping[str, Any], base: CrawlSettings) -> CrawlSettings:
+    known = {f.name for f in fields(CrawlSettings)}
+    return replace(base, **{k: v for k, v in data.items() if k in known})
+
+
+def _site(data: Mapping[str, Any], crawl: CrawlSettings, source: str, index: int) -> SiteSettings:
+    for key in ("include", "exclude"):
+        for j, pattern in enumerate(data.get(key, ())):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"{source}: sites.[{index}].{key}.[{j}]: invalid regex {pattern!r}: {exc}"
+                ) from exc
+    return SiteSettings(
+        name=data["name"],
+        seeds=tuple(data["seeds"]),
+        sitemaps=tuple(data.get("sitemaps", ())),
+        include=tuple(data.get("include", ())),
+        exclude=tuple(data.get("exclude", ())),
+        max_pages=data.get("max_pages", 500),
+        max_depth=data.get("max_depth", 3),
+        rules=tuple(data.get("rules", ())),
+        schedule=data.get("schedule", "0 3 * * *"),
+        crawl=_crawl(data.get("crawl", {}), crawl),
+    )
+
+
+def parse(
+    data: Mapping[str, Any], *, source: str = "config", base_dir: Path | None = None
+) -> Settings:
+    """Validate a decoded config mapping and build Settings; paths resolve against `base_dir`."""
+    _validate(data, source)
+    base = base_dir or Path.cwd()
+    storage_data = data.get("storage", {})
+    root = Path(storage_data.get("root", "snapshots"))
+    root = root if root.is_absolute() else (base / root)
+    storage = StorageSettings(
+        root=root,
+        index=storage_data.get("index", "").replace("{root}", str(root)),
+        warc_max_bytes=storage_data.get("warc_max_bytes", 1_000_000_000),
+        warc_prefix=storage_data.get("warc_prefix", "archiver"),
+    )
+    crawl = _crawl(data.get("crawl", {}), CrawlSettings())
+    log_data = data.get("log", {})
+    log = LogSettings(**log_data)
+    sites = tuple(_site(s, crawl, source, i) for i, s in enumerate(data.get("sites", ())))
+    names = [s.name for s in sites]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{source}: sites: duplicate site name(s): {', '.join(duplicates)}")
+    rules_dir = data.get("rules_dir", [])
+    rules_dirs = tuple(
+        p if p.is_absolute() else base / p
+        for p in map(Path, [rules_dir] if isinstance(rules_dir, str) else rules_dir)
+    )
+    return Settings(storage=storage, crawl=crawl, log=log, sites=sites, rules_dirs=rules_dirs)
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read and validate a config file.
+
+    With no path, `./archiver.toml` is used when it exists, else the built-in
+    defaults (no sites, archive under `./snapshots`).
+    """
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_NAME)
+        if not candidate.exists():
+            return parse({}, source="(defaults)")
+        path = candidate
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such config file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    settings = parse(data, source=str(path), base_dir=path.resolve().parent)
+    return replace(settings, source=path)

@@ -1,0 +1,1 @@
+"""Crawl stage: seeds, sitemaps and scope in; HTTP exchanges out to the store."""

@@ -1,0 +1,575 @@
+"""One crawl of one site: frontier in the index, politeness per host, exchanges into WARC.
+
+The frontier lives in the index (so memory does not grow with the URLs seen,
+and a killed crawl resumes where it stopped). Each fetched URL is written to
+the WARC file first and then, in one transaction, its capture row, its
+frontier status and the links it yielded are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from loguru import logger
+from sqlalchemy.engine import Row
+
+from archiver.config import Settings, SiteSettings
+from archiver.crawl.fetcher import Fetched, Fetcher
+from archiver.crawl.links import css_links, html_links
+from archiver.crawl.robots import Robots
+from archiver.crawl.sitemaps import parse_sitemap
+from archiver.crawl.url import Scope, canonicalize, host_key, host_of, pattern_of
+from archiver.errors import ArchiveError, FetchError
+from archiver.store import warc
+from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
+from archiver.store.payload import PayloadTooLarge, decode, header
+
+_SEEN_CACHE = 200_000
+
+
+@dataclass
+class CrawlStats:
+    """Counters of one crawl, reported as it goes and stored with the run."""
+
+    pages: int = 0
+    embeds: int = 0
+    sitemaps: int = 0
+    robots: int = 0
+    revisits: int = 0
+    failed: int = 0
+    skipped: int = 0
+    truncated: int = 0
+    redirects: int = 0
+    warc_bytes: int = 0
+    queued: int = 0
+    elapsed: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fetched(self) -> int:
+        """URLs fetched and archived (any kind)."""
+        return self.pages + self.embeds + self.sitemaps + self.robots
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """How a crawl ended."""
+
+    run_id: int
+    status: str
+    stats: CrawlStats
+    resumed: bool
+
+
+class _Host:
+    """Politeness state of one host: in-flight slots, the next start time, its robots.txt."""
+
+    def __init__(self, per_host: int, delay: float) -> None:
+        self.slots = asyncio.Semaphore(per_host)
+        self.delay = delay
+        self.next_start = 0.0
+        self.gate = asyncio.Lock()
+        self.robots: Robots | None = None
+        self.robots_lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        await self.slots.acquire()
+        async with self.gate:
+            wait = self.next_start - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.next_start = time.monotonic() + self.delay
+
+    def release(self) -> None:
+        self.slots.release()
+
+
+def _is_html(content_type: str | None, body: bytes) -> bool:
+    if content_type:
+        return "html" in content_type.lower()
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _mime(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+class Crawler:
+    """Crawls one site into the archive; `run()` resumes an unfinished crawl of the site."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        site: SiteSettings,
+        index: Index,
+        *,
+        on_progress: Callable[[CrawlStats], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.site = site
+        self.index = index
+        self.crawl = site.crawl
+        self.scope = Scope.of(site)
+        self.on_progress = on_progress
+        self.stats = CrawlStats()
+        self.stop_requested = False
+        self.warc_dir = settings.storage.root / "warcs" / site.name
+        self._hosts: dict[str, _Host] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._patterns: dict[str, int] = {}
+        self._pages_dispatched = 0
+        self._run_id = 0
+        self._writer: warc.WarcWriter | None = None
+        self._fetcher: Fetcher | None = None
+        self._log = logger.bind(site=site.name)
+
+    # -- set-up -------------------------------------------------------------
+
+    def _rel(self, name: str) -> str:
+        return f"warcs/{self.site.name}/{name}"
+
+    def _recover(self, run_ids: list[int]) -> None:
+        """Close `.open` WARC files of dead runs at their last committed record."""
+        known = set()
+        for row in self.index.open_warcs(run_ids):
+            path = self.settings.storage.root / row.name
+            known.add(path.name)
+            closed = warc.recover(path.parent, path.name, row.committed)
+            self.index.warc_closed(row.name, closed.stat().st_size, warc.file_sha256(closed))
+            self._log.warning(
+                "recovered {} at {} bytes (last committed record)", row.name, row.committed
+            )
+        if self.warc_dir.exists():
+            for orphan in self.warc_dir.glob(f"*{warc.OPEN_SUFFIX}"):
+                name = orphan.name.removesuffix(warc.OPEN_SUFFIX)
+                if name not in known and not self._is_ours_live(orphan):
+                    # Created but never registered: it holds no committed record.
+                    orphan.unlink()
+                    self._log.warning("removed unregistered partial WARC {}", orphan.name)
+
+    def _is_ours_live(self, path: Path) -> bool:
+        return any(
+            r.name == self._rel(path.name.removesuffix(warc.OPEN_SUFFIX))
+            for r in self.index.open_warcs()
+        )
+
+    def _start(self) -> bool:
+        pid, host = os.getpid(), socket.gethostname()
+        unfinished = self.index.unfinished_run(self.site.name)
+        if unfinished is not None:
+            self._run_id = int(unfinished.id)
+            self._recover([self._run_id])
+            self.index.resume_run(self._run_id, pid, host)
+            counts = self.index.frontier_counts(self._run_id)
+            self._pages_dispatched = sum(
+                n for status, n in counts.get("page", {}).items() if status != "queued"
+            )
+            self._log.info(
+                "resuming run {} ({} pages already done)", self._run_id, self._pages_dispatched
+            )
+            return True
+        self._recover([])
+        self._run_id = self.index.start_run(self.site.name, kind="crawl", pid=pid, hostname=host)
+        seeds = [QueuedUrl(canonicalize(url), url, 0, "page") for url in self.site.seeds] + [
+            QueuedUrl(canonicalize(url), url, 1, "sitemap") for url in self.site.sitemaps
+        ]
+        with self.index.begin() as conn:
+            self.index.enqueue(conn, self._run_id, seeds)
+        return False
+
+    def request_stop(self) -> None:
+        """Stop at a safe point: no new fetches; those in flight are finished and committed."""
+        self.stop_requested = True
+
+    # -- the loop -----------------------------------------------------------
+
+    def run(self) -> CrawlResult:
+        """Crawl (or resume) the site until the frontier is empty or a stop is requested."""
+        return asyncio.run(self.run_async())
+
+    async def run_async(self) -> CrawlResult:
+        """The async body of `run()`."""
+        started = time.monotonic()
+        resumed = self._start()
+        self._log = self._log.bind(run=self._run_id)
+        self._fetcher = Fetcher(self.crawl, private_ok=self.scope.hosts)
+        self._writer = warc.WarcWriter(
+            self.warc_dir,
+            prefix=f"{self.settings.storage.warc_prefix}-{self.site.name}",
+            max_bytes=self.settings.storage.warc_max_bytes,
+            info={
+                "isPartOf": self.site.name,
+                "run": str(self._run_id),
+                "robots": "obey" if self.crawl.respect_robots else "ignore",
+            },
+        )
+        self._writer.on_open.append(
+            lambda name, pos: self.index.warc_opened(self._run_id, self._rel(name), pos)
+        )
+        self._writer.on_close.append(self._closed)
+        status = COMPLETED
+        error: str | None = None
+        try:
+            await self._loop()
+            if self.stop_requested:
+                status = INTERRUPTED
+        except ArchiveError as exc:
+            status, error = INTERRUPTED, str(exc)
+            self._log.error("crawl stopped: {}", exc)
+        except BaseException as exc:
+            status, error = INTERRUPTED, f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            await self._fetcher.aclose()
+            try:
+                self._writer.close()
+            except OSError as exc:
+                status, error = INTERRUPTED, f"closing WARC: {exc}"
+            self.stats.elapsed = time.monotonic() - started
+            self.index.finish_run(self._run_id, status, asdict(self.stats), error)
+        if error:
+            raise ArchiveError(f"run {self._run_id} interrupted: {error}")
+        return CrawlResult(self._run_id, status, self.stats, resumed)
+
+    def _closed(self, name: str, size: int) -> None:
+        path = self.warc_dir / name
+        self.index.warc_closed(self._rel(name), size, warc.file_sha256(path))
+
+    async def _loop(self) -> None:
+        queue: asyncio.Queue[QueuedUrl | None] = asyncio.Queue(maxsize=self.crawl.concurrency * 2)
+        progress = asyncio.Event()
+        in_flight = 0
+
+        async def worker() -> None:
+            nonlocal in_flight
+            while True:
+                item = await queue.get()
+                if item is None:
+                    return
+                try:
+                    await self._process(item)
+                except FetchError as exc:
+                    self._log.warning("{}", exc)
+                except ArchiveError:
+                    raise
+                except Exception as exc:
+                    # A page that trips a bug is recorded as failed; the crawl goes on.
+                    self._log.opt(exception=exc).error("{}: internal error", item.url)
+                    self._skip(item, "failed", f"internal error: {type(exc).__name__}: {exc}")
+                finally:
+                    in_flight -= 1
+                    progress.set()
+                    if self.on_progress is not None:
+                        self.on_progress(self.stats)
+
+        workers = [asyncio.create_task(worker()) for _ in range(self.crawl.concurrency)]
+        last_id = 0
+        try:
+            while not self.stop_requested:
+                batch = self.index.queued(self._run_id, after_id=last_id, limit=200)
+                if not batch:
+                    if in_flight == 0:
+                        break
+                    progress.clear()
+                    await progress.wait()
+                    continue
+                skipped: list[str] = []
+                for row_id, item in batch:
+                    last_id = row_id
+                    if item.kind == "page":
+                        if self._pages_dispatched >= self.site.max_pages:
+                            skipped.append(item.canonical_url)
+                            continue
+                        self._pages_dispatched += 1
+                    in_flight += 1
+                    await queue.put(item)
+                    if self.stop_requested:
+                        break
+                if skipped:
+                    with self.index.begin() as conn:
+                        for url in skipped:
+                            self.index.mark(conn, self._run_id, url, "skipped", "max-pages")
+                    self.stats.skipped += len(skipped)
+        finally:
+            # Drop what was dispatched but not started (it stays queued in the index).
+            while not queue.empty():
+                if queue.get_nowait() is not None:
+                    in_flight -= 1
+            for _ in workers:
+                await queue.put(None)
+            errors = await asyncio.gather(*workers, return_exceptions=True)
+            for result in errors:
+                if isinstance(result, BaseException):
+                    raise result
+
+    # -- one URL ------------------------------------------------------------
+
+    def _host(self, url: str) -> _Host:
+        key = host_key(url)
+        state = self._hosts.get(key)
+        if state is None:
+            state = self._hosts[key] = _Host(self.crawl.per_host, self.crawl.delay)
+        return state
+
+    async def _robots(self, url: str) -> Robots:
+        state = self._host(url)
+        if state.robots is not None:
+            return state.robots
+        async with state.robots_lock:
+            if state.robots is not None:
+                return state.robots
+            robots_url = urljoin(host_key(url) + "/", "/robots.txt")
+            canonical = canonicalize(robots_url)
+            existing = self.index.capture_in_run(self._run_id, canonical)
+            if existing is not None:
+                record = warc.read_record(
+                    self.settings.storage.root / existing.warc_file, existing.offset
+                )
+                state.robots = Robots.from_response(record.status, record.payload)
+            else:
+                try:
+                    fetched = await self._fetch(robots_url, {})
+                except FetchError as exc:
+                    self._log.warning("robots.txt: {}", exc)
+                    state.robots = Robots.from_response(None, b"")
+                else:
+                    exchange = fetched.exchange
+                    state.robots = Robots.from_response(exchange.status, exchange.body)
+                    self._store(QueuedUrl(canonical, robots_url, 0, "robots"), fetched, None, [])
+            delay = state.robots.crawl_delay(self.crawl.user_agent)
+            if delay > state.delay:
+                self._log.info("{}: robots.txt Crawl-delay {}s", host_key(url), delay)
+                state.delay = delay
+            if host_of(url) in self.scope.hosts:
+                sitemaps = [
+                    QueuedUrl(canonicalize(s), s, 1, "sitemap")
+                    for s in state.robots.sitemaps()
+                    if s.startswith(("http://", "https://")) and host_of(s) in self.scope.hosts
+                ]
+                if sitemaps:
+                    with self.index.begin() as conn:
+                        self.index.enqueue(conn, self._run_id, sitemaps)
+            return state.robots
+
+    async def _fetch(self, url: str, headers: dict[str, str]) -> Fetched:
+        assert self._fetcher is not None
+        state = self._host(url)
+        await state.acquire()
+        try:
+            return await self._fetcher.fetch(url, headers)
+        finally:
+            state.release()
+
+    def _skip(self, item: QueuedUrl, status: str, reason: str) -> None:
+        with self.index.begin() as conn:
+            self.index.mark(conn, self._run_id, item.canonical_url, status, reason)
+        if status == "failed":
+            self.stats.failed += 1
+            key = reason.split(":", 1)[0]
+            self.stats.failures[key] = self.stats.failures.get(key, 0) + 1
+        else:
+            self.stats.skipped += 1
+
+    async def _process(self, item: QueuedUrl) -> None:
+        if self.crawl.respect_robots:
+            robots = await self._robots(item.url)
+            if not robots.allowed(item.url, self.crawl.user_agent):
+                self._skip(item, "skipped", "robots")
+                self._log.debug("robots.txt disallows {}", item.url)
+                return
+        pattern = pattern_of(item.canonical_url)
+        count = self._patterns.get(pattern, 0) + 1
+        self._patterns[pattern] = count
+        if count > self.crawl.max_per_pattern:
+            self._skip(item, "skipped", "trap")
+            return
+        previous = self.index.previous_capture(self.site.name, item.canonical_url)
+        headers: dict[str, str] = {}
+        if previous is not None:
+            if previous.etag:
+                headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                headers["If-Modified-Since"] = previous.last_modified
+        try:
+            fetched = await self._fetch(item.url, headers)
+        except FetchError as exc:
+            self._skip(item, "failed", exc.reason)
+            self._log.warning("fetch failed: {} ({})", item.url, exc.reason)
+            return
+        exchange = fetched.exchange
+        revisit_of: Row[Any] | None = None
+        if previous is not None and (
+            exchange.status == 304
+            or (
+                exchange.status == 200
+                and not exchange.truncated
+                and warc.sha256_digest(exchange.body) == previous.payload_digest
+            )
+        ):
+            revisit_of = previous
+        discovered = self._discover(item, exchange, revisit_of)
+        self._store(item, fetched, revisit_of, discovered)
+
+    def _payload(
+        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
+    ) -> tuple[bytes, str | None] | None:
+        """The decoded body to search for links; an unchanged page's is its earlier capture's."""
+        if revisit_of is not None:
+            record = warc.read_record(
+                self.settings.storage.root / revisit_of.warc_file, revisit_of.offset
+            )
+            body, headers = record.payload, record.headers
+        elif exchange.status == 200:
+            body, headers = exchange.body, exchange.response_headers
+        else:
+            return None
+        try:
+            data = decode(body, header(headers, "content-encoding"), self.crawl.max_bytes * 4)
+        except PayloadTooLarge:
+            self._log.warning("{}: decoded body too large to look for links", item.url)
+            return None
+        return data, header(headers, "content-type")
+
+    def _discover(
+        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
+    ) -> list[QueuedUrl]:
+        """What this exchange adds to the frontier: a redirect target, links, or sitemap entries."""
+        if 300 <= exchange.status < 400 and exchange.status != 304:
+            location = header(exchange.response_headers, "location")
+            if not location:
+                return []
+            self.stats.redirects += 1
+            target = urljoin(exchange.url, location.strip())
+            if item.redirects + 1 > self.crawl.max_redirects:
+                self._log.warning(
+                    "{}: redirect chain longer than {}", item.url, self.crawl.max_redirects
+                )
+                return []
+            return self._scoped([target], item.kind, item.depth, item.url, item.redirects + 1)
+        if item.kind in ("robots",):
+            return []
+        found = self._payload(item, exchange, revisit_of)
+        if found is None:
+            return []
+        data, content_type = found
+        if item.kind == "sitemap":
+            sitemap = parse_sitemap(data)
+            return self._scoped(sitemap.children, "sitemap", item.depth, item.url) + self._scoped(
+                sitemap.pages, "page", 1, item.url
+            )
+        mime = _mime(content_type)
+        if item.kind == "page" and _is_html(mime, data):
+            links = html_links(data, exchange.url)
+            pages = links.pages if item.depth + 1 <= self.site.max_depth else []
+            return self._scoped(pages, "page", item.depth + 1, item.url) + self._scoped(
+                links.embeds, "embed", item.depth + 1, item.url
+            )
+        if mime == "text/css":
+            return self._scoped(css_links(data, exchange.url).embeds, "embed", item.depth, item.url)
+        return []
+
+    def _scoped(
+        self, urls: list[str], kind: str, depth: int, parent: str, redirects: int = 0
+    ) -> list[QueuedUrl]:
+        out: list[QueuedUrl] = []
+        for url in urls:
+            try:
+                canonical = canonicalize(url)
+            except ValueError:
+                continue
+            if canonical in self._seen:
+                continue
+            self._seen[canonical] = None
+            if len(self._seen) > _SEEN_CACHE:
+                self._seen.popitem(last=False)
+            if kind == "sitemap" and host_of(canonical) not in self.scope.hosts:
+                continue
+            if self.scope.refuse(canonical, embed=(kind == "embed")) is not None:
+                continue
+            out.append(QueuedUrl(canonical, urldefrag(url).url, depth, kind, parent, redirects))
+        return out
+
+    def _store(
+        self,
+        item: QueuedUrl,
+        fetched: Fetched,
+        revisit_of: Row[Any] | None,
+        discovered: list[QueuedUrl],
+    ) -> None:
+        """Write the exchange to WARC, then commit its capture, frontier status and links."""
+        assert self._writer is not None
+        exchange = fetched.exchange
+        target = None
+        profile = warc.REVISIT_IDENTICAL
+        if revisit_of is not None:
+            target = (
+                revisit_of.url,
+                warc.warc_date(revisit_of.captured_at),
+                revisit_of.payload_digest,
+            )
+            if exchange.status == 304:
+                profile = warc.REVISIT_NOT_MODIFIED
+        before = self._writer.position() if self._writer.current else 0
+        written = self._writer.write_exchange(exchange, revisit_of=target, revisit_profile=profile)
+        after = self._writer.position()
+        self.stats.warc_bytes += after - before if after > before else after
+        headers = exchange.response_headers
+        content_type = header(headers, "content-type")
+        if exchange.status == 304 and revisit_of is not None:
+            content_type = revisit_of.content_type
+        values = {
+            "run_id": self._run_id,
+            "site": self.site.name,
+            "url": exchange.url,
+            "canonical_url": item.canonical_url,
+            "captured_at": exchange.started_at,
+            "status": exchange.status,
+            "content_type": content_type,
+            "payload_digest": written.payload_digest,
+            "record_type": "revisit" if revisit_of is not None else "response",
+            "refers_to": revisit_of.id if revisit_of is not None else None,
+            "warc_file": self._rel(written.warc_file),
+            "offset": written.offset,
+            "length": written.length,
+            "etag": header(headers, "etag")
+            or (revisit_of.etag if revisit_of is not None else None),
+            "last_modified": header(headers, "last-modified")
+            or (revisit_of.last_modified if revisit_of is not None else None),
+            "location": header(headers, "location"),
+            "truncated": exchange.truncated,
+            "is_page": item.kind == "page",
+            "depth": item.depth,
+        }
+        with self.index.begin() as conn:
+            self.index.add_capture(conn, values, after)
+            if item.kind != "robots":
+                self.index.mark(conn, self._run_id, item.canonical_url, "done", None)
+            self.index.enqueue(conn, self._run_id, discovered)
+        kind = item.kind
+        if kind == "page":
+            self.stats.pages += 1
+        elif kind == "embed":
+            self.stats.embeds += 1
+        elif kind == "sitemap":
+            self.stats.sitemaps += 1
+        else:
+            self.stats.robots += 1
+        if revisit_of is not None:
+            self.stats.revisits += 1
+        if exchange.truncated:
+            self.stats.truncated += 1
+            self._log.warning("{}: body truncated ({})", exchange.url, exchange.truncated)
+        self.stats.queued += len(discovered)
+        self._log.debug(
+            "{} {} {}", exchange.status, exchange.url, "revisit" if revisit_of is not None else ""
+        )

@@ -1,0 +1,217 @@
+"""Fetch one URL with httpx: caps on size and time, retries, and no surprise destinations.
+
+The body is kept as the server sent it (still content-encoded) so the WARC
+record is faithful; a body cut by `max_bytes`, the time cap or a dropped
+connection is kept and marked with the WARC-Truncated reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from archiver.config import CrawlSettings
+from archiver.errors import FetchError
+from archiver.store.warc import Exchange
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Hop-by-hop framing that httpx has already undone; kept under another name, as pywb does.
+_FRAMING_HEADERS = frozenset({"transfer-encoding"})
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A completed exchange plus what the crawler needs to decide what next."""
+
+    exchange: Exchange
+    attempts: int
+    elapsed: float
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global
+
+
+class Fetcher:
+    """An httpx client with the crawl's caps; one per crawl."""
+
+    def __init__(self, settings: CrawlSettings, *, private_ok: frozenset[str]) -> None:
+        self.settings = settings
+        self.private_ok = private_ok
+        self._resolved: dict[str, list[str]] = {}
+        self.client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(settings.timeout),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self.client.aclose()
+
+    async def _addresses(self, host: str, port: int) -> list[str]:
+        if host in self._resolved:
+            return self._resolved[host]
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            addresses = [host.strip("[]")]
+        except ValueError:
+            loop = asyncio.get_running_loop()
+            try:
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                raise FetchError(f"http://{host}/", f"cannot resolve host: {exc}") from exc
+            addresses = sorted({str(info[4][0]) for info in infos})
+        self._resolved[host] = addresses
+        return addresses
+
+    async def check_destination(self, url: str) -> str | None:
+        """Refuse hosts that resolve into private address space (unless a seed is there).
+
+        Returns the address to record as WARC-IP-Address.
+        """
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = await self._addresses(host, port)
+        if not (self.settings.allow_private or host in self.private_ok):
+            private = [a for a in addresses if not _is_public(a)]
+            if private:
+                raise FetchError(
+                    url, f"refused: {host} resolves to non-public address {private[0]}"
+                )
+        return addresses[0] if addresses else None
+
+    async def fetch(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
+        """GET `url` with retries on timeouts, connection errors, 5xx and 429.
+
+        Raises FetchError when no response could be had at all.
+        """
+        settings = self.settings
+        ip_address = await self.check_destination(url)
+        attempt = 0
+        started = time.monotonic()
+        while True:
+            attempt += 1
+            try:
+                exchange = await self._once(url, headers or {}, ip_address)
+            except FetchError as exc:
+                if attempt > settings.retries:
+                    raise FetchError(url, f"{exc.reason} (after {attempt} attempts)") from exc
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            if exchange.status in RETRY_STATUSES and attempt <= settings.retries:
+                wait = retry_after(_header(exchange, "retry-after"))
+                if wait is not None and wait > settings.max_retry_after:
+                    return Fetched(exchange, attempt, time.monotonic() - started)
+                await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
+                continue
+            if exchange.truncated == "disconnect" and attempt <= settings.retries:
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            return Fetched(exchange, attempt, time.monotonic() - started)
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        return float(min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.75 + random.random() / 2))
+
+    async def _once(self, url: str, headers: dict[str, str], ip_address: str | None) -> Exchange:
+        settings = self.settings
+        started_at = datetime.now(UTC)
+        body = bytearray()
+        truncated: str | None = None
+        response: httpx.Response | None = None
+        try:
+            async with asyncio.timeout(settings.timeout):
+                async with self.client.stream("GET", url, headers=headers) as response:
+                    try:
+                        async for chunk in response.aiter_raw():
+                            room = settings.max_bytes - len(body)
+                            body += chunk[:room]
+                            if len(chunk) > room:
+                                truncated = "length"
+                                break
+                    except httpx.TimeoutException:
+                        truncated = "time"
+                    except httpx.TransportError:
+                        truncated = "disconnect"
+        except TimeoutError:
+            if response is None:
+                raise FetchError(url, f"timed out after {settings.timeout:g}s") from None
+            truncated = "time"
+        except httpx.TimeoutException as exc:
+            if response is None:
+                raise FetchError(url, f"timed out: {type(exc).__name__}") from exc
+            truncated = "time"
+        except httpx.InvalidURL as exc:
+            raise FetchError(url, f"invalid URL: {exc}") from exc
+        except httpx.HTTPError as exc:
+            if response is None:
+                raise FetchError(url, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+            truncated = "disconnect"
+        assert response is not None
+        response_headers = [
+            (
+                f"X-Archive-Orig-{k.decode('latin-1')}"
+                if k.decode("latin-1").lower() in _FRAMING_HEADERS
+                else k.decode("latin-1"),
+                v.decode("latin-1"),
+            )
+            for k, v in response.headers.raw
+        ]
+        request_headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw
+        ]
+        return Exchange(
+            url=url,
+            method="GET",
+            request_headers=request_headers,
+            status=response.status_code,
+            reason=response.reason_phrase,
+            http_version=response.http_version,
+            response_headers=response_headers,
+            body=bytes(body),
+            started_at=started_at,
+            ip_address=ip_address,
+            truncated=truncated,
+        )
+
+
+def _header(exchange: Exchange, name: str) -> str | None:
+    for key, value in exchange.response_headers:
+        if key.lower() == name:
+            return value
+    return None

@@ -1,0 +1,112 @@
+"""Links out of an archived HTML page or stylesheet: pages to follow and embeds to fetch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+MAX_LINKS = 10_000
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""", re.I)
+_SKIP = re.compile(r"^\s*(javascript|mailto|tel|data|about|blob|sms|ftp):", re.I)
+_PAGE_TAGS = {"a": "href", "area": "href", "iframe": "src", "frame": "src"}
+_EMBED_ATTRS = {
+    "img": ("src",),
+    "source": ("src",),
+    "script": ("src",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "input": ("src",),
+}
+_EMBED_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "manifest"}
+
+
+@dataclass
+class Links:
+    """Absolute URLs found in a document."""
+
+    pages: list[str] = field(default_factory=list)
+    embeds: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.pages) + len(self.embeds)
+
+
+def _absolute(base: str, href: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#") or _SKIP.match(href):
+        return None
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _srcset(value: str) -> list[str]:
+    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+
+
+def html_links(html: bytes, base_url: str) -> Links:
+    """Pages (a, area, iframe) and embeds (img, srcset, CSS, scripts, media) of an HTML page."""
+    links = Links()
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return links
+    base = base_url
+    for element in doc.iter("base"):
+        base = _absolute(base_url, element.get("href")) or base_url
+        break
+    for element in doc.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        tag = tag.lower()
+        if tag in _PAGE_TAGS:
+            url = _absolute(base, element.get(_PAGE_TAGS[tag]))
+            if url:
+                links.pages.append(url)
+        elif tag == "link":
+            rels = set((element.get("rel") or "").lower().split())
+            if rels & _EMBED_RELS:
+                url = _absolute(base, element.get("href"))
+                if url:
+                    links.embeds.append(url)
+        elif tag in _EMBED_ATTRS:
+            for attr in _EMBED_ATTRS[tag]:
+                url = _absolute(base, element.get(attr))
+                if url:
+                    links.embeds.append(url)
+            srcset = element.get("srcset")
+            if srcset:
+                links.embeds.extend(u for u in (_absolute(base, s) for s in _srcset(srcset)) if u)
+        elif tag == "style" and element.text:
+            links.embeds.extend(css_links(element.text.encode(), base).embeds)
+        style = element.get("style")
+        if style and "url(" in style:
+            links.embeds.extend(css_links(style.encode(), base).embeds)
+        if len(links) >= MAX_LINKS:
+            break
+    return links
+
+
+def css_links(css: bytes, base_url: str) -> Links:
+    """Embeds named by a stylesheet: url(…) and @import."""
+    text = css.decode("utf-8", errors="replace")
+    urls = []
+    for match in _CSS_URL.finditer(text):
+        url = _absolute(base_url, match.group(1) or match.group(2))
+        if url:
+            urls.append(url)
+        if len(urls) >= MAX_LINKS:
+            break
+    return Links(embeds=urls)

@@ -1,0 +1,55 @@
+"""robots.txt per host, parsed with Protego (RFC 9309).
+
+A missing robots.txt (4xx) allows everything; a server error or no answer
+disallows everything for this crawl, as RFC 9309 asks. Only the first 500 KiB
+are parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protego import Protego
+
+MAX_ROBOTS_BYTES = 500 * 1024
+
+
+@dataclass
+class Robots:
+    """What one host's robots.txt allows for our user agent."""
+
+    parser: Protego | None
+    allow_all: bool = False
+    disallow_all: bool = False
+
+    @classmethod
+    def from_response(cls, status: int | None, body: bytes) -> Robots:
+        """Interpret a robots.txt fetch: status None means no response at all."""
+        if status is None or status >= 500 or status == 429:
+            return cls(None, disallow_all=True)
+        if status >= 400 or status < 200 or status >= 300:
+            return cls(None, allow_all=True)
+        text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+        try:
+            return cls(Protego.parse(text))
+        except Exception:  # Protego is lenient; anything it still chokes on means "no rules"
+            return cls(None, allow_all=True)
+
+    def allowed(self, url: str, user_agent: str) -> bool:
+        """May `url` be fetched by `user_agent`?"""
+        if self.disallow_all:
+            return False
+        if self.parser is None:
+            return True
+        return bool(self.parser.can_fetch(url, user_agent))
+
+    def crawl_delay(self, user_agent: str) -> float:
+        """The Crawl-delay for `user_agent`, 0 when none."""
+        if self.parser is None:
+            return 0.0
+        delay = self.parser.crawl_delay(user_agent)
+        return float(delay) if delay else 0.0
+
+    def sitemaps(self) -> list[str]:
+        """Sitemap URLs listed in robots.txt."""
+        return list(self.parser.sitemaps) if self.parser is not None else []

@@ -1,0 +1,100 @@
+"""Per-site run locks, so cron never runs two crawls of one site at once.
+
+The lock is an `flock` on `<root>/locks/<site>.lock`, released by the kernel
+when its process dies, so a crash never leaves the site locked. The file
+records the holder's pid, host and start time; a new holder that finds a dead
+holder's record says it is taking the lock over.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from loguru import logger
+
+from archiver.errors import LockError
+
+
+class SiteLock:
+    """An exclusive, crash-safe lock on one site's runs."""
+
+    def __init__(self, root: Path, site: str) -> None:
+        self.path = root / "locks" / f"{site}.lock"
+        self.site = site
+        self._fd: int | None = None
+        self.took_over: dict[str, object] | None = None
+
+    def _holder(self) -> dict[str, object]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def acquire(self, wait: float = 0.0) -> None:
+        """Take the lock, waiting up to `wait` seconds; LockError names the live holder."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    holder = self._holder()
+                    raise LockError(
+                        f"site {self.site!r} is being archived by pid {holder.get('pid', '?')} "
+                        f"on {holder.get('host', '?')} since {holder.get('since', '?')} "
+                        f"(lock {self.path})"
+                    ) from None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        previous = self._holder()
+        pid = previous.get("pid")
+        # A holder clears its record on release; one still here died holding the lock
+        # (the kernel released the flock with the process).
+        if isinstance(pid, int):
+            self.took_over = previous
+            logger.warning(
+                "site {}: taking over stale lock of pid {} (started {}), which is no longer alive",
+                self.site,
+                pid,
+                previous.get("since", "?"),
+            )
+        record = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Give the lock up (and clear the holder record)."""
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> SiteLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

@@ -1,0 +1,431 @@
+"""The index: runs, the crawl frontier, WARC files and one row per capture.
+
+SQLAlchemy Core over SQLite (default, WAL mode, `BEGIN IMMEDIATE` writes, a
+busy timeout) or PostgreSQL. Queries live here, not in the views or the CLI.
+A capture row commits only after its WARC record is flushed, in the same
+transaction that advances its WARC file's `committed` length, so the index
+never points at bytes that are not there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import SQLAlchemyError
+
+from archiver.errors import ArchiveError
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the index")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site", sa.String(200), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False, default="crawl"),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("pid", sa.Integer),
+    sa.Column("hostname", sa.String(200)),
+    sa.Column("stats", sa.Text, nullable=False, default="{}"),
+    sa.Column("error", sa.Text),
+)
+
+warc_files = sa.Table(
+    "warc_files",
+    metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("committed", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime),
+)
+
+captures = sa.Table(
+    "captures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, index=True),
+    sa.Column("site", sa.String(200), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("captured_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("content_type", sa.String(200)),
+    sa.Column("payload_digest", sa.String(100), nullable=False, index=True),
+    sa.Column("record_type", sa.String(20), nullable=False),
+    sa.Column("refers_to", sa.Integer, sa.ForeignKey("captures.id")),
+    sa.Column("warc_file", sa.String(300), nullable=False),
+    sa.Column("offset", sa.BigInteger, nullable=False),
+    sa.Column("length", sa.BigInteger, nullable=False),
+    sa.Column("etag", sa.String(300)),
+    sa.Column("last_modified", sa.String(100)),
+    sa.Column("location", sa.Text),
+    sa.Column("truncated", sa.String(20)),
+    sa.Column("is_page", sa.Boolean, nullable=False, default=True),
+    sa.Column("depth", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_captures_site_url_time", "site", "canonical_url", "captured_at"),
+)
+
+frontier = sa.Table(
+    "frontier",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, default="queued"),
+    sa.Column("reason", sa.Text),
+    sa.Column("parent", sa.Text),
+    sa.Column("redirects", sa.Integer, nullable=False, default=0),
+    sa.UniqueConstraint("run_id", "canonical_url", name="uq_frontier_run_url"),
+    sa.Index("ix_frontier_run_status", "run_id", "status", "id"),
+)
+
+RUNNING = "running"
+COMPLETED = "completed"
+INTERRUPTED = "interrupted"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class QueuedUrl:
+    """A frontier entry to fetch."""
+
+    canonical_url: str
+    url: str
+    depth: int
+    kind: str  # page | embed | sitemap | robots
+    parent: str | None = None
+    redirects: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enable_sqlite_pragmas(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # Take the write lock up front: no deadlock upgrading a read lock later.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Index:
+    """The archive's index database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine = sa.create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                _enable_sqlite_pragmas(self.engine)
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise ArchiveError(f"index {url}: cannot open: {exc}") from exc
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One write transaction; errors become ArchiveError."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise ArchiveError(f"index {self.url}: {exc}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise ArchiveError(f"index {self.url}: {exc}") from exc
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return pg_dialect.insert(table).on_conflict_do_nothing()
+        if self.engine.dialect.name == "sqlite":
+            return sqlite_dialect.insert(table).on_conflict_do_nothing()
+        return table.insert().prefix_with("IGNORE")
+
+    # -- runs ---------------------------------------------------------------
+
+    def start_run(self, site: str, *, kind: str, pid: int, hostname: str) -> int:
+        """Record a new run as running and return its id."""
+        with self.begin() as conn:
+            result = conn.execute(
+                runs.insert().values(
+                    site=site,
+                    kind=kind,
+                    status=RUNNING,
+                    started_at=_now(),
+                    pid=pid,
+                    hostname=hostname,
+                    stats="{}",
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def finish_run(
+        self, run_id: int, status: str, stats: dict[str, Any], error: str | None = None
+    ) -> None:
+        """Mark a run finished with its status and counters."""
+        with self.begin() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(status=status, finished_at=_now(), stats=json.dumps(stats), error=error)
+            )
+
+    def resume_run(self, run_id: int, pid: int, hostname: str) -> None:
+        """Mark an unfinished run as running again under this process."""
+        with self.begin() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(status=RUNNING, pid=pid, hostname=hostname, finished_at=None)
+            )
+
+    def unfinished_run(self, site: str, kind: str = "crawl") -> Row[Any] | None:
+        """The site's latest run that did not complete (running or interrupted), if any."""
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(runs)
+                .where(
+                    runs.c.site == site,
+                    runs.c.kind == kind,
+                    runs.c.status.in_([RUNNING, INTERRUPTED]),
+                )
+                .order_by(runs.c.id.desc())
+                .limit(1)
+            ).first()
+
+    def run(self, run_id: int) -> Row[Any] | None:
+        """One run by id."""
+        with self.read() as conn:
+            return conn.execute(sa.select(runs).where(runs.c.id == run_id)).first()
+
+    def latest_run(self, site: str | None = None, *, completed: bool = False) -> Row[Any] | None:
+        """The newest run (of a site), optionally only completed ones."""
+        query = sa.select(runs).order_by(runs.c.id.desc()).limit(1)
+        if site is not None:
+            query = query.where(runs.c.site == site)
+        if completed:
+            query = query.where(runs.c.status == COMPLETED)
+        with self.read() as conn:
+            return conn.execute(query).first()
+
+    # -- frontier -----------------------------------------------------------
+
+    def enqueue(self, conn: Connection, run_id: int, items: Iterable[QueuedUrl]) -> None:
+        """Add URLs to a run's frontier; a URL already there (by canonical form) is ignored."""
+        rows = [
+            {
+                "run_id": run_id,
+                "canonical_url": item.canonical_url,
+                "url": item.url,
+                "depth": item.depth,
+                "kind": item.kind,
+                "status": "queued",
+                "parent": item.parent,
+                "redirects": item.redirects,
+            }
+            for item in items
+        ]
+        if rows:
+            conn.execute(self._insert_ignore(frontier), rows)
+
+    def queued(self, run_id: int, *, after_id: int, limit: int) -> list[tuple[int, QueuedUrl]]:
+        """The next queued frontier entries (id order), after `after_id`."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(frontier)
+                .where(
+                    frontier.c.run_id == run_id,
+                    frontier.c.status == "queued",
+                    frontier.c.id > after_id,
+                )
+                .order_by(frontier.c.id)
+                .limit(limit)
+            ).all()
+        return [
+            (r.id, QueuedUrl(r.canonical_url, r.url, r.depth, r.kind, r.parent, r.redirects))
+            for r in rows
+        ]
+
+    def mark(
+        self, conn: Connection, run_id: int, canonical_url: str, status: str, reason: str | None
+    ) -> None:
+        """Set a frontier entry's outcome: done, failed or skipped (with why)."""
+        conn.execute(
+            frontier.update()
+            .where(frontier.c.run_id == run_id, frontier.c.canonical_url == canonical_url)
+            .values(status=status, reason=reason)
+        )
+
+    def frontier_counts(self, run_id: int) -> dict[str, dict[str, int]]:
+        """Counts of frontier entries by kind and status."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(frontier.c.kind, frontier.c.status, sa.func.count())
+                .where(frontier.c.run_id == run_id)
+                .group_by(frontier.c.kind, frontier.c.status)
+            ).all()
+        counts: dict[str, dict[str, int]] = {}
+        for kind, status, n in rows:
+            counts.setdefault(kind, {})[status] = int(n)
+        return counts
+
+    def frontier_entries(self, run_id: int, status: str | None = None) -> list[Row[Any]]:
+        """Frontier entries of a run, optionally of one status."""
+        query = sa.select(frontier).where(frontier.c.run_id == run_id).order_by(frontier.c.id)
+        if status is not None:
+            query = query.where(frontier.c.status == status)
+        with self.read() as conn:
+            return list(conn.execute(query).all())
+
+    # -- WARC files ---------------------------------------------------------
+
+    def warc_opened(self, run_id: int, name: str, committed: int) -> None:
+        """Record a new `.open` WARC file and how much of it (the warcinfo) is committed."""
+        with self.begin() as conn:
+            conn.execute(
+                warc_files.insert().values(
+                    name=name,
+                    run_id=run_id,
+                    status="open",
+                    committed=committed,
+                    created_at=_now(),
+                )
+            )
+
+    def warc_closed(self, name: str, size: int, sha256: str | None) -> None:
+        """Record that a WARC file is complete, with its size and file digest."""
+        with self.begin() as conn:
+            conn.execute(
+                warc_files.update()
+                .where(warc_files.c.name == name)
+                .values(status="closed", size=size, committed=size, sha256=sha256, closed_at=_now())
+            )
+
+    def open_warcs(self, run_ids: Sequence[int] | None = None) -> list[Row[Any]]:
+        """WARC files still marked open (of some runs, or all)."""
+        query = sa.select(warc_files).where(warc_files.c.status == "open")
+        if run_ids is not None:
+            query = query.where(warc_files.c.run_id.in_(list(run_ids)))
+        with self.read() as conn:
+            return list(conn.execute(query).all())
+
+    def warcs(self) -> list[Row[Any]]:
+        """Every WARC file the index knows."""
+        with self.read() as conn:
+            return list(conn.execute(sa.select(warc_files).order_by(warc_files.c.name)).all())
+
+    # -- captures -----------------------------------------------------------
+
+    def add_capture(self, conn: Connection, values: dict[str, Any], committed: int) -> int:
+        """Insert a capture row and advance its WARC file's committed length (in `conn`)."""
+        result = conn.execute(captures.insert().values(**values))
+        conn.execute(
+            warc_files.update()
+            .where(warc_files.c.name == values["warc_file"])
+            .values(committed=committed)
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def previous_capture(self, site: str, canonical_url: str) -> Row[Any] | None:
+        """The latest full (non-revisit) capture of a URL, for conditional requests."""
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(captures)
+                .where(
+                    captures.c.site == site,
+                    captures.c.canonical_url == canonical_url,
+                    captures.c.record_type == "response",
+                )
+                .order_by(captures.c.captured_at.desc())
+                .limit(1)
+            ).first()
+
+    def capture_in_run(self, run_id: int, canonical_url: str) -> Row[Any] | None:
+        """The capture of a URL made in a given run, if any."""
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(captures)
+                .where(captures.c.run_id == run_id, captures.c.canonical_url == canonical_url)
+                .order_by(captures.c.id.desc())
+                .limit(1)
+            ).first()
+
+    def capture(self, capture_id: int) -> Row[Any] | None:
+        """One capture by id."""
+        with self.read() as conn:
+            return conn.execute(sa.select(captures).where(captures.c.id == capture_id)).first()
+
+    def captures_of_run(self, run_id: int) -> list[Row[Any]]:
+        """Every capture of a run, in capture order."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(captures).where(captures.c.run_id == run_id).order_by(captures.c.id)
+                ).all()
+            )
+
+    def payload_capture(self, row: Row[Any]) -> Row[Any]:
+        """The capture whose record holds the payload of `row` (itself unless a revisit)."""
+        if row.record_type != "revisit" or row.refers_to is None:
+            return row
+        original = self.capture(row.refers_to)
+        if original is None:
+            raise ArchiveError(
+                f"capture {row.id}: revisit refers to missing capture {row.refers_to}"
+            )
+        return original

@@ -1,0 +1,352 @@
+"""WARC/1.1 files written with warcio: one gzip member per record, SHA-256 digests.
+
+A file being written is named `*.warc.gz.open` and renamed to `*.warc.gz` once
+complete. Every record is flushed before its index row commits, so the index
+is the commit log of the archive: after a crash, `recover()` cuts an `.open`
+file back to the end of its last indexed record and closes it. A cut at a
+record boundary leaves a valid file, because each record is its own gzip
+member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from archiver import __version__
+from archiver.errors import ArchiveError
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+def sha256_digest(data: bytes) -> str:
+    """The WARC form of a SHA-256 digest: `sha256:` and base32."""
+    return str(_sha256_of(data))
+
+
+def _sha256_of(data: bytes) -> Digester:
+    digester = Digester("sha256")
+    digester.update(data)
+    return digester
+
+
+class _Sha256Writer(WARCWriter):  # type: ignore[misc]
+    """warcio's writer, computing SHA-256 instead of SHA-1 block and payload digests."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+def warc_date(moment: datetime) -> str:
+    """WARC-Date with microseconds, as WARC/1.1 allows."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and what came back, ready to be archived."""
+
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason: str
+    http_version: str
+    response_headers: list[tuple[str, str]]
+    body: bytes
+    started_at: datetime
+    ip_address: str | None = None
+    truncated: str | None = None  # WARC-Truncated reason: length, time, disconnect
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a response or revisit record landed."""
+
+    warc_file: str
+    offset: int
+    length: int
+    payload_digest: str
+    record_id: str
+
+
+class WarcWriter:
+    """Writes exchanges to rotating `.warc.gz` files under `directory`.
+
+    `committed()` tells the caller how far the current file is safe to keep;
+    the caller records that in the index in the same transaction as the
+    capture rows.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        prefix: str,
+        max_bytes: int,
+        info: dict[str, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.info = info or {}
+        self._fh: BinaryIO | None = None
+        self._writer: _Sha256Writer | None = None
+        self._name = ""
+        self._serial = 0
+        self.on_open: list[Any] = []
+        self.on_close: list[Any] = []
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def current(self) -> str:
+        """Final name (without `.open`) of the file being written, or '' when none is open."""
+        return self._name
+
+    def _open(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        self._serial += 1
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}{WARC_SUFFIX}"
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        try:
+            self._fh = path.open("xb")
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot create WARC file: {exc}") from exc
+        self._writer = _Sha256Writer(self._fh, gzip=True, warc_version="WARC/1.1")
+        info = {
+            "software": f"archiver/{__version__} (warcio)",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+            **self.info,
+        }
+        record = self._writer.create_warcinfo_record(self._name, info)
+        self._write(record)
+        for callback in self.on_open:
+            callback(self._name, self._fh.tell())
+
+    def _write(self, record: Any) -> tuple[int, int]:
+        assert self._fh is not None and self._writer is not None
+        start = self._fh.tell()
+        try:
+            self._writer.write_record(record)
+            self._fh.flush()
+        except OSError as exc:
+            # Cut the partial member so the file stays valid up to the last record.
+            self._fh.truncate(start)
+            self._fh.seek(start)
+            raise ArchiveError(f"{self.directory / self._name}: write failed: {exc}") from exc
+        return start, self._fh.tell() - start
+
+    def _ensure_open(self) -> None:
+        if self._fh is None:
+            self._open()
+
+    def position(self) -> int:
+        """Bytes written to the current file (0 when none is open)."""
+        return self._fh.tell() if self._fh is not None else 0
+
+    def write_exchange(
+        self,
+        exchange: Exchange,
+        *,
+        revisit_of: tuple[str, str, str] | None = None,
+        revisit_profile: str = REVISIT_IDENTICAL,
+    ) -> Written:
+        """Write a request record and a response record (or a revisit record).
+
+        `revisit_of` is (target URI, target WARC-Date, payload digest) of the
+        capture that holds the unchanged payload; with it, only the HTTP
+        headers are stored.
+        """
+        self._ensure_open()
+        assert self._writer is not None
+        if self.position() >= self.max_bytes:
+            self.rotate()
+            self._ensure_open()
+            assert self._writer is not None
+        date = warc_date(exchange.started_at)
+        http_headers = StatusAndHeaders(
+            f"{exchange.status} {exchange.reason}".strip(),
+            exchange.response_headers,
+            protocol=exchange.http_version,
+        )
+        warc_headers: dict[str, str] = {"WARC-Date": date}
+        if exchange.ip_address:
+            warc_headers["WARC-IP-Address"] = exchange.ip_address
+        if exchange.truncated:
+            warc_headers["WARC-Truncated"] = exchange.truncated
+        if revisit_of is not None:
+            target_uri, target_date, digest = revisit_of
+            response = self._writer.create_revisit_record(
+                exchange.url,
+                digest,
+                target_uri,
+                target_date,
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            response.rec_headers.replace_header("WARC-Profile", revisit_profile)
+            payload_digest = digest
+        else:
+            response = self._writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=len(exchange.body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            payload_digest = response.rec_headers.get_header("WARC-Payload-Digest")
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        target = exchange.url.split("://", 1)[-1]
+        path_and_query = "/" + target.split("/", 1)[1] if "/" in target else "/"
+        request = self._writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(
+                f"{exchange.method} {path_and_query} {exchange.http_version}",
+                exchange.request_headers,
+                is_http_request=True,
+            ),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+        )
+        offset, length = self._write(response)
+        self._write(request)
+        return Written(self._name, offset, length, payload_digest, record_id)
+
+    def rotate(self) -> None:
+        """Close the current file (fsync, drop `.open`); the next write opens a new one."""
+        if self._fh is None:
+            return
+        fh, name = self._fh, self._name
+        fh.flush()
+        os.fsync(fh.fileno())
+        size = fh.tell()
+        fh.close()
+        self._fh = None
+        self._writer = None
+        os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
+        _fsync_dir(self.directory)
+        for callback in self.on_close:
+            callback(name, size)
+        self._name = ""
+
+    def close(self) -> None:
+        """Close the current file; safe to call twice."""
+        self.rotate()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def recover(directory: Path, name: str, committed: int) -> Path:
+    """Close an `.open` file left by a dead process, keeping only its first `committed` bytes.
+
+    Returns the closed file's path. A file already closed is left untouched.
+    """
+    final = directory / name
+    partial = directory / (name + OPEN_SUFFIX)
+    if final.exists() and not partial.exists():
+        return final
+    if not partial.exists():
+        raise ArchiveError(f"{partial}: open WARC file named in the index is missing")
+    with partial.open("r+b") as fh:
+        fh.truncate(committed)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, final)
+    _fsync_dir(directory)
+    return final
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a whole file, hex, for fixity records."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A response record read back from a WARC file."""
+
+    url: str
+    date: str
+    status: int
+    headers: list[tuple[str, str]]
+    payload: bytes
+    payload_digest: str
+    record_type: str
+
+
+def read_record(path: Path, offset: int, *, max_payload: int | None = None) -> StoredRecord:
+    """Read the record at `offset` of a WARC file; the payload is raw (still content-encoded)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            # Keep the iterator referenced: closing it reads the record to its end.
+            iterator = iter(ArchiveIterator(fh))
+            record = next(iterator)
+            stream = record.raw_stream
+            payload = stream.read(max_payload) if max_payload else stream.read()
+            http = record.http_headers
+            return StoredRecord(
+                url=record.rec_headers.get_header("WARC-Target-URI"),
+                date=record.rec_headers.get_header("WARC-Date"),
+                status=int(http.get_statuscode()) if http else 0,
+                headers=list(http.headers) if http else [],
+                payload=payload,
+                payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
+                record_type=record.rec_type,
+            )
+    except (OSError, StopIteration, ValueError) as exc:
+        raise ArchiveError(f"{path}@{offset}: cannot read WARC record: {exc}") from exc
+
+
+def iter_records(fh: IO[bytes]) -> Iterator[tuple[int, int, Any]]:
+    """Yield (offset, length, record) for every record of an open WARC file."""
+    iterator = ArchiveIterator(fh)
+    for record in iterator:
+        offset = iterator.get_record_offset()
+        record.content_stream().read()
+        yield offset, iterator.get_record_length(), record
+
+
+__all__ = [
+    "REVISIT_IDENTICAL",
+    "REVISIT_NOT_MODIFIED",
+    "Exchange",
+    "StoredRecord",
+    "WarcWriter",
+    "Written",
+    "file_sha256",
+    "read_record",
+    "recover",
+    "sha256_digest",
+]
