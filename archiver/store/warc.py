@@ -110,6 +110,7 @@ class WarcWriter:
         self._writer: _Sha256Writer | None = None
         self._name = ""
         self._serial = 0
+        self._records = 0
         self.on_open: list[Any] = []
         self.on_close: list[Any] = []
         directory.mkdir(parents=True, exist_ok=True)
@@ -177,7 +178,7 @@ class WarcWriter:
         """
         self._ensure_open()
         assert self._writer is not None
-        if self.position() >= self.max_bytes:
+        if self._records and self.position() >= self.max_bytes:
             self.rotate()
             self._ensure_open()
             assert self._writer is not None
@@ -231,6 +232,7 @@ class WarcWriter:
         )
         offset, length = self._write(response)
         self._write(request)
+        self._records += 1
         return Written(self._name, offset, length, payload_digest, record_id)
 
     def rotate(self) -> None:
@@ -244,6 +246,7 @@ class WarcWriter:
         fh.close()
         self._fh = None
         self._writer = None
+        self._records = 0
         os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
         _fsync_dir(self.directory)
         for callback in self.on_close:
