@@ -115,6 +115,48 @@ frontier = sa.Table(
     sa.Index("ix_frontier_run_status", "run_id", "status", "id"),
 )
 
+page_models = sa.Table(
+    "page_models",
+    metadata,
+    sa.Column("payload_digest", sa.String(100), primary_key=True),
+    sa.Column("extractor_version", sa.String(40), primary_key=True),
+    sa.Column("profile", sa.String(80), primary_key=True),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+violations = sa.Table(
+    "violations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, index=True),
+    sa.Column("capture_id", sa.Integer, sa.ForeignKey("captures.id"), nullable=False, index=True),
+    sa.Column("site", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("pointer", sa.Text, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
+    sa.Column("captured_at", UTCDateTime, nullable=False),
+    sa.Column("pack", sa.String(100)),
+)
+
+checks = sa.Table(
+    "checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, index=True),
+    sa.Column("site", sa.String(200), nullable=False),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("violations", sa.Integer, nullable=False),
+    sa.Column("rules", sa.Text, nullable=False),
+)
+
 RUNNING = "running"
 COMPLETED = "completed"
 INTERRUPTED = "interrupted"
