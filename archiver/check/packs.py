@@ -272,9 +272,8 @@ class RuleSet:
             self.problems.append(LintProblem(pack.file, line, column, "/extends", str(exc)))
             return
         for check in checks:
-            if check.get("enabled", True) and (
-                "_schema_uri" not in check or "severity" not in check
-            ):
+            # A schema that is named but not found is reported where it is named.
+            if check.get("enabled", True) and ("schema" not in check or "severity" not in check):
                 own = [c.get("id") for c in pack.data.get("checks", [])]
                 ptr = f"/checks/{own.index(check['id'])}" if check["id"] in own else "/checks"
                 line, column = pack.document.position(ptr)

@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 from bs4 import Tag
 
-from archiver.extract.text import collapse, css_path, hidden_reason
+from archiver.extract.text import collapse, css_path, hidden_reason, visible_text
 
 MAX_IMAGES = 1000
 
@@ -71,7 +71,7 @@ def _credit(
         for element in container.select(selector):
             if hidden_reason(element) is not None:
                 continue
-            credit = match_credit(collapse(element.get_text(" ")), patterns)
+            credit = match_credit(visible_text(element), patterns)
             if credit:
                 return credit, selector
     return None, None
@@ -95,7 +95,7 @@ def extract_images(
         alt = img.get("alt")
         container = _container(img, root)
         figcaption = container.find("figcaption") if container.name == "figure" else None
-        caption = collapse(figcaption.get_text(" ")) if figcaption is not None else None
+        caption = visible_text(figcaption) if figcaption is not None else None
         credit, credit_source = _credit(container, selectors, patterns)
         decorative = _decorative(img)
         hidden = hidden_reason(img)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bs4 import BeautifulSoup, Comment, Tag
-from bs4.element import Declaration, Doctype, NavigableString, ProcessingInstruction
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
-from archiver.extract.text import collapse, css_path, hidden_reason
-
-_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+from archiver.extract.text import NOT_TEXT, collapse, css_path, hidden_reason
 
 
 def _hit(element: Tag, text: str, via: str) -> dict[str, Any]:
@@ -39,7 +37,7 @@ def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: tuple[
     wanted = [collapse(p).casefold() for p in phrases if collapse(p)]
     if wanted:
         for string in soup.find_all(string=True):
-            if isinstance(string, _NOT_TEXT) or not isinstance(string, NavigableString):
+            if isinstance(string, NOT_TEXT) or not isinstance(string, NavigableString):
                 continue
             parent = string.parent
             if parent is None:

@@ -7,10 +7,19 @@ import re
 import unicodedata
 
 from bs4 import Tag
+from bs4.element import (
+    Comment,
+    Declaration,
+    Doctype,
+    NavigableString,
+    PageElement,
+    ProcessingInstruction,
+)
 
 # \s covers NBSP, thin and other Unicode spaces; zero-width ones are not \s.
 _SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _HIDDEN_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 _INVISIBLE_ELEMENTS = frozenset({"script", "template", "style", "noscript", "head", "title"})
 
 
@@ -67,3 +76,24 @@ def css_path(tag: Tag) -> str:
         parts.append(part)
         node = parent
     return " > ".join(reversed(parts))
+
+
+def _hides_itself(tag: Tag) -> bool:
+    if tag.name in _INVISIBLE_ELEMENTS or tag.has_attr("hidden"):
+        return True
+    style = tag.get("style")
+    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+
+
+def visible_text(tag: Tag) -> str:
+    """The collapsed text of ``tag`` without descendants that hide themselves."""
+    parts: list[str] = []
+    stack: list[PageElement] = list(reversed(tag.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if not _hides_itself(node):
+                stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT):
+            parts.append(str(node))
+    return collapse(" ".join(parts))
