@@ -1,0 +1,220 @@
+"""HTML payload → page model (a plain JSON document; see ``schemas/page.schema.json``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bs4 import BeautifulSoup, Tag
+from soupsieve import SelectorSyntaxError
+
+from archiver.errors import ExtractError
+from archiver.extract.dates import ParsedDate, age_of, parse_date
+from archiver.extract.decode import decode_payload
+from archiver.extract.images import extract_images
+from archiver.extract.notice import find_notice
+from archiver.extract.profile import DateSource, Profile
+from archiver.extract.text import collapse
+from archiver.extract.titles import TITLE_SOURCES, mismatches, title_entry
+
+EXTRACTOR_VERSION = "1"
+_MAX_JSONLD_CHARS = 500_000
+
+
+def _meta(soup: BeautifulSoup) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        content = meta.get("content")
+        if isinstance(key, str) and isinstance(content, str):
+            found.setdefault(key.strip().lower(), content)
+    return found
+
+
+def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 20:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_jsonld(item, depth + 1)
+    elif isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if key in node:
+                yield from _walk_jsonld(node[key], depth + 1)
+
+
+def _jsonld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = []
+    for script in soup.find_all("script", type="application/ld+json"):
+        text = script.string or ""
+        if len(text) > _MAX_JSONLD_CHARS:
+            continue
+        try:
+            data = json.loads(text, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        objects.extend(_walk_jsonld(data))
+    return objects
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    value = obj.get("@type")
+    values = value if isinstance(value, list) else [value]
+    return {v for v in values if isinstance(v, str)}
+
+
+def _select_one(soup: Tag, selector: str) -> Tag | None:
+    try:
+        return soup.select_one(selector)
+    except SelectorSyntaxError as exc:
+        raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+
+
+def _first_date(
+    soup: BeautifulSoup, jsonld: list[dict[str, Any]], sources: tuple[DateSource, ...], tz: ZoneInfo
+) -> tuple[ParsedDate, DateSource] | None:
+    for source in sources:
+        texts: list[str] = []
+        if source.jsonld is not None:
+            texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
+        elif source.selector is not None:
+            element = _select_one(soup, source.selector)
+            if element is not None:
+                value = (
+                    element.get(source.attribute)
+                    if source.attribute is not None
+                    else element.get_text(" ")
+                )
+                if isinstance(value, str):
+                    texts = [collapse(value)]
+        for text in texts:
+            parsed = parse_date(text, source.formats, tz)
+            if parsed is not None:
+                return parsed, source
+    return None
+
+
+def _date_entry(found: tuple[ParsedDate, DateSource] | None) -> Any:
+    if found is None:
+        return None
+    parsed, source = found
+    return {
+        "value": parsed.day.isoformat(),
+        "datetime": parsed.moment.isoformat() if parsed.moment else None,
+        "raw": parsed.raw,
+        "source": source.label,
+    }
+
+
+def _content_root(soup: BeautifulSoup, profile: Profile) -> tuple[Tag, str | None]:
+    for selector in profile.content_selectors:
+        element = _select_one(soup, selector)
+        if element is not None:
+            return element, selector
+    return soup.body or soup, None
+
+
+def _parse(text: str) -> BeautifulSoup:
+    try:
+        return BeautifulSoup(text, "lxml")
+    except (RecursionError, ValueError, AssertionError) as exc:
+        raise ExtractError(f"cannot parse HTML: {exc!r}") from exc
+
+
+def extract(
+    html: bytes,
+    *,
+    url: str,
+    captured_at: datetime,
+    profile: Profile,
+    content_type: str | None = None,
+) -> dict[str, Any]:
+    """Turn an archived HTML payload into a page model.
+
+    The model conforms to ``schemas/page.schema.json`` and depends only on the
+    payload, ``url``, ``captured_at`` and ``profile``; all ages are judged at
+    ``captured_at``. Broken markup, wrong or missing charsets and oversized
+    payloads still give a model (with ``warnings``); an invalid selector in
+    the profile raises :class:`~archiver.errors.ExtractError`.
+    """
+    try:
+        tz = ZoneInfo(profile.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ExtractError(f"unknown time zone {profile.timezone!r} in profile") from exc
+    if captured_at.tzinfo is None:
+        captured_at = captured_at.replace(tzinfo=UTC)
+    warnings: list[str] = []
+    if len(html) > profile.max_bytes:
+        warnings.append(f"payload truncated from {len(html)} to {profile.max_bytes} bytes")
+        html = html[: profile.max_bytes]
+    text, charset, charset_source = decode_payload(html, content_type)
+    soup = _parse(text)
+    meta = _meta(soup)
+    jsonld = _jsonld(soup)
+    root, content_selector = _content_root(soup, profile)
+    excluded: set[int] = set()
+    for selector in profile.content_exclude:
+        try:
+            excluded.update(id(e) for e in root.select(selector))
+        except SelectorSyntaxError as exc:
+            raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+
+    signals = [s for s in profile.article_selectors if _select_one(soup, s) is not None]
+    article_types = set(profile.article_jsonld_types)
+    signals += sorted({f"json-ld:{t}" for obj in jsonld for t in _types(obj) if t in article_types})
+
+    h1 = next(
+        (e for s in profile.h1_selectors if (e := _select_one(soup, s)) is not None), None
+    ) or root.find("h1")
+    title_tag = soup.find("title")
+    article_objects = [o for o in jsonld if _types(o) & article_types]
+    headline = next((o["headline"] for o in jsonld if isinstance(o.get("headline"), str)), None)
+    name = next((o["name"] for o in article_objects if isinstance(o.get("name"), str)), None)
+    raw_titles: dict[str, str | None] = {
+        "title": title_tag.get_text() if title_tag is not None else None,
+        "h1": h1.get_text() if isinstance(h1, Tag) else None,
+        "og_title": meta.get("og:title"),
+        "twitter_title": meta.get("twitter:title"),
+        "dc_title": meta.get("dc.title"),
+        "jsonld_headline": headline,
+        "jsonld_name": name,
+    }
+    site_name = collapse(meta["og:site_name"]) if meta.get("og:site_name") else None
+    titles: dict[str, Any] = {
+        key: title_entry(raw_titles[key], profile.title_suffixes, site_name)
+        for key in TITLE_SOURCES
+    }
+    titles["site_name"] = site_name
+    titles["mismatches"] = mismatches(titles)
+
+    published = _first_date(soup, jsonld, profile.published, tz)
+    updated = _first_date(soup, jsonld, profile.updated, tz)
+    age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
+    if published is not None:
+        days, over, anniversary = age_of(published[0].day, captured_at, tz)
+        age = {"days": days, "over_one_year": over, "anniversary": anniversary.isoformat()}
+
+    lang = soup.html.get("lang") if soup.html is not None else None
+    return {
+        "url": url,
+        "captured_at": captured_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "extractor": {"version": EXTRACTOR_VERSION, "profile": profile.fingerprint},
+        "content_type": content_type,
+        "charset": {"name": charset, "source": charset_source},
+        "language": collapse(lang) or None if isinstance(lang, str) else None,
+        "is_article": bool(signals),
+        "article_signals": signals,
+        "content_area": {"selector": content_selector, "fallback": content_selector is None},
+        "titles": titles,
+        "dates": {"published": _date_entry(published), "updated": _date_entry(updated)},
+        "age": age,
+        "age_notice": find_notice(soup, profile.notice_phrases, profile.notice_selectors),
+        "images": extract_images(
+            root, excluded, url, profile.credit_selectors, profile.credit_patterns
+        ),
+        "warnings": warnings,
+    }

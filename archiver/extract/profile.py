@@ -1,0 +1,116 @@
+"""The extraction profile: where to look on a site, as a frozen value.
+
+A profile is the ``profile`` mapping of a resolved rule pack. Extraction
+depends on nothing else, so its fingerprint (a hash of the canonical JSON of
+that mapping) plus the payload digest and ``EXTRACTOR_VERSION`` is a complete
+cache key for a page model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_MAX_BYTES = 8_000_000
+
+
+@dataclass(frozen=True)
+class DateSource:
+    """One place a date may be read from, tried in profile order.
+
+    Either ``selector`` (a CSS selector; the value is ``attribute`` or, when
+    that is ``None``, the element's text) or ``jsonld`` (a JSON-LD key such
+    as ``datePublished``). ``formats`` are ``"iso"`` or ``strptime`` formats,
+    which is how day-first dates (``%d/%m/%Y``) are stated explicitly.
+    """
+
+    formats: tuple[str, ...] = ("iso",)
+    selector: str | None = None
+    attribute: str | None = None
+    jsonld: str | None = None
+
+    @property
+    def label(self) -> str:
+        """A short human-readable description used as the date's ``source``."""
+        if self.jsonld is not None:
+            return f"json-ld:{self.jsonld}"
+        if self.attribute is not None:
+            return f"{self.selector}@{self.attribute}"
+        return f"{self.selector}"
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _date_sources(items: Sequence[Mapping[str, Any]] | None) -> tuple[DateSource, ...]:
+    return tuple(
+        DateSource(
+            formats=_strings(item.get("formats", ["iso"])),
+            selector=item.get("selector"),
+            attribute=item.get("attribute"),
+            jsonld=item.get("jsonld"),
+        )
+        for item in items or ()
+    )
+
+
+def fingerprint_of(data: Mapping[str, Any]) -> str:
+    """Return a stable hash of a profile mapping (canonical JSON, SHA-256, 16 hex)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Selectors, phrases and formats that tell extraction where to look."""
+
+    content_selectors: tuple[str, ...] = ("main", "[role=main]", "article")
+    content_exclude: tuple[str, ...] = ()
+    article_selectors: tuple[str, ...] = ()
+    article_jsonld_types: tuple[str, ...] = ()
+    h1_selectors: tuple[str, ...] = ()
+    title_suffixes: tuple[str, ...] = ()
+    published: tuple[DateSource, ...] = ()
+    updated: tuple[DateSource, ...] = ()
+    notice_phrases: tuple[str, ...] = ()
+    notice_selectors: tuple[str, ...] = ()
+    credit_selectors: tuple[str, ...] = ("figcaption",)
+    credit_patterns: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    max_bytes: int = DEFAULT_MAX_BYTES
+    fingerprint: str = field(default="", compare=False)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Profile:
+        """Build a profile from the ``profile`` mapping of a (resolved) rule pack."""
+        content = data.get("content", {})
+        article = data.get("article", {})
+        titles = data.get("titles", {})
+        dates = data.get("dates", {})
+        notice = data.get("age_notice", {})
+        credits = data.get("credits", {})
+        return cls(
+            content_selectors=_strings(content.get("selectors", cls.content_selectors)),
+            content_exclude=_strings(content.get("exclude")),
+            article_selectors=_strings(article.get("selectors")),
+            article_jsonld_types=_strings(article.get("jsonld_types")),
+            h1_selectors=_strings(titles.get("h1_selectors")),
+            title_suffixes=_strings(titles.get("suffixes")),
+            published=_date_sources(dates.get("published")),
+            updated=_date_sources(dates.get("updated")),
+            notice_phrases=_strings(notice.get("phrases")),
+            notice_selectors=_strings(notice.get("selectors")),
+            credit_selectors=_strings(credits.get("selectors", cls.credit_selectors)),
+            credit_patterns=_strings(credits.get("patterns")),
+            timezone=str(data.get("timezone", "UTC")),
+            max_bytes=int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
+            fingerprint=fingerprint_of(data),
+        )

@@ -1,0 +1,77 @@
+"""Throughput of extraction + checking, against plain parsing, and re-checking cached models.
+
+Usage: python benchmarks/bench_check.py [DIR] [--pack ID] [--runs N] [--url URL]
+
+DIR holds *.html files (default: tests/data/pages). Each measure runs N times
+over all files; the median pages/s is reported, with ratios to the
+BeautifulSoup(lxml) and raw lxml.html parse baselines. "re-check" validates
+already-extracted page models only, as a re-check after a rule change does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from bs4 import BeautifulSoup
+
+from archiver.check import RuleSet, check
+from archiver.extract import extract
+
+
+def _rate(pages: list[bytes], runs: int, work: Callable[[bytes], Any]) -> float:
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for payload in pages:
+            work(payload)
+        rates.append(len(pages) / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", type=Path, default=Path("tests/data/pages"))
+    parser.add_argument("--pack", default="regjeringen")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--url", default="https://www.regjeringen.no/en/aktuelt/x/id1/")
+    args = parser.parse_args()
+
+    pages = [p.read_bytes() for p in sorted(args.dir.glob("*.html"))]
+    if not pages:
+        raise SystemExit(f"no *.html files in {args.dir}")
+    pack = RuleSet.load().resolve([args.pack], args.url)
+    at = datetime(2025, 1, 5, tzinfo=UTC)
+
+    def full(payload: bytes) -> Any:
+        model = extract(payload, url=args.url, captured_at=at, profile=pack.profile)
+        return check(model, pack)
+
+    models = [extract(p, url=args.url, captured_at=at, profile=pack.profile) for p in pages]
+    model_iter = iter(models * args.runs)
+
+    results = {
+        "raw lxml.html parse": _rate(pages, args.runs, lxml.html.document_fromstring),
+        "BeautifulSoup(lxml) parse": _rate(pages, args.runs, lambda b: BeautifulSoup(b, "lxml")),
+        "extract + check": _rate(pages, args.runs, full),
+        "re-check cached models": _rate(pages, args.runs, lambda _: check(next(model_iter), pack)),
+    }
+    size = sum(len(p) for p in pages) / len(pages)
+    print(f"{len(pages)} pages, mean {size / 1024:.1f} KiB, median of {args.runs} runs")
+    bs4_rate = results["BeautifulSoup(lxml) parse"]
+    lxml_rate = results["raw lxml.html parse"]
+    for name, rate in results.items():
+        print(
+            f"  {name:<26} {rate:10.1f} pages/s"
+            f"   {rate / bs4_rate:6.2f}x bs4   {rate / lxml_rate:6.3f}x lxml"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Extraction never crashes and always yields a model valid against page.schema.json."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from archiver.check import RuleSet, schemas_dir
+from archiver.extract import EXTRACTOR_VERSION, extract
+from archiver.extract.dates import add_years, parse_date
+from archiver.extract.profile import Profile
+from archiver.extract.text import normalise_title
+from archiver.extract.titles import strip_suffix
+
+PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
+AT = datetime(2025, 1, 5, tzinfo=UTC)
+URL = "https://www.regjeringen.no/en/x/id1/"
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return RuleSet.load().resolve(["regjeringen"], URL).profile
+
+
+@pytest.fixture(scope="module")
+def page_schema() -> Draft202012Validator:
+    schema = json.loads((schemas_dir() / "page.schema.json").read_text())
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+TAGS = [
+    "html",
+    "head",
+    "body",
+    "title",
+    "h1",
+    "main",
+    "figure",
+    "figcaption",
+    "img",
+    "p",
+    "script",
+    "template",
+    "meta",
+    "div",
+    "span",
+    "time",
+    "article",
+    "header",
+    "nav",
+]
+FRAGMENTS = st.one_of(
+    st.sampled_from([f"<{t}>" for t in TAGS] + [f"</{t}>" for t in TAGS]),
+    st.sampled_from(
+        [
+            '<meta property="og:type" content="article">',
+            '<div class="article-header">',
+            '<span class="date">Date: 31/02/2023</span>',
+            '<span class="date">Dato: 05.12.2025</span>',
+            '<meta name="DC.Date" content="2023-13-45">',
+            '<time datetime="2023-02-29">',
+            '<img src="x.jpg" alt="">',
+            '<img role="presentation">',
+            "<figcaption>Foto: NTB",
+            '<script type="application/ld+json">{"headline": [1, {"@graph": null}]',
+            "This content is more than 1 year old.",
+            "&amp;",
+            "&nbsp;",
+            "&#0;",
+            "&#xD800;",
+            "<!--",
+            "-->",
+            "<![CDATA[",
+            '<div hidden style="display:none">',
+            "\x00",
+            "\ufeff",
+        ]
+    ),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(FRAGMENTS, max_size=60), raw=st.binary(max_size=200))
+def test_garbled_html_gives_a_valid_model(profile, page_schema, parts, raw) -> None:
+    for payload in ("".join(parts).encode("utf-8", "surrogatepass"), raw):
+        model = extract(payload, url=URL, captured_at=AT, profile=profile)
+        errors = [e.message for e in page_schema.iter_errors(model)]
+        assert errors == []
+
+
+def test_real_fixture_models_are_valid(profile, page_schema) -> None:
+    for path in sorted(PAGES.glob("*.html")):
+        model = extract(path.read_bytes(), url=URL, captured_at=AT, profile=profile)
+        assert list(page_schema.iter_errors(model)) == [], path.name
+        assert model["extractor"] == {"version": EXTRACTOR_VERSION, "profile": profile.fingerprint}
+
+
+def test_deeply_nested_and_oversized_html(profile, page_schema) -> None:
+    deep = b"<div>" * 20000 + b"<img src='a.jpg' alt='a'>" + b"</div>" * 20000
+    model = extract(deep, url=URL, captured_at=AT, profile=profile)
+    assert list(page_schema.iter_errors(model)) == []
+    small = Profile.from_mapping({"max_bytes": 2048})
+    model = extract(b"<p>" + b"x" * 10000, url=URL, captured_at=AT, profile=small)
+    assert model["warnings"] == ["payload truncated from 10003 to 2048 bytes"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type", "charset", "how"),
+    [
+        (
+            "<title>Bodø</title>".encode("cp1252"),
+            "text/html; charset=ISO-8859-1",
+            "cp1252",
+            "header",
+        ),
+        (b'<meta charset="windows-1252"><title>Bod\xf8</title>', None, "cp1252", "meta"),
+        (b"\xef\xbb\xbf<title>Bod\xc3\xb8</title>", "text/html; charset=latin-1", "utf-8", "bom"),
+        (b"<title>Bod\xc3\xb8</title>", None, "utf-8", "sniffed"),
+        (b"<title>Bod\xf8</title>", None, "cp1252", "fallback"),
+    ],
+)
+def test_charset_detection(profile, payload, content_type, charset, how) -> None:
+    model = extract(payload, url=URL, captured_at=AT, profile=profile, content_type=content_type)
+    assert model["charset"] == {"name": charset, "source": how}
+    assert model["titles"]["title"]["raw"] == "Bodø"
+
+
+def test_invalid_utf8_declared_as_utf8_is_replaced(profile) -> None:
+    model = extract(
+        b"<title>Bod\xf8 \xff</title>",
+        url=URL,
+        captured_at=AT,
+        profile=profile,
+        content_type="text/html; charset=utf-8",
+    )
+    assert model["titles"]["title"]["raw"] == "Bod\ufffd \ufffd"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jobs &amp; growth", "Jobs & growth"),
+        ("Jobs\u00a0and  growth\n", "Jobs and growth"),
+        ("A\u030alesund", "Ålesund"),
+        ("Title - REGJERINGEN.NO", "Title"),
+        ("Title | Government.no", "Title"),
+        ("regjeringen.no", "regjeringen.no"),
+    ],
+)
+def test_title_normalisation(raw, expected) -> None:
+    suffixes = (" - regjeringen.no", " | {og:site_name}")
+    assert strip_suffix(normalise_title(raw), suffixes, "Government.no") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "formats", "expected"),
+    [
+        ("Date: 05/12/2025", ("%d/%m/%Y",), date(2025, 12, 5)),
+        ("Dato: 03.07.2026", ("%d/%m/%Y", "%d.%m.%Y"), date(2026, 7, 3)),
+        ("Date: 31/02/2023", ("%d/%m/%Y",), None),
+        ("2023-12-14", ("iso",), date(2023, 12, 14)),
+        # 23:30 UTC on 14 December is already the 15th in Oslo.
+        ("2023-12-14T23:30:00Z", ("iso",), date(2023, 12, 15)),
+        ("no date here", ("iso", "%d.%m.%Y"), None),
+    ],
+)
+def test_date_parsing_is_day_first_and_zone_aware(text, formats, expected) -> None:
+    parsed = parse_date(text, formats, ZoneInfo("Europe/Oslo"))
+    assert (parsed.day if parsed else None) == expected
+
+
+def test_leap_day_anniversary_is_28_february() -> None:
+    assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
+    assert add_years(date(2023, 3, 1), 1) == date(2024, 3, 1)
