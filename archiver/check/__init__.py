@@ -13,10 +13,10 @@ from archiver.check.engine import check
 from archiver.check.lint import lint
 from archiver.check.packs import Check, ResolvedPack, RulePack, RuleSet
 from archiver.check.page import check_page
-from archiver.check.paths import rules_dir, schemas_dir
 from archiver.check.problems import LintProblem
 from archiver.check.report import PageResult, Report, render_text
 from archiver.check.violation import CaptureRef, Violation, canonical_url
+from archiver.resources import rules_dir, schemas_dir
 
 __all__ = [
     "CaptureRef",

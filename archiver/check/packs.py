@@ -24,11 +24,11 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from archiver.check.marks import MarkedDocument, load_marked, pointer
-from archiver.check.paths import rules_dir, schemas_dir
 from archiver.check.problems import LintProblem
 from archiver.check.schemas import SchemaStore, load_schemas
 from archiver.errors import RuleError
 from archiver.extract.profile import Profile
+from archiver.resources import rules_dir, schemas_dir
 
 DEFAULT_PACK = "default"
 

@@ -45,7 +45,10 @@ def test_site_inherits_crawl_defaults_and_overrides_them(tmp_path: Path) -> None
         ("[crawl]\nper_host = 'two'\n", r"crawl\.per_host: expected integer, got str 'two'"),
         ("[crawl]\nperhost = 2\n", r"crawl: unknown key 'perhost' \(expected one of: .*per_host"),
         ("[[sites]]\nname = 'a'\n", r"sites\.\[0\]: 'seeds' is a required property"),
-        ("[[sites]]\nname = 'a'\nseeds = ['ftp://x/']\n", r"sites\.\[0\]\.seeds\.\[0\]: 'ftp://x/' does not match"),
+        (
+            "[[sites]]\nname = 'a'\nseeds = ['ftp://x/']\n",
+            r"sites\.\[0\]\.seeds\.\[0\]: 'ftp://x/' does not match",
+        ),
         ("[crawl]\nconcurrency = 0\n", r"crawl\.concurrency: 0 is less than the minimum of 1"),
         ("[[sites]]\nname='a'\nseeds=['http://x/']\ninclude=['(']\n", r"sites\.\[0\]\.include"),
         ("[crawl\nper_host = 2\n", r"not valid TOML: .*line 1"),
@@ -55,7 +58,9 @@ def test_site_inherits_crawl_defaults_and_overrides_them(tmp_path: Path) -> None
         ),
     ],
 )
-def test_bad_config_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
+def test_bad_config_names_file_key_and_expectation(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
         config.load(path)

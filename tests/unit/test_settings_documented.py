@@ -16,7 +16,9 @@ SCHEMA = json.loads((REPO / "schemas" / "config.schema.json").read_text())
 def _settings() -> list[tuple[str, dict[str, Any]]]:
     out = [("rules_dir", SCHEMA["properties"]["rules_dir"])]
     for section in ("storage", "log"):
-        out += [(f"{section}.{k}", v) for k, v in SCHEMA["properties"][section]["properties"].items()]
+        out += [
+            (f"{section}.{k}", v) for k, v in SCHEMA["properties"][section]["properties"].items()
+        ]
     out += [(f"crawl.{k}", v) for k, v in SCHEMA["$defs"]["crawl"]["properties"].items()]
     out += [
         (f"sites[].{k}", v)

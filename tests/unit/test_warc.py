@@ -47,7 +47,8 @@ def test_written_file_passes_warcio_check_and_gzip(tmp_path: Path) -> None:
     assert (tmp_path / (writer.current + ".open")).exists()
     writer.close()
     (path,) = tmp_path.glob("*.warc.gz")
-    assert gzip.open(path).read()  # every member decompresses
+    with gzip.open(path) as fh:
+        assert fh.read()  # every member decompresses
     result = _warcio_check(path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "digest pass" in result.stdout
@@ -107,5 +108,5 @@ def test_recover_cuts_back_to_committed_record(tmp_path: Path) -> None:
 def test_unreadable_offset_is_an_archive_error(tmp_path: Path) -> None:
     from archiver.errors import ArchiveError
 
-    with pytest.raises(ArchiveError, match="missing.warc.gz"):
+    with pytest.raises(ArchiveError, match=r"missing\.warc\.gz"):
         warc.read_record(tmp_path / "missing.warc.gz", 0)
