@@ -10,8 +10,11 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +25,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from archiver import config as config_module
 from archiver import log
+from archiver.check import RuleSet, lint, render_text
+from archiver.check.archive import ArchiveChecker, at_or_above
+from archiver.check.page import check_page
+from archiver.check.report import Report
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, ConfigError, LockError
@@ -148,10 +155,178 @@ def crawl(
     raise typer.Exit(code)
 
 
+class Format(StrEnum):
+    """Output formats of check and check-page."""
+
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    """The lowest severity that makes the exit code 1."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+]
+FailOnOption = Annotated[
+    FailOn, typer.Option("--fail-on", help="Exit 1 when a violation at or above this is found.")
+]
+
+
+def _emit(report: Report, fmt: Format, output: Path | None) -> None:
+    text = (
+        json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        if fmt is Format.json
+        else render_text(report)
+    )
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+def _resolve_run(index: Index, site: str, run: str) -> int:
+    if run == "latest":
+        row = index.latest_run(site, completed=True) or index.latest_run(site)
+        if row is None:
+            raise ConfigError(f"site {site!r} has no crawl runs yet: run `archiver crawl` first")
+        return int(row.id)
+    if not run.isdigit():
+        raise ConfigError(f"--run: expected 'latest' or a run id, got {run!r}")
+    row = index.run(int(run))
+    if row is None or row.site != site:
+        raise ConfigError(f"--run: no run {run} for site {site!r}")
+    return int(row.id)
+
+
+@app.command()
+def check(
+    config: ConfigOption = None,
+    site: SiteOption = None,
+    run: Annotated[str, typer.Option("--run", help="'latest' or a run id.")] = "latest",
+    fmt: FormatOption = Format.text,
+    output: OutputOption = None,
+    fail_on: FailOnOption = FailOn.error,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Check the archived pages of a crawl run against the sites' rule packs; record violations."""
+    settings = _settings(config, verbose=verbose, quiet=quiet)
+    sites = settings.select(site or [])
+    if not sites:
+        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
+    index = Index(settings.storage.index_url)
+    checker = ArchiveChecker(settings, index)
+    combined = Report(violations=[])
+    code = EXIT_OK
+    try:
+        for entry in sites:
+            if run != "latest" and len(sites) > 1:
+                raise ConfigError("--run ID needs exactly one --site")
+            run_id = _resolve_run(index, entry.name, run)
+            result = checker.check_run(entry, run_id)
+            combined.violations.extend(result.report.violations)
+            combined.pages.extend(result.report.pages)
+            for problem in result.errors:
+                logger.bind(site=entry.name).error("{}", problem)
+            logger.bind(site=entry.name).info(
+                "run {}: {} pages checked ({} from cache), {} violations in {:.2f}s",
+                run_id,
+                result.pages,
+                result.cached,
+                len(result.report.violations),
+                result.elapsed,
+            )
+            if result.errors:
+                code = EXIT_FAILED
+    finally:
+        index.close()
+    _emit(combined, fmt, output)
+    if code == EXIT_OK and at_or_above(combined.violations, fail_on.value):
+        code = EXIT_VIOLATIONS
+    raise typer.Exit(code)
+
+
+@app.command("check-page")
+def check_page_command(
+    source: Annotated[str, typer.Argument(help="An HTML file, or an http(s) URL fetched once.")],
+    url: Annotated[
+        str | None, typer.Option("--url", help="The page's address when SOURCE is a file.")
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Reference time, ISO 8601 (default: now)."),
+    ] = None,
+    rules: Annotated[
+        list[str] | None, typer.Option("--rules", help="Rule pack id (repeatable).")
+    ] = None,
+    rules_dir: Annotated[
+        list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule packs.")
+    ] = None,
+    fmt: FormatOption = Format.text,
+    fail_on: FailOnOption = FailOn.error,
+) -> None:
+    """Check one HTML file or URL without archiving it (before publishing, or in CI)."""
+    moment: datetime | None = None
+    if at is not None:
+        try:
+            moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"--at: expected an ISO 8601 time, got {at!r}") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    report = check_page(source, url=url, at=moment, packs=rules or [], rules_dirs=rules_dir or [])
+    _emit(report, fmt, None)
+    raise typer.Exit(EXIT_VIOLATIONS if at_or_above(report.violations, fail_on.value) else EXIT_OK)
+
+
+rules_app = typer.Typer(help="Rule packs: list and lint.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("lint")
+def rules_lint(
+    directory: Annotated[
+        list[Path] | None, typer.Argument(help="Folders of rule packs (besides the built-in ones).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Validate rule packs and check schemas; print file:line:column: pointer: problem."""
+    dirs = list(directory or [])
+    if config is not None or Path(config_module.DEFAULT_CONFIG_NAME).exists():
+        dirs = [*config_module.load(config).rules_dirs, *dirs]
+    problems = lint(dirs)
+    for problem in problems:
+        typer.echo(str(problem))
+    typer.echo(f"{len(problems)} problem(s)" if problems else "rule packs OK", err=bool(problems))
+    raise typer.Exit(EXIT_USAGE if problems else EXIT_OK)
+
+
+@rules_app.command("list")
+def rules_list(config: ConfigOption = None) -> None:
+    """List the rule packs that are available, with their checks."""
+    dirs: list[Path] = []
+    if config is not None or Path(config_module.DEFAULT_CONFIG_NAME).exists():
+        dirs = list(config_module.load(config).rules_dirs)
+    ruleset = RuleSet.load(dirs)
+    for pack_id in sorted(ruleset.packs):
+        pack = ruleset.pack(pack_id)
+        checks = ", ".join(c.get("id", "?") for c in pack.data.get("checks", []))
+        typer.echo(f"{pack_id:<16} {pack.file}  checks: {checks or '(inherited)'}")
+
+
 def main() -> None:
     """Console entry point: run the app, turning our errors into exit codes and clear messages."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of typer.Exit.
+        code = app(standalone_mode=False)
     except ConfigError as exc:
         typer.echo(f"archiver: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -163,10 +338,11 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("archiver: aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:
+        # Usage errors (click's, vendored by typer) arrive here in non-standalone mode.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(EXIT_USAGE)
         raise
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -8,7 +8,7 @@ different model.
 
 from __future__ import annotations
 
-from archiver.extract.page import EXTRACTOR_VERSION, extract
+from archiver.extract.page import EXTRACTOR_VERSION, extract, rebase
 from archiver.extract.profile import DateSource, Profile
 
-__all__ = ["EXTRACTOR_VERSION", "DateSource", "Profile", "extract"]
+__all__ = ["EXTRACTOR_VERSION", "DateSource", "Profile", "extract", "rebase"]

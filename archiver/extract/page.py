@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bs4 import BeautifulSoup, Tag
@@ -218,3 +219,29 @@ def extract(
         ),
         "warnings": warnings,
     }
+
+
+def rebase(
+    model: dict[str, Any], *, url: str, captured_at: datetime, profile: Profile
+) -> dict[str, Any]:
+    """A cached model re-stated for another capture of the same payload.
+
+    The payload fixes everything but the URL, the capture time and what
+    depends on them: the age (judged at the capture's time) and resolved
+    image URLs. The result equals what `extract` would give for this capture.
+    """
+    if captured_at.tzinfo is None:
+        captured_at = captured_at.replace(tzinfo=UTC)
+    out = dict(model)
+    out["url"] = url
+    out["captured_at"] = captured_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    published = (model.get("dates") or {}).get("published")
+    if published and published.get("value"):
+        tz = ZoneInfo(profile.timezone)
+        days, over, anniversary = age_of(date.fromisoformat(published["value"]), captured_at, tz)
+        out["age"] = {"days": days, "over_one_year": over, "anniversary": anniversary.isoformat()}
+    out["images"] = [
+        {**image, "url": urljoin(url, image["src"]) if image.get("src") else image.get("url", "")}
+        for image in model.get("images", [])
+    ]
+    return out

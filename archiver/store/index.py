@@ -231,7 +231,7 @@ class Index:
         except SQLAlchemyError as exc:
             raise ArchiveError(f"index {self.url}: {exc}") from exc
 
-    def _insert_ignore(self, table: sa.Table) -> Any:
+    def insert_ignore(self, table: sa.Table) -> Any:
         if self.engine.dialect.name == "postgresql":
             return pg_dialect.insert(table).on_conflict_do_nothing()
         if self.engine.dialect.name == "sqlite":
@@ -323,7 +323,7 @@ class Index:
             for item in items
         ]
         if rows:
-            conn.execute(self._insert_ignore(frontier), rows)
+            conn.execute(self.insert_ignore(frontier), rows)
 
     def queued(self, run_id: int, *, after_id: int, limit: int) -> list[tuple[int, QueuedUrl]]:
         """The next queued frontier entries (id order), after `after_id`."""

@@ -1,0 +1,218 @@
+"""Check archived captures: read payloads from WARC, extract (cached), check, record.
+
+Page models are cached in the index by (payload digest, extractor version,
+profile fingerprint): an unchanged page is parsed once, and re-checking after
+a rule change only validates cached models.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from loguru import logger
+from sqlalchemy.engine import Row
+
+from archiver.check.engine import check
+from archiver.check.packs import ResolvedPack, RuleSet
+from archiver.check.report import PageResult, Report
+from archiver.check.violation import CaptureRef, Violation
+from archiver.config import Settings, SiteSettings
+from archiver.errors import ArchiveError, ExtractError
+from archiver.extract import EXTRACTOR_VERSION, extract, rebase
+from archiver.store import warc
+from archiver.store.index import Index, checks, page_models, violations
+from archiver.store.payload import PayloadTooLarge, decode, header
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass
+class CheckResult:
+    """What checking one run found."""
+
+    run_id: int
+    report: Report
+    pages: int = 0
+    cached: int = 0
+    extracted: int = 0
+    errors: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def worst(self) -> str | None:
+        """The most severe severity found, or None when clean."""
+        found = [v.severity for v in self.report.violations]
+        return max(found, key=lambda s: SEVERITY_RANK[s]) if found else None
+
+
+def _is_html(content_type: str | None) -> bool:
+    return content_type is not None and "html" in content_type.lower()
+
+
+class ArchiveChecker:
+    """Checks the captures of runs against a site's rule packs, caching page models."""
+
+    def __init__(self, settings: Settings, index: Index, ruleset: RuleSet | None = None) -> None:
+        self.settings = settings
+        self.index = index
+        self.ruleset = ruleset or RuleSet.load(settings.rules_dirs)
+        self._packs: dict[tuple[tuple[str, ...], tuple[str, ...]], ResolvedPack] = {}
+
+    def _pack(self, site: SiteSettings, url: str) -> ResolvedPack:
+        ids = tuple(site.rules) or tuple(self.ruleset.packs_for(url))
+        key = (tuple(site.rules), ids)
+        pack = self._packs.get(key)
+        if pack is None:
+            pack = self._packs[key] = self.ruleset.resolve(list(site.rules), url)
+        return pack
+
+    def _model(
+        self, capture: Row[Any], payload_row: Row[Any], pack: ResolvedPack
+    ) -> tuple[dict[str, Any], bool]:
+        key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
+        with self.index.read() as conn:
+            cached = conn.execute(
+                sa.select(page_models.c.model).where(
+                    page_models.c.payload_digest == key[0],
+                    page_models.c.extractor_version == key[1],
+                    page_models.c.profile == key[2],
+                )
+            ).scalar()
+        if cached is not None:
+            model = rebase(
+                json.loads(cached),
+                url=capture.url,
+                captured_at=capture.captured_at,
+                profile=pack.profile,
+            )
+            return model, True
+        record = warc.read_record(
+            self.settings.storage.root / payload_row.warc_file, payload_row.offset
+        )
+        try:
+            body = decode(
+                record.payload,
+                header(record.headers, "content-encoding"),
+                pack.profile.max_bytes * 4,
+            )
+        except PayloadTooLarge:
+            body = record.payload
+        model = extract(
+            body,
+            url=capture.url,
+            captured_at=capture.captured_at,
+            profile=pack.profile,
+            content_type=header(record.headers, "content-type"),
+        )
+        with self.index.begin() as conn:
+            conn.execute(
+                self.index.insert_ignore(page_models),
+                [
+                    {
+                        "payload_digest": key[0],
+                        "extractor_version": key[1],
+                        "profile": key[2],
+                        "model": json.dumps(model),
+                        "created_at": datetime.now(UTC),
+                    }
+                ],
+            )
+        return model, False
+
+    def check_run(self, site: SiteSettings, run_id: int) -> CheckResult:
+        """Check every archived HTML page of a run; replaces that run's stored violations."""
+        started = time.monotonic()
+        log = logger.bind(site=site.name, run=run_id)
+        result = CheckResult(run_id, Report(violations=[]))
+        rows: list[dict[str, Any]] = []
+        for capture in self.index.captures_of_run(run_id):
+            if not capture.is_page:
+                continue
+            try:
+                payload_row = self.index.payload_capture(capture)
+            except ArchiveError as exc:
+                result.errors.append(str(exc))
+                continue
+            if payload_row.status != 200 or not _is_html(payload_row.content_type):
+                continue
+            pack = self._pack(site, capture.url)
+            try:
+                model, cached = self._model(capture, payload_row, pack)
+            except (ArchiveError, ExtractError) as exc:
+                result.errors.append(f"{capture.url}: {exc}")
+                log.error("cannot check {}: {}", capture.url, exc)
+                continue
+            result.pages += 1
+            result.cached += cached
+            result.extracted += not cached
+            ref = CaptureRef(capture.warc_file, capture.offset, capture.payload_digest, capture.id)
+            found = check(model, pack, capture=ref)
+            result.report.pages.append(
+                PageResult(
+                    url=capture.url,
+                    captured_at=model["captured_at"],
+                    packs=pack.ids,
+                    profile=pack.fingerprint,
+                    is_article=model["is_article"],
+                )
+            )
+            result.report.violations.extend(found)
+            for v in found:
+                log.bind(
+                    rule=v.rule,
+                    severity=v.severity,
+                    url=v.url,
+                    pointer=v.pointer,
+                    subject=v.subject,
+                ).info("{} {} {} {}: {}", v.severity, v.rule, v.url, v.pointer or "/", v.message)
+            rows.extend(self._row(site, run_id, capture, v, pack) for v in found)
+        with self.index.begin() as conn:
+            conn.execute(violations.delete().where(violations.c.run_id == run_id))
+            if rows:
+                conn.execute(violations.insert(), rows)
+            conn.execute(
+                checks.insert().values(
+                    run_id=run_id,
+                    site=site.name,
+                    checked_at=datetime.now(UTC),
+                    pages=result.pages,
+                    violations=len(rows),
+                    rules=json.dumps(sorted({r for p in result.report.pages for r in p.packs})),
+                )
+            )
+        result.elapsed = time.monotonic() - started
+        return result
+
+    @staticmethod
+    def _row(
+        site: SiteSettings, run_id: int, capture: Row[Any], v: Violation, pack: ResolvedPack
+    ) -> dict[str, Any]:
+        return {
+            "run_id": run_id,
+            "capture_id": capture.id,
+            "site": site.name,
+            "rule": v.rule,
+            "severity": v.severity,
+            "url": v.url,
+            "canonical_url": capture.canonical_url,
+            "message": v.message,
+            "pointer": v.pointer,
+            "evidence": json.dumps(v.evidence),
+            "subject": v.subject,
+            "fingerprint": v.fingerprint(),
+            "captured_at": capture.captured_at,
+            "pack": ",".join(pack.ids),
+        }
+
+
+def at_or_above(found: Sequence[Violation], fail_on: str) -> list[Violation]:
+    """The violations at or above a `--fail-on` level ('never' matches none)."""
+    if fail_on == "never":
+        return []
+    floor = SEVERITY_RANK[fail_on]
+    return [v for v in found if SEVERITY_RANK[v.severity] >= floor]
