@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -196,11 +197,45 @@ def _enable_sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs", "glusterfs", "ceph"}
+)
+
+
+def _filesystem_type(path: Path) -> str | None:
+    """The type of the filesystem holding `path`, from /proc/mounts (None when unknown)."""
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    resolved = str(path.resolve())
+    best, fstype = "", None
+    for line in mounts:
+        fields = line.split()
+        if (
+            len(fields) >= 3
+            and (resolved == fields[1] or resolved.startswith(fields[1].rstrip("/") + "/"))
+            and len(fields[1]) >= len(best)
+        ):
+            best, fstype = fields[1], fields[2]
+    return fstype
+
+
 class Index:
     """The archive's index database."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        sa_url = sa.engine.make_url(url)
+        if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+            folder = Path(sa_url.database).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            fstype = _filesystem_type(folder)
+            if fstype in _NETWORK_FILESYSTEMS:
+                raise ArchiveError(
+                    f"index {url}: SQLite on a network filesystem ({fstype}) is unsafe; "
+                    "use a local disk or a PostgreSQL index"
+                )
         try:
             self.engine = sa.create_engine(url, future=True)
             if self.engine.dialect.name == "sqlite":
