@@ -215,7 +215,7 @@ class DemoServer:
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="demo-server", daemon=True
+            target=server.serve_forever, args=(0.05,), name="demo-server", daemon=True
         )
         self._thread.start()
         return self
