@@ -82,17 +82,18 @@ _DEP = ("hod", "kld", "nfd", "ud", "kd", "smk")
 def day_first_trap(today: datetime.date) -> datetime.date:
     """A date under a year old read dd/mm/yyyy, but over a year old read mm/dd/yyyy.
 
-    The correct reading is 30–330 days ago; the swapped reading (month and day
-    exchanged) lies more than 380 days ago. In December no such date exists
-    (the swapped reading always falls within the same year), so the latest
-    day-≤12 date 300 days back is used: still compliant, just not a trap.
+    The correct reading is 30–355 days ago; the swapped reading (month and day
+    exchanged) lies more than 366 days ago. From 2 December to 3 January no
+    such date exists (the swapped reading cannot leave the last year), so the
+    first day-≤12 date 300 days back is used: still compliant, just not a
+    trap on those days.
     """
-    for back in range(30, 331):
+    for back in range(30, 356):
         candidate = today - datetime.timedelta(days=back)
         if candidate.day > 12 or candidate.day == candidate.month:
             continue
         swapped = datetime.date(candidate.year, candidate.day, candidate.month)
-        if (today - swapped).days > 380:
+        if (today - swapped).days > 366:
             return candidate
     candidate = today - datetime.timedelta(days=300)
     while candidate.day > 12:

@@ -13,6 +13,7 @@ import argparse
 import datetime
 import email.utils
 import functools
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -119,6 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "regjeringen-demo/1.0"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without TCP_NODELAY a
+        # keep-alive client waits for the delayed ACK (~40 ms) on every request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._answer(head=False)
