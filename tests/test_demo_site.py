@@ -156,6 +156,7 @@ def test_expected_findings_point_at_real_pages_and_images(client: httpx.Client) 
         "age-notice",
         "age-notice-unexpected",
         "consistent-titles",
+        "missing-h1",
         "undated",
     }
 

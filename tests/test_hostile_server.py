@@ -180,7 +180,7 @@ def test_offsite_links_and_request_log(client: httpx.Client, hostile_server: Hos
     page = client.get("/offsite").text
     assert 'href="http://10.0.0.1/"' in page and "www.stortinget.no" in page
     assert client.head("/").status_code == 405
-    records = hostile_server.requests.snapshot()
+    records = hostile_server.requests.wait_for(2)
     assert [(r.method, r.path, r.status) for r in records] == [
         ("GET", "/offsite", 200),
         ("HEAD", "/", 405),

@@ -41,13 +41,24 @@ class RequestLog:
     """A thread-safe, append-only list of ``RequestRecord``."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._records: list[RequestRecord] = []
 
     def append(self, record: RequestRecord) -> None:
         """Add one record."""
         with self._lock:
             self._records.append(record)
+            self._lock.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 2.0) -> list[RequestRecord]:
+        """The records once there are at least ``count`` (or when ``timeout`` runs out).
+
+        A server thread may log a request a moment after the client has its
+        response (always so for responses cut short on purpose).
+        """
+        with self._lock:
+            self._lock.wait_for(lambda: len(self._records) >= count, timeout)
+            return list(self._records)
 
     def snapshot(self) -> list[RequestRecord]:
         """A copy of the records so far, in the order the responses finished."""
@@ -151,22 +162,23 @@ class _Handler(BaseHTTPRequestHandler):
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+        except OSError:
+            self.close_connection = True
+            return
+        finally:
+            # Logged before the body goes out, so a client holding the whole
+            # response always finds its request in the log; on loopback the
+            # body write itself takes microseconds.
+            record = RequestRecord(
+                self.command, self.path, dict(self.headers.items()), start, time.monotonic(), status
+            )
+            owner.requests.append(record)
+        try:
             if not head:
                 self.wfile.write(body)
             self.wfile.flush()
         except OSError:
             self.close_connection = True
-        finally:
-            owner.requests.append(
-                RequestRecord(
-                    self.command,
-                    self.path,
-                    dict(self.headers.items()),
-                    start,
-                    time.monotonic(),
-                    status,
-                )
-            )
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the demo command print what matters themselves."""
