@@ -21,7 +21,7 @@ MakeSettings = Callable[..., Settings]
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> MakeSettings:
-    """Settings for one site `s` with the given seeds; keyword args override [crawl] and the site."""
+    """Settings for one site `s` with these seeds; keywords override [crawl] and the site."""
 
     def make(seeds: list[str], *, site: dict[str, Any] | None = None, **crawl: Any) -> Settings:
         crawl_settings = {"delay": 0, "per_host": 4, "timeout": 10, **crawl}

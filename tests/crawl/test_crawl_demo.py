@@ -1,4 +1,4 @@
-"""Crawling the demo government site: every in-scope page once, robots obeyed, revisits on recrawl."""
+"""Crawling the demo government site: each in-scope page once, robots obeyed, revisits."""
 
 from __future__ import annotations
 
