@@ -14,7 +14,7 @@ from pathlib import Path
 from archiver.crawl.url import canonicalize
 from archiver.demo import DemoServer
 from archiver.demo.site import page_paths
-from tests.crawl.conftest import assert_valid_warcs
+from tests.helpers import assert_valid_warcs
 
 
 def _config(tmp_path: Path, server: DemoServer) -> Path:
@@ -38,8 +38,21 @@ max_depth = 5
 
 
 def _captures(db: Path) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT run_id, canonical_url, record_type FROM captures").fetchall()
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT run_id, canonical_url, record_type FROM captures"
+            ).fetchall()
+    except sqlite3.OperationalError:  # the crawler has not created its tables yet
+        return []
+
+
+def _wait_for_captures(db: Path, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if db.exists() and len(_captures(db)) >= count:
+            return
+        time.sleep(0.05)
 
 
 def test_sigkill_mid_crawl_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
@@ -48,13 +61,11 @@ def test_sigkill_mid_crawl_then_resume_loses_and_duplicates_nothing(tmp_path: Pa
         db = tmp_path / "snapshots" / "index.sqlite3"
         command = [sys.executable, "-m", "archiver", "crawl", "-c", str(config), "-q"]
         victim = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if db.exists() and len(_captures(db)) >= 25:
-                break
-            time.sleep(0.05)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
+        try:
+            _wait_for_captures(db, 25)
+        finally:
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait()
         before = _captures(db)
         assert 25 <= len(before) < 150, "the crawl should have been killed mid-way"
         assert list((tmp_path / "snapshots" / "warcs").rglob("*.open")), "killed while writing"

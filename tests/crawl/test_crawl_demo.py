@@ -11,7 +11,7 @@ from archiver.crawl.url import canonicalize
 from archiver.demo import DemoServer
 from archiver.demo.site import page_paths
 from archiver.store.index import captures, frontier
-from tests.crawl.conftest import MakeSettings, assert_valid_warcs, crawl
+from tests.helpers import MakeSettings, assert_valid_warcs, crawl
 
 
 def _page_captures(index: object, run_id: int) -> Counter[str]:

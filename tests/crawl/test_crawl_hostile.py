@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from archiver.store.index import Index, captures, frontier
-from tests.crawl.conftest import MakeSettings, assert_valid_warcs, crawl
+from tests.helpers import MakeSettings, assert_valid_warcs, crawl
 from tests.servers.hostile import HostileServer
 
 

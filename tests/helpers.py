@@ -1,52 +1,18 @@
-"""Helpers for crawl tests: settings for a site on a loopback server, and WARC checks."""
+"""Helpers for tests: crawl a site, check WARC files the way other tools would."""
 
 from __future__ import annotations
 
 import gzip
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from archiver import config
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler, CrawlResult
 from archiver.store.index import Index
 
 MakeSettings = Callable[..., Settings]
-
-
-@pytest.fixture
-def make_settings(tmp_path: Path) -> MakeSettings:
-    """Settings for one site `s` with these seeds; keywords override [crawl] and the site."""
-
-    def make(seeds: list[str], *, site: dict[str, Any] | None = None, **crawl: Any) -> Settings:
-        crawl_settings = {"delay": 0, "per_host": 4, "timeout": 10, **crawl}
-        data = {
-            "storage": {"root": str(tmp_path / "snapshots")},
-            "crawl": crawl_settings,
-            "sites": [{"name": "s", "seeds": seeds, "rules": ["regjeringen"], **(site or {})}],
-        }
-        return config.parse(data, base_dir=tmp_path)
-
-    return make
-
-
-@pytest.fixture
-def index_for() -> Iterator[Callable[[Settings], Index]]:
-    opened: list[Index] = []
-
-    def open_index(settings: Settings) -> Index:
-        idx = Index(settings.storage.index_url)
-        opened.append(idx)
-        return idx
-
-    yield open_index
-    for idx in opened:
-        idx.close()
 
 
 def crawl(settings: Settings, index: Index) -> CrawlResult:
