@@ -71,11 +71,29 @@ class StorageSettings:
     index: str = ""
     warc_max_bytes: int = 1_000_000_000
     warc_prefix: str = "archiver"
+    warcs: str = ""
+    warcs_endpoint: str = ""
 
     @property
     def index_url(self) -> str:
         """The SQLAlchemy URL of the index (SQLite under the root by default)."""
         return self.index or f"sqlite:///{self.root / 'index.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """The task queue that spreads crawl and check work over worker processes (`[queue]`)."""
+
+    broker: str = ""
+    namespace: str = "archiver"
+    limits: str = ""
+    check_batch: int = 50
+    redeliver_after: float = 60.0
+
+    @property
+    def limits_url(self) -> str:
+        """Redis URL of the cluster-wide locks and rate limits (the broker's, by default)."""
+        return self.limits or self.broker
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     sites: tuple[SiteSettings, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     source: Path | None = None
@@ -176,6 +195,15 @@ def _site(data: Mapping[str, Any], crawl: CrawlSettings, source: str, index: int
     )
 
 
+def _warcs_location(value: str, root: Path, base: Path) -> str:
+    """`storage.warcs` as given when it is a URL, else an absolute local path ('' = default)."""
+    value = value.replace("{root}", str(root))
+    if not value or "://" in value:
+        return value
+    path = Path(value)
+    return str(path if path.is_absolute() else base / path)
+
+
 def parse(
     data: Mapping[str, Any], *, source: str = "config", base_dir: Path | None = None
 ) -> Settings:
@@ -190,10 +218,18 @@ def parse(
         index=storage_data.get("index", "").replace("{root}", str(root)),
         warc_max_bytes=storage_data.get("warc_max_bytes", 1_000_000_000),
         warc_prefix=storage_data.get("warc_prefix", "archiver"),
+        warcs=_warcs_location(storage_data.get("warcs", ""), root, base),
+        warcs_endpoint=storage_data.get("warcs_endpoint", ""),
     )
     crawl = _crawl(data.get("crawl", {}), CrawlSettings())
     log_data = data.get("log", {})
     log = LogSettings(**log_data)
+    queue = QueueSettings(**data.get("queue", {}))
+    if queue.broker and not queue.limits_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"{source}: queue.limits: the broker is not Redis, so set queue.limits to a "
+            "redis:// URL for the cluster-wide locks and rate limits"
+        )
     sites = tuple(_site(s, crawl, source, i) for i, s in enumerate(data.get("sites", ())))
     names = [s.name for s in sites]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -204,7 +240,9 @@ def parse(
         p if p.is_absolute() else base / p
         for p in map(Path, [rules_dir] if isinstance(rules_dir, str) else rules_dir)
     )
-    return Settings(storage=storage, crawl=crawl, log=log, sites=sites, rules_dirs=rules_dirs)
+    return Settings(
+        storage=storage, crawl=crawl, log=log, queue=queue, sites=sites, rules_dirs=rules_dirs
+    )
 
 
 def load(path: Path | None = None) -> Settings:

@@ -1,7 +1,9 @@
 """The index: runs, the crawl frontier, WARC files and one row per capture.
 
 SQLAlchemy Core over SQLite (default, WAL mode, `BEGIN IMMEDIATE` writes, a
-busy timeout) or PostgreSQL. Queries live here, not in the views or the CLI.
+busy timeout) or PostgreSQL; the schema is brought up to date by the Alembic
+migrations in `archiver/store/migrations` when the index opens. Queries live
+here, not in the views or the CLI.
 A capture row commits only after its WARC record is flushed, in the same
 transaction that advances its WARC file's `committed` length, so the index
 never points at bytes that are not there.
@@ -71,6 +73,7 @@ warc_files = sa.Table(
     sa.Column("sha256", sa.String(64)),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("closed_at", UTCDateTime),
+    sa.Column("stored_at", UTCDateTime),
 )
 
 captures = sa.Table(
@@ -240,7 +243,9 @@ class Index:
             self.engine = sa.create_engine(url, future=True)
             if self.engine.dialect.name == "sqlite":
                 _enable_sqlite_pragmas(self.engine)
-            metadata.create_all(self.engine)
+            from archiver.store import migrations
+
+            migrations.upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise ArchiveError(f"index {url}: cannot open: {exc}") from exc
 
@@ -432,6 +437,18 @@ class Index:
                 .where(warc_files.c.name == name)
                 .values(status="closed", size=size, committed=size, sha256=sha256, closed_at=_now())
             )
+
+    def warc_stored(self, name: str) -> None:
+        """Record that a closed WARC file is in the store and its digest was verified there."""
+        with self.begin() as conn:
+            conn.execute(
+                warc_files.update().where(warc_files.c.name == name).values(stored_at=_now())
+            )
+
+    def warc_file(self, name: str) -> Row[Any] | None:
+        """One WARC file by name."""
+        with self.read() as conn:
+            return conn.execute(sa.select(warc_files).where(warc_files.c.name == name)).first()
 
     def open_warcs(self, run_ids: Sequence[int] | None = None) -> list[Row[Any]]:
         """WARC files still marked open (of some runs, or all)."""

@@ -7,7 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from archiver.config import CrawlSettings, LogSettings, StorageSettings
+from archiver.config import CrawlSettings, LogSettings, QueueSettings, StorageSettings
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "schemas" / "config.schema.json").read_text())
@@ -15,7 +15,7 @@ SCHEMA = json.loads((REPO / "schemas" / "config.schema.json").read_text())
 
 def _settings() -> list[tuple[str, dict[str, Any]]]:
     out = [("rules_dir", SCHEMA["properties"]["rules_dir"])]
-    for section in ("storage", "log"):
+    for section in ("storage", "log", "queue"):
         out += [
             (f"{section}.{k}", v) for k, v in SCHEMA["properties"][section]["properties"].items()
         ]
@@ -40,6 +40,7 @@ def test_dataclass_defaults_match_the_schema() -> None:
         "crawl": (CrawlSettings, SCHEMA["$defs"]["crawl"]["properties"]),
         "storage": (StorageSettings, SCHEMA["properties"]["storage"]["properties"]),
         "log": (LogSettings, SCHEMA["properties"]["log"]["properties"]),
+        "queue": (QueueSettings, SCHEMA["properties"]["queue"]["properties"]),
     }
     for section, (cls, props) in sections.items():
         for f in fields(cls):

@@ -1,0 +1,65 @@
+"""Alembic migrations of the index, shipped inside the package and applied when it opens.
+
+`upgrade(engine)` brings any index to the head revision: a new database is
+created by the migrations, an index made before migrations existed (it has
+the tables but no `alembic_version`) is stamped at the baseline first, and
+one already at head costs a single query. Concurrent openers are serialised
+(`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), so several
+workers starting at once upgrade the index exactly once.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+HERE = Path(__file__).resolve().parent
+BASELINE = "0001"
+# Any fixed number: the key of the advisory lock that serialises upgrades on PostgreSQL.
+_PG_LOCK_KEY = 0x61726368
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def head() -> str:
+    """The newest revision shipped with this version of archiver."""
+    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current(conn: Connection) -> str | None:
+    """The revision an index is at (None when it has no `alembic_version`)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the index to the head revision (see the module docstring)."""
+    with engine.connect() as conn:
+        if current(conn) == head():
+            return
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        revision = current(conn)
+        if revision == head():
+            return
+        config = _config(conn)
+        if revision is None and sa.inspect(conn).has_table("runs"):
+            # Made by archiver before it had migrations: its tables are the baseline.
+            command.stamp(config, BASELINE)
+        command.upgrade(config, "head")
