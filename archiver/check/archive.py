@@ -25,7 +25,7 @@ from archiver.check.violation import CaptureRef, Violation
 from archiver.config import Settings, SiteSettings
 from archiver.errors import ArchiveError, ExtractError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
-from archiver.store import warc
+from archiver.store import blobs
 from archiver.store.index import Index, checks, page_models, violations
 from archiver.store.payload import PayloadTooLarge, decode, header
 
@@ -91,9 +91,7 @@ class ArchiveChecker:
                 profile=pack.profile,
             )
             return model, True
-        record = warc.read_record(
-            self.settings.storage.root / payload_row.warc_file, payload_row.offset
-        )
+        record = blobs.read_record(self.settings.storage, payload_row.warc_file, payload_row.offset)
         try:
             body = decode(
                 record.payload,
@@ -123,6 +121,28 @@ class ArchiveChecker:
                 ],
             )
         return model, False
+
+    def prepare(self, site: SiteSettings, capture_ids: Sequence[int]) -> tuple[int, list[str]]:
+        """Extract and cache the page models of some captures: one batch of a distributed check.
+
+        Returns how many models were newly extracted, and the problems met.
+        `check_run` then only validates cached models.
+        """
+        extracted, problems = 0, []
+        for capture_id in capture_ids:
+            capture = self.index.capture(capture_id)
+            if capture is None or not capture.is_page:
+                continue
+            try:
+                payload_row = self.index.payload_capture(capture)
+                if payload_row.status != 200 or not _is_html(payload_row.content_type):
+                    continue
+                _, cached = self._model(capture, payload_row, self._pack(site, capture.url))
+            except (ArchiveError, ExtractError) as exc:
+                problems.append(f"{capture.url}: {exc}")
+                continue
+            extracted += not cached
+        return extracted, problems
 
     def check_run(self, site: SiteSettings, run_id: int) -> CheckResult:
         """Check every archived HTML page of a run; replaces that run's stored violations."""

@@ -14,9 +14,10 @@ import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin
 
 from loguru import logger
@@ -29,7 +30,7 @@ from archiver.crawl.robots import Robots
 from archiver.crawl.sitemaps import parse_sitemap
 from archiver.crawl.url import Scope, canonicalize, host_key, host_of, pattern_of
 from archiver.errors import ArchiveError, FetchError
-from archiver.store import warc
+from archiver.store import blobs, warc
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
 
@@ -68,6 +69,14 @@ class CrawlResult:
     status: str
     stats: CrawlStats
     resumed: bool
+
+
+class HostLimiter(Protocol):
+    """Politeness beyond this process: wraps each fetch (the cluster-wide per-host limits)."""
+
+    def slot(self, host: str, delay: float) -> AbstractAsyncContextManager[None]:
+        """Hold one of the host's request slots, started at least `delay` s after the last."""
+        ...
 
 
 class _Host:
@@ -114,6 +123,7 @@ class Crawler:
         index: Index,
         *,
         on_progress: Callable[[CrawlStats], None] | None = None,
+        limiter: HostLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.site = site
@@ -121,9 +131,11 @@ class Crawler:
         self.crawl = site.crawl
         self.scope = Scope.of(site)
         self.on_progress = on_progress
+        self.limiter = limiter
         self.stats = CrawlStats()
         self.stop_requested = False
-        self.warc_dir = settings.storage.root / "warcs" / site.name
+        self.store = blobs.store(settings.storage)
+        self.warc_dir = self.store.spool_dir(site.name)
         self._hosts: dict[str, _Host] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._patterns: dict[str, int] = {}
@@ -142,13 +154,21 @@ class Crawler:
         """Close `.open` WARC files of dead runs at their last committed record."""
         known = set()
         for row in self.index.open_warcs(run_ids):
-            path = self.settings.storage.root / row.name
+            path = self.store.local_path(row.name)
             known.add(path.name)
             closed = warc.recover(path.parent, path.name, row.committed)
-            self.index.warc_closed(row.name, closed.stat().st_size, warc.file_sha256(closed))
+            sha256 = warc.file_sha256(closed)
+            self.index.warc_closed(row.name, closed.stat().st_size, sha256)
             self._log.warning(
                 "recovered {} at {} bytes (last committed record)", row.name, row.committed
             )
+            self._publish(row.name, sha256)
+        if self.store.remote and self.warc_dir.exists():
+            # Closed here but not yet verified in the store when the last holder died.
+            for spooled in sorted(self.warc_dir.glob(f"*{warc.WARC_SUFFIX}")):
+                entry = self.index.warc_file(self._rel(spooled.name))
+                if entry is not None and entry.status == "closed":
+                    self._publish(entry.name, entry.sha256)
         if self.warc_dir.exists():
             for orphan in self.warc_dir.glob(f"*{warc.OPEN_SUFFIX}"):
                 name = orphan.name.removesuffix(warc.OPEN_SUFFIX)
@@ -243,7 +263,15 @@ class Crawler:
 
     def _closed(self, name: str, size: int) -> None:
         path = self.warc_dir / name
-        self.index.warc_closed(self._rel(name), size, warc.file_sha256(path))
+        sha256 = warc.file_sha256(path)
+        self.index.warc_closed(self._rel(name), size, sha256)
+        self._publish(self._rel(name), sha256)
+
+    def _publish(self, name: str, sha256: str | None) -> None:
+        """Upload a closed file to a remote store and record it stored (no-op when local)."""
+        if self.store.publish(name, sha256):
+            self.index.warc_stored(name)
+            self._log.info("stored {} in {}", name, self.store.url)
 
     async def _loop(self) -> None:
         queue: asyncio.Queue[QueuedUrl | None] = asyncio.Queue(maxsize=self.crawl.concurrency * 2)
@@ -332,8 +360,8 @@ class Crawler:
             canonical = canonicalize(robots_url)
             existing = self.index.capture_in_run(self._run_id, canonical)
             if existing is not None:
-                record = warc.read_record(
-                    self.settings.storage.root / existing.warc_file, existing.offset
+                record = blobs.read_record(
+                    self.settings.storage, existing.warc_file, existing.offset
                 )
                 state.robots = Robots.from_response(record.status, record.payload)
             else:
@@ -366,7 +394,10 @@ class Crawler:
         state = self._host(url)
         await state.acquire()
         try:
-            return await self._fetcher.fetch(url, headers)
+            if self.limiter is None:
+                return await self._fetcher.fetch(url, headers)
+            async with self.limiter.slot(host_key(url), state.delay):
+                return await self._fetcher.fetch(url, headers)
         finally:
             state.release()
 
@@ -433,8 +464,8 @@ class Crawler:
     ) -> tuple[bytes, str | None] | None:
         """The decoded body to search for links; an unchanged page's is its earlier capture's."""
         if revisit_of is not None:
-            record = warc.read_record(
-                self.settings.storage.root / revisit_of.warc_file, revisit_of.offset
+            record = blobs.read_record(
+                self.settings.storage, revisit_of.warc_file, revisit_of.offset
             )
             body, headers = record.payload, record.headers
         elif exchange.status == 200:

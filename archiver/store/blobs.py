@@ -1,0 +1,159 @@
+"""Where closed WARC files live: a local folder, or any fsspec URL (S3-compatible stores).
+
+WARC files are always written to local disk first (`spool_dir`), because a
+record must be flushed before its index row commits. With a remote store,
+a file is uploaded once it is closed, read back and compared with the
+SHA-256 the index recorded at close, and only then marked stored
+(`warc_files.stored_at`) and removed locally. Every reader of archived
+records goes through `read_record`, which finds a file wherever it is.
+
+Index rows name files `warcs/<site>/<file>`; that key maps to
+`<store>/<site>/<file>`, so an embedded archive's `snapshots/warcs` folder
+can be copied into a bucket as it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import IO, Any
+
+import fsspec
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.config import StorageSettings
+from archiver.errors import ArchiveError
+from archiver.store import warc
+
+_PREFIX = "warcs/"
+_READ_BLOCK = 256 * 1024
+
+
+class WarcStore:
+    """The WARC store of one archive (see the module docstring)."""
+
+    def __init__(self, storage: StorageSettings) -> None:
+        self.spool = storage.root / "warcs"
+        self.url = storage.warcs
+        self.remote = "://" in self.url and not self.url.startswith("file://")
+        self.base = self.spool if not self.url or self.remote else Path(self.url)
+        self._endpoint = storage.warcs_endpoint
+        self._remote: tuple[Any, str] | None = None
+
+    def _key(self, name: str) -> str:
+        if not name.startswith(_PREFIX):
+            raise ArchiveError(f"{name}: not a WARC file name of this archive")
+        return name.removeprefix(_PREFIX)
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of a remote store (created on first use)."""
+        return self._connect()[0]
+
+    def _connect(self) -> tuple[Any, str]:
+        if self._remote is None:
+            options: dict[str, Any] = {}
+            if self._endpoint:
+                options["client_kwargs"] = {"endpoint_url": self._endpoint}
+            try:
+                fs, root = fsspec.core.url_to_fs(self.url, **options)
+            except (ImportError, ValueError) as exc:
+                raise ArchiveError(f"storage.warcs {self.url}: {exc}") from exc
+            self._remote = (fs, str(root))
+        return self._remote
+
+    def remote_path(self, name: str) -> str:
+        """Where a file named in the index lives in the remote store."""
+        return f"{self._connect()[1].rstrip('/')}/{self._key(name)}"
+
+    def spool_dir(self, site: str) -> Path:
+        """The local folder a site's WARC files are written to."""
+        return (self.spool if self.remote else self.base) / site
+
+    def local_path(self, name: str) -> Path:
+        """The local path of a file named in the index (for a remote store: its spool copy)."""
+        return (self.spool if self.remote else self.base) / self._key(name)
+
+    def publish(self, name: str, sha256: str | None) -> bool:
+        """Upload a closed file, verify its digest in the store, drop the local copy.
+
+        Returns False (nothing to do) for a local store. Raises ArchiveError when
+        the upload fails or the stored bytes do not match `sha256`; the local
+        copy is kept then, and publishing again is safe.
+        """
+        if not self.remote:
+            return False
+        local = self.local_path(name)
+        target = self.remote_path(name)
+        try:
+            self.fs.put_file(str(local), target)
+            digest = hashlib.sha256()
+            with self.fs.open(target, "rb", block_size=4 * 1024 * 1024) as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{local}: upload to {target} failed: {exc}") from exc
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise ArchiveError(
+                f"{target}: stored copy has SHA-256 {digest.hexdigest()}, expected {sha256}; "
+                f"kept {local}"
+            )
+        local.unlink()
+        return True
+
+    def exists(self, name: str) -> bool:
+        """Whether a closed file is in the store (or, for a remote store, still spooled)."""
+        if self.local_path(name).exists():
+            return True
+        return self.remote and bool(self.fs.exists(self.remote_path(name)))
+
+    def read_record(
+        self, name: str, offset: int, *, max_payload: int | None = None
+    ) -> warc.StoredRecord:
+        """The record at `offset` of a file named in the index (see `read_record`)."""
+        local = self.local_path(name)
+        if not self.remote or local.exists():
+            return warc.read_record(local, offset, max_payload=max_payload)
+        target = self.remote_path(name)
+        try:
+            with self.fs.open(target, "rb", block_size=_READ_BLOCK, cache_type="readahead") as fh:
+                return _read_at(fh, offset, max_payload)
+        except (OSError, StopIteration, ValueError) as exc:
+            raise ArchiveError(f"{target}@{offset}: cannot read WARC record: {exc}") from exc
+
+
+def _read_at(fh: IO[bytes], offset: int, max_payload: int | None) -> warc.StoredRecord:
+    # The same reading as warc.read_record, on a file-like object from fsspec.
+    fh.seek(offset)
+    iterator = iter(ArchiveIterator(fh))
+    record = next(iterator)
+    stream = record.raw_stream
+    payload = stream.read(max_payload) if max_payload else stream.read()
+    http = record.http_headers
+    return warc.StoredRecord(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        date=record.rec_headers.get_header("WARC-Date"),
+        status=int(http.get_statuscode()) if http else 0,
+        headers=list(http.headers) if http else [],
+        payload=payload,
+        payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
+        record_type=record.rec_type,
+    )
+
+
+@functools.cache
+def store(storage: StorageSettings) -> WarcStore:
+    """The WARC store of these settings (one per process and settings)."""
+    return WarcStore(storage)
+
+
+def read_record(
+    storage: StorageSettings, name: str, offset: int, *, max_payload: int | None = None
+) -> warc.StoredRecord:
+    """Read the record at `offset` of the WARC file the index calls `name`, wherever it is.
+
+    The one way readers (crawler revisits, checks, the viewer, verify, export)
+    get archived records; the payload is raw (still content-encoded).
+    """
+    return store(storage).read_record(name, offset, max_payload=max_payload)
