@@ -1,4 +1,4 @@
-"""WARC files on S3-compatible storage (moto on 127.0.0.1): written, uploaded, verified, read back."""
+"""WARC files on S3-compatible storage (moto on 127.0.0.1): uploaded, verified, read back."""
 
 from __future__ import annotations
 
