@@ -165,6 +165,25 @@ def crawl(
     raise typer.Exit(code)
 
 
+@app.command()
+def demo(
+    root: Annotated[
+        Path, typer.Option("--root", help="Archive root for the demo (the embedded default).")
+    ] = Path("snapshots"),
+    port: Annotated[
+        int, typer.Option("--port", help="Port for the sample site (another is used if busy).")
+    ] = 8321,
+    verbose: VerboseOption = False,
+) -> None:
+    """Archive and check a bundled sample government site, served on 127.0.0.1 (no internet)."""
+    from archiver.config import LogSettings
+    from archiver.demo.run import run_demo
+
+    log.setup(LogSettings(level="WARNING"), root.resolve(), verbose=verbose)
+    run_demo(root.resolve(), port, typer.echo)
+    typer.echo(f"Archive: {root.resolve()} (WARC files under warcs/, index in index.sqlite3)")
+
+
 class Format(StrEnum):
     """Output formats of check and check-page."""
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from archiver import config
+from archiver.config import Settings
 from archiver.demo import DemoServer
+from archiver.store.index import Index
+from tests.helpers import MakeSettings
 from tests.servers.hostile import HostileServer
 
 
@@ -29,3 +35,33 @@ def hostile_server() -> Iterator[HostileServer]:
     """The hostile server with a normal robots.txt; ``/endless`` stops after 10 s."""
     with HostileServer(endless_seconds=10) as server:
         yield server
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> MakeSettings:
+    """Settings for one site `s` with these seeds; keywords override [crawl] and the site."""
+
+    def make(seeds: list[str], *, site: dict[str, Any] | None = None, **crawl: Any) -> Settings:
+        crawl_settings = {"delay": 0, "per_host": 4, "timeout": 10, **crawl}
+        data = {
+            "storage": {"root": str(tmp_path / "snapshots")},
+            "crawl": crawl_settings,
+            "sites": [{"name": "s", "seeds": seeds, "rules": ["regjeringen"], **(site or {})}],
+        }
+        return config.parse(data, base_dir=tmp_path)
+
+    return make
+
+
+@pytest.fixture
+def index_for() -> Iterator[Callable[[Settings], Index]]:
+    opened: list[Index] = []
+
+    def open_index(settings: Settings) -> Index:
+        idx = Index(settings.storage.index_url)
+        opened.append(idx)
+        return idx
+
+    yield open_index
+    for idx in opened:
+        idx.close()

@@ -381,6 +381,14 @@ class Crawler:
             self.stats.skipped += 1
 
     async def _process(self, item: QueuedUrl) -> None:
+        assert self._fetcher is not None
+        try:
+            # Before anything, robots.txt included, is requested from that host.
+            await self._fetcher.check_destination(item.url)
+        except FetchError as exc:
+            self._skip(item, "failed", exc.reason)
+            self._log.warning("refused {}: {}", item.url, exc.reason)
+            return
         if self.crawl.respect_robots:
             robots = await self._robots(item.url)
             if not robots.allowed(item.url, self.crawl.user_agent):
