@@ -39,9 +39,7 @@ def _settings(tmp_path: Path, server: DemoServer, warcs: str, endpoint: str) -> 
 def _objects(endpoint: str, bucket: str) -> dict[str, bytes]:
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
-    return {
-        o["Key"]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed
-    }
+    return {o["Key"]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 
 
 def test_warcs_are_uploaded_verified_and_read_back_from_s3(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from archiver.store import index as index_module
 from archiver.store import migrations
 from archiver.store.index import Index, metadata
 from tests.scale import pre_alembic
@@ -29,9 +31,15 @@ def test_a_new_index_is_created_by_the_migrations_and_matches_the_code(db_url: s
         index.close()
 
 
-def test_an_index_made_before_migrations_is_stamped_and_upgraded(db_url: str) -> None:
+@pytest.mark.parametrize("with_tracking", [False, True], ids=["08cffaf", "9140f06"])
+def test_an_index_made_before_migrations_is_stamped_and_upgraded(
+    db_url: str, with_tracking: bool
+) -> None:
     old = sa.create_engine(db_url)
     pre_alembic.metadata.create_all(old)
+    if with_tracking:  # pre-Alembic code from the tracking stage on created these too
+        index_module.tracked_runs.create(old)
+        index_module.findings.create(old)
     at = datetime(2026, 1, 2, 3, 4, 5)
     with old.begin() as conn:
         conn.execute(
