@@ -63,9 +63,17 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def namespace() -> str:
-    """A Redis key prefix unique to this test, so parallel runs never collide."""
-    return f"archiver-test-{uuid.uuid4().hex[:10]}"
+def namespace(redis_url: str) -> Iterator[str]:
+    """A Redis key prefix unique to this test, so parallel runs never collide; removed after."""
+    import redis
+
+    name = f"archiver-test-{uuid.uuid4().hex[:10]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{name}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture(scope="session")
