@@ -175,13 +175,14 @@ def demo(
     ] = 8321,
     verbose: VerboseOption = False,
 ) -> None:
-    """Archive and check a bundled sample government site, served on 127.0.0.1 (no internet)."""
+    """Run the whole job twice on a bundled sample government site served on 127.0.0.1."""
     from archiver.config import LogSettings
     from archiver.demo.run import run_demo
 
     log.setup(LogSettings(level="WARNING"), root.resolve(), verbose=verbose)
-    run_demo(root.resolve(), port, typer.echo)
-    typer.echo(f"Archive: {root.resolve()} (WARC files under warcs/, index in index.sqlite3)")
+    runs = run_demo(root.resolve(), port, typer.echo)
+    if any(run.outcome != "completed" for run in runs):
+        raise typer.Exit(EXIT_FAILED)
 
 
 class Format(StrEnum):
