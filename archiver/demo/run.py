@@ -90,4 +90,8 @@ def run_demo(root: Path, port: int, echo: Callable[[str], None]) -> list[SiteRun
         echo(f"HTML report (new and fixed findings up front): {html[0]}")
     echo(f"Archive: {root} (WARC files under warcs/, index in index.sqlite3)")
     echo(f"Config for other commands: {path}  (e.g. archiver report -c {path} --format csv)")
+    echo(
+        f"Snapshot viewer: archiver serve -c {path}  then open {VIEWER_URL}/  "
+        "(or run `archiver demo --serve`)"
+    )
     return runs
