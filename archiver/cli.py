@@ -160,6 +160,9 @@ def crawl(
             typer.echo(_summary(entry.name, result))
             if result.status != "completed":
                 code = EXIT_FAILED
+            elif result.stats.fetched == 0 and result.stats.failed:
+                logger.bind(site=entry.name).error("no URL of the site could be fetched")
+                code = EXIT_FAILED
     finally:
         index.close()
     raise typer.Exit(code)
