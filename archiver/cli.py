@@ -160,6 +160,9 @@ def crawl(
             typer.echo(_summary(entry.name, result))
             if result.status != "completed":
                 code = EXIT_FAILED
+            elif result.stats.fetched == 0 and result.stats.failed:
+                logger.bind(site=entry.name).error("no URL of the site could be fetched")
+                code = EXIT_FAILED
     finally:
         index.close()
     raise typer.Exit(code)
@@ -173,15 +176,21 @@ def demo(
     port: Annotated[
         int, typer.Option("--port", help="Port for the sample site (another is used if busy).")
     ] = 8321,
+    serve_viewer: Annotated[
+        bool, typer.Option("--serve", help="Then serve the snapshot viewer on 127.0.0.1:8080.")
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Archive and check a bundled sample government site, served on 127.0.0.1 (no internet)."""
+    """Run the whole job twice on a bundled sample government site served on 127.0.0.1."""
     from archiver.config import LogSettings
     from archiver.demo.run import run_demo
 
     log.setup(LogSettings(level="WARNING"), root.resolve(), verbose=verbose)
-    run_demo(root.resolve(), port, typer.echo)
-    typer.echo(f"Archive: {root.resolve()} (WARC files under warcs/, index in index.sqlite3)")
+    runs = run_demo(root.resolve(), port, typer.echo)
+    if any(run.outcome != "completed" for run in runs):
+        raise typer.Exit(EXIT_FAILED)
+    if serve_viewer:
+        serve(config=root.resolve() / "demo.toml", host="127.0.0.1", port=8080, token=None)
 
 
 class Format(StrEnum):
@@ -525,6 +534,94 @@ def ignore_list(config: ConfigOption = None) -> None:
     typer.echo(f"{len(entries)} acknowledgement(s) in {settings.tracking.ignore_file}", err=True)
 
 
+# -- viewer and export -------------------------------------------------------
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; loopback unless you mean it.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on (0: any free one).")
+    ] = 8080,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="ARCHIVER_TOKEN",
+            help="Token every request must carry; required (generated when absent) off loopback.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the snapshot viewer (read-only) over the archive's index and WARC files."""
+    import secrets
+    import socket
+
+    import uvicorn
+
+    from archiver.web import create_app
+
+    settings = _settings(config)
+    if host not in LOOPBACK_HOSTS and not token:
+        token = secrets.token_urlsafe(24)
+    web_app = create_app(settings, token=token)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--host/--port: cannot listen on {host}:{port}: {exc}") from exc
+    bound = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web_app, log_level="warning"))
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"archiver viewer on http://{shown}:{bound}/{f'?token={token}' if token else ''}"
+        " (Ctrl-C to stop)"
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        web_app.state.viewer.index.close()
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def export(
+    site: Annotated[str, typer.Option("--site", "-s", help="The site to export.")],
+    wacz: Annotated[Path, typer.Option("--wacz", help="Write a WACZ package here.")],
+    config: ConfigOption = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="Only this run (default: every run).")
+    ] = None,
+) -> None:
+    """Export a site's captures as a WACZ package (WARCs, CDXJ index, pages, datapackage)."""
+    from archiver.export import export_wacz
+
+    settings = _settings(config)
+    settings.site(site)
+    index = Index(settings.storage.index_url)
+    try:
+        if run is not None:
+            row = index.run(run)
+            if row is None or row.site != site:
+                raise ConfigError(f"--run: no run {run} for site {site!r}")
+        result = export_wacz(settings.storage.root, index, site, wacz, run_id=run)
+    finally:
+        index.close()
+    typer.echo(
+        f"{result.path}: {result.captures} captures, {result.pages} pages, "
+        f"{result.warcs} WARC file(s)"
+    )
+    raise typer.Exit(EXIT_OK)
+
+
 # -- distributed work: Dramatiq workers and direct enqueueing ----------------------------
 
 
@@ -551,14 +648,14 @@ def worker(
 ) -> None:
     """Run crawl and check jobs from `[queue] broker` until SIGTERM (see docs/deployment.md)."""
     from archiver.queue.cluster import QUEUES
-    from archiver.queue.worker import serve
+    from archiver.queue.worker import serve as serve_worker
 
     settings = _cluster_settings(config, verbose, quiet)
     chosen = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = sorted(set(chosen) - set(QUEUES))
     if unknown or not chosen:
         raise ConfigError(f"--queues: expected some of {', '.join(QUEUES)}, got {queues!r}")
-    serve(settings, chosen, threads)
+    serve_worker(settings, chosen, threads)
     raise typer.Exit(EXIT_OK)
 
 

@@ -252,11 +252,8 @@ def _stages(
         outcome.outcome = INTERRUPTED_RUN
         return
     # The pipeline logs each violation once, with its tracking status, below.
-    logger.disable("archiver.check.archive")
-    try:
-        outcome.check = ArchiveChecker(settings, index).check_run(site, outcome.run_id)
-    finally:
-        logger.enable("archiver.check.archive")
+    checker = ArchiveChecker(settings, index, log_violations=False)
+    outcome.check = checker.check_run(site, outcome.run_id)
     for problem in outcome.check.errors:
         logger.bind(site=site.name, run=outcome.run_id).error("check: {}", problem)
     if outcome.check.pages == 0:

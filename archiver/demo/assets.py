@@ -136,17 +136,30 @@ def logo_svg(label: str) -> bytes:
 
 
 CSS = b"""/* archiver demo site: a plain imitation of regjeringen.no */
-body { font-family: Arial, Helvetica, sans-serif; margin: 0; color: #222; }
-.site-header { display: flex; align-items: center; padding: 1rem 2rem; background: #fff; }
-.main-nav ul { list-style: none; margin: 0; padding: 0; }
-.main-nav .mega-menu { display: none; }
+body { font-family: Arial, Helvetica, sans-serif; margin: 0; color: #222; line-height: 1.5; }
+a { color: #0b3f6b; }
+.site-header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 2rem;
+  padding: 1rem 2rem; background: #fff; border-bottom: 4px solid #0b3f6b; }
+.site-header img { height: 2.5rem; }
+.main-nav { flex: 1; }
+.main-nav ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap;
+  gap: .25rem 1.25rem; }
+.main-nav a { text-decoration: none; font-weight: bold; }
+.main-nav .mega-menu, .main-nav .ministries { display: none; }
+.main-nav .shortcuts { margin-top: .25rem; font-size: .875rem; }
 .breadcrumbs { font-size: .875rem; padding: .5rem 2rem; }
+.breadcrumbs ol { list-style: none; display: flex; gap: .5rem; margin: 0; padding: 0; }
+.breadcrumbs li + li::before { content: "\\203A"; margin-right: .5rem; color: #777; }
 #mainContent { max-width: 60rem; margin: 0 auto; padding: 1rem 2rem; }
+.article-header h1 { font-size: 2.25rem; margin: .5rem 0; }
 .article-info { color: #555; margin-bottom: 1rem; }
-.outdated-content-notice { background: #fff3cd; border-left: 4px solid #b58105; }
-figure.image img { max-width: 100%; }
+.outdated-content-notice { background: #fff3cd; border-left: 4px solid #b58105;
+  padding: .5rem 1rem; }
+figure.image { margin: 1.5rem 0; }
+figure.image img { max-width: 100%; min-width: 16rem; }
 figcaption, .credit { font-size: .875rem; color: #555; }
 .related-links { border-top: 1px solid #ddd; margin-top: 2rem; }
 .site-footer { background: #1a1a1a; color: #eee; padding: 2rem; }
 .site-footer a { color: #eee; }
+.site-footer ul { list-style: none; padding: 0; }
 """

@@ -1,27 +1,26 @@
-"""`archiver demo`: archive and check the bundled sample site, served on 127.0.0.1.
+"""`archiver demo`: run the whole job twice on the bundled sample site, served on 127.0.0.1.
 
-The demo uses the embedded default (SQLite index and WARC files under
-`./snapshots`), so a new user sees the whole job work with no internet and
-no configuration, and can then open the archive with the other commands.
+The first run archives the site as it is; then the site "fixes" some pages and
+breaks another, and the second run shows what is new, fixed and gone. The demo
+uses the embedded default (SQLite index and WARC files under `./snapshots`)
+and writes `snapshots/demo.toml`, so every other command can open its archive.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from archiver import config
-from archiver.check.archive import ArchiveChecker, CheckResult
 from archiver.config import Settings
-from archiver.crawl.crawler import Crawler, CrawlResult
 from archiver.demo.server import DemoServer
-from archiver.lock import SiteLock
+from archiver.pipeline import SiteRun, run_site
 from archiver.store.index import Index
 
 DEMO_SITE = "demo-regjeringen"
 DEFAULT_PORT = 8321
+VIEWER_URL = "http://127.0.0.1:8080"
 
 
 def free_port(preferred: int) -> int:
@@ -34,66 +33,65 @@ def free_port(preferred: int) -> int:
         return int(probe.getsockname()[1])
 
 
-def demo_settings(server_url: str, root: Path) -> Settings:
-    """Settings for the demo site: the regjeringen rule pack, a quick but polite crawl."""
-    return config.parse(
-        {
-            "storage": {"root": str(root)},
-            "crawl": {"delay": 0, "per_host": 4, "concurrency": 8, "timeout": 10},
-            "sites": [
-                {
-                    "name": DEMO_SITE,
-                    "seeds": [f"{server_url}en/id4/", f"{server_url}no/id4/"],
-                    "sitemaps": [f"{server_url}sitemap.xml"],
-                    "max_depth": 5,
-                    "rules": ["regjeringen"],
-                }
-            ],
-        },
-        source="(demo)",
-    )
+def demo_config(server_url: str) -> str:
+    """The demo's archiver.toml (paths relative to the archive root it is written into)."""
+    return f"""# Written by `archiver demo`: the bundled sample site, archived under this folder.
+[storage]
+root = "."
+
+[crawl]
+delay = 0
+per_host = 4
+concurrency = 8
+timeout = 10
+
+[report]
+dir = "reports"
+viewer_url = "{VIEWER_URL}"
+
+[[sites]]
+name = "{DEMO_SITE}"
+seeds = ["{server_url}en/id4/", "{server_url}no/id4/"]
+sitemaps = ["{server_url}sitemap.xml"]
+max_depth = 5
+rules = ["regjeringen"]
+"""
 
 
-@dataclass(frozen=True)
-class DemoRun:
-    """One crawl and check of the demo site."""
-
-    phase: int
-    crawl: CrawlResult
-    check: CheckResult
-
-
-def run_once(settings: Settings, index: Index, phase: int) -> DemoRun:
-    """Crawl and check the demo site once, under its lock."""
-    site = settings.sites[0]
-    with SiteLock(settings.storage.root, site.name):
-        crawled = Crawler(settings, site, index).run()
-        checked = ArchiveChecker(settings, index).check_run(site, crawled.run_id)
-    return DemoRun(phase, crawled, checked)
+def write_config(root: Path, server_url: str) -> tuple[Path, Settings]:
+    """Write `<root>/demo.toml` for this server and load it."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "demo.toml"
+    path.write_text(demo_config(server_url), encoding="utf-8")
+    return path, config.load(path)
 
 
-def run_demo(root: Path, port: int, echo: Callable[[str], None]) -> list[DemoRun]:
-    """Serve the sample site, archive and check it, and tell the user what happened."""
-    runs: list[DemoRun] = []
+def run_demo(root: Path, port: int, echo: Callable[[str], None]) -> list[SiteRun]:
+    """Serve the sample site, run the pipeline on it before and after its "fixes", and report."""
+    runs: list[SiteRun] = []
     with DemoServer(port=free_port(port)) as server:
-        settings = demo_settings(server.url, root)
+        path, settings = write_config(root, server.url)
         echo(f"Serving the sample government site at {server.url}")
         index = Index(settings.storage.index_url)
         try:
-            run = run_once(settings, index, 1)
-            runs.append(run)
-            echo(_summary(run))
+            for phase, what in ((1, "as published"), (2, "after the web team's fixes")):
+                server.set_phase(phase)
+                echo(f"\nRun {len(runs) + 1}: the site {what}")
+                run = run_site(settings, DEMO_SITE, index, trigger="demo")
+                runs.append(run)
+                echo(run.summary())
+                if run.error:
+                    echo(f"  error: {run.error}")
         finally:
             index.close()
-    return runs
-
-
-def _summary(run: DemoRun) -> str:
-    stats, report = run.crawl.stats, run.check.report
-    by_rule = report.summary()["by_rule"]
-    rules = ", ".join(f"{n} {rule}" for rule, n in by_rule.items()) or "none"
-    return (
-        f"run {run.crawl.run_id}: archived {stats.pages} pages and {stats.embeds} images/CSS/PDF "
-        f"({stats.warc_bytes:,} WARC bytes, {stats.revisits} unchanged); checked {run.check.pages} "
-        f"pages: {len(report.violations)} findings ({rules})"
+    html = [p for p in runs[-1].reports if p.suffix == ".html"] if runs else []
+    echo("")
+    if html:
+        echo(f"HTML report (new and fixed findings up front): {html[0]}")
+    echo(f"Archive: {root} (WARC files under warcs/, index in index.sqlite3)")
+    echo(f"Config for other commands: {path}  (e.g. archiver report -c {path} --format csv)")
+    echo(
+        f"Snapshot viewer: archiver serve -c {path}  then open {VIEWER_URL}/  "
+        "(or run `archiver demo --serve`)"
     )
+    return runs
