@@ -612,7 +612,9 @@ def export(
             row = index.run(run)
             if row is None or row.site != site:
                 raise ConfigError(f"--run: no run {run} for site {site!r}")
-        result = export_wacz(settings.storage.root, index, site, wacz, run_id=run)
+        result = export_wacz(
+            settings.storage.root, index, site, wacz, run_id=run, storage=settings.storage
+        )
     finally:
         index.close()
     typer.echo(

@@ -100,6 +100,15 @@ class Scheduler:
     def _job(self, name: str) -> None:
         if self._stopping.is_set():
             return
+        if self.settings.queue.broker:
+            # Distributed: the workers crawl, check and report; this process only schedules.
+            from archiver.queue import enqueue_site
+
+            enqueue_site(self.settings, name)
+            logger.bind(site=name).info(
+                "due: handed to the workers on {}", self.settings.queue.broker
+            )
+            return
         control = RunControl()
         with self._lock:
             self.controls[name] = control

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +24,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy.engine import Row
 
 from archiver import __version__
+from archiver.config import StorageSettings
 from archiver.errors import ArchiveError
+from archiver.store import blobs
 from archiver.store.browse import Browse
 from archiver.store.index import Index
 
@@ -110,9 +114,19 @@ def _hash_file(path: Path) -> tuple[str, int]:
 
 
 def export_wacz(
-    root: Path, index: Index, site: str, out: Path, *, run_id: int | None = None
+    root: Path,
+    index: Index,
+    site: str,
+    out: Path,
+    *,
+    run_id: int | None = None,
+    storage: StorageSettings | None = None,
 ) -> WaczResult:
-    """Package the site's captures (of one run, or all) with their WARC files as `out`."""
+    """Package the site's captures (of one run, or all) with their WARC files as `out`.
+
+    With `storage` naming an object store, files no longer on local disk are
+    fetched from it (into a temporary folder) first.
+    """
     browse = Browse(index)
     rows = browse.captures_for_export(site, run_id)
     if not rows:
@@ -120,8 +134,13 @@ def export_wacz(
         raise ArchiveError(f"{which}site {site!r} has no captures to export")
     warc_names = sorted({str(r.warc_file) for r in rows})
     warc_paths = []
+    fetched = Path(tempfile.mkdtemp(prefix="archiver-wacz-"))
     for name in warc_names:
         path = (root / name).resolve()
+        if not path.is_file() and storage is not None and storage.warcs:
+            path = fetched / Path(name).name
+            with blobs.store(storage).open(name) as src, path.open("wb") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
         if not path.is_file():
             raise ArchiveError(f"{path}: WARC file named in the index is missing")
         warc_paths.append(path)
@@ -180,6 +199,8 @@ def export_wacz(
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise ArchiveError(f"{out}: cannot write WACZ: {exc}") from exc
+    finally:
+        shutil.rmtree(fetched, ignore_errors=True)
     return WaczResult(out, len(warc_paths), len(rows), len(pages) - 1)
 
 

@@ -26,7 +26,7 @@ def build(
     """The report of each named site's run ('latest' tracked run, or an id)."""
     return RunReport(
         sections=[
-            section(index, name, run, root=settings.storage.root, images=True) for name in sites
+            section(index, name, run, storage=settings.storage, images=True) for name in sites
         ],
         viewer_url=settings.report.viewer_url,
     )

@@ -10,9 +10,10 @@ from urllib.parse import urljoin
 
 import archiver
 from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tracking
+from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
 from archiver.errors import ArchiveError, ConfigError
-from archiver.store import warc
+from archiver.store import blobs
 from archiver.store.index import Index, latest_tracked_run
 from archiver.store.payload import PayloadTooLarge, decode, header
 
@@ -157,7 +158,9 @@ def _pages(index: Index, run_id: int) -> list[Page]:
     return pages
 
 
-def _image(index: Index, root: Any, site: str, page_url: str, src: str) -> str | None:
+def _image(
+    index: Index, storage: StorageSettings, site: str, page_url: str, src: str
+) -> str | None:
     """The archived image as a data: URI (None when not archived, too big or not an image)."""
     try:
         key = canonicalize(urljoin(page_url, src))
@@ -167,7 +170,7 @@ def _image(index: Index, root: Any, site: str, page_url: str, src: str) -> str |
     if row is None or not (row.content_type or "").startswith("image/"):
         return None
     try:
-        record = warc.read_record(root / row.warc_file, row.offset)
+        record = blobs.read_record(storage, row.warc_file, row.offset)
         body = decode(record.payload, header(record.headers, "content-encoding"), _MAX_IMAGE)
     except (ArchiveError, PayloadTooLarge, OSError):
         return None
@@ -178,7 +181,12 @@ def _image(index: Index, root: Any, site: str, page_url: str, src: str) -> str |
 
 
 def section(
-    index: Index, site: str, run: str | int, *, root: Any = None, images: bool = False
+    index: Index,
+    site: str,
+    run: str | int,
+    *,
+    storage: StorageSettings | None = None,
+    images: bool = False,
 ) -> Section:
     """The report section of a site's tracked run (`run`: 'latest' or an id)."""
     if run == "latest":
@@ -201,11 +209,11 @@ def section(
         tracking=tracking,
         pages=_pages(index, run_id),
     )
-    if images and root is not None:
+    if images and storage is not None:
         for f in result.findings:
             src = f.violation.get("evidence", {}).get("src")
             if isinstance(src, str) and src and f"{f.url} {src}" not in result.images:
-                uri = _image(index, root, site, f.url, src)
+                uri = _image(index, storage, site, f.url, src)
                 if uri:
                     result.images[f"{f.url} {src}"] = uri
     return result

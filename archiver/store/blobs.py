@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 import fsspec
@@ -42,7 +42,8 @@ class WarcStore:
         self._remote: tuple[Any, str] | None = None
 
     def _key(self, name: str) -> str:
-        if not name.startswith(_PREFIX):
+        parts = PurePosixPath(name).parts
+        if not name.startswith(_PREFIX) or ".." in parts or PurePosixPath(name).is_absolute():
             raise ArchiveError(f"{name}: not a WARC file name of this archive")
         return name.removeprefix(_PREFIX)
 
@@ -107,6 +108,19 @@ class WarcStore:
         if self.local_path(name).exists():
             return True
         return self.remote and bool(self.fs.exists(self.remote_path(name)))
+
+    def open(self, name: str) -> IO[bytes]:
+        """A file named in the index opened for reading, wherever it is (seekable)."""
+        local = self.local_path(name)
+        try:
+            if not self.remote or local.exists():
+                return local.open("rb")
+            handle: IO[bytes] = self.fs.open(
+                self.remote_path(name), "rb", block_size=_READ_BLOCK, cache_type="readahead"
+            )
+            return handle
+        except OSError as exc:
+            raise ArchiveError(f"{name}: cannot open WARC file: {exc}") from exc
 
     def read_record(
         self, name: str, offset: int, *, max_payload: int | None = None

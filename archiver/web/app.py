@@ -258,7 +258,6 @@ class Viewer:
 
     def record(self, request: Request) -> Response:
         row = self.capture_row(request.path_params["capture_id"])
-        self.archive.warc_path(row)
         return StreamingResponse(
             self.archive.record_bytes(row),
             media_type="application/warc",

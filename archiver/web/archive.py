@@ -12,8 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bs4 import BeautifulSoup
 from sqlalchemy.engine import Row
@@ -24,7 +23,7 @@ from archiver.config import Settings
 from archiver.errors import ArchiveError, ConfigError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
 from archiver.extract.decode import decode_payload
-from archiver.store import warc
+from archiver.store import blobs
 from archiver.store.browse import Browse
 from archiver.store.index import Index
 from archiver.store.payload import PayloadTooLarge, decode, header
@@ -78,26 +77,30 @@ class Archive:
 
     # -- files ------------------------------------------------------------------
 
-    def warc_path(self, row: Row[Any]) -> Path:
-        """The WARC file of a capture, refusing any index entry that points outside the root."""
-        root = self.settings.storage.root.resolve()
-        path = (root / str(row.warc_file)).resolve()
-        if not path.is_relative_to(root):
-            raise ArchiveError(f"capture {row.id}: WARC path outside the archive root")
-        return path
+    def open_warc(self, row: Row[Any]) -> IO[bytes]:
+        """The WARC file of a capture, local or in the object store; names that would leave
+        the archive (`..`, absolute paths) are refused."""
+        return blobs.store(self.settings.storage).open(str(row.warc_file))
 
     def record_bytes(self, row: Row[Any]) -> Iterator[bytes]:
-        """The capture's WARC record exactly as stored (one gzip member), in chunks."""
-        path = self.warc_path(row)
-        remaining = int(row.length)
-        with path.open("rb") as fh:
-            fh.seek(int(row.offset))
-            while remaining > 0:
-                chunk = fh.read(min(CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                yield chunk
+        """The capture's WARC record exactly as stored (one gzip member), in chunks.
+
+        The file is opened now, so a missing file is an error before streaming starts.
+        """
+        fh = self.open_warc(row)
+
+        def chunks() -> Iterator[bytes]:
+            remaining = int(row.length)
+            with fh:
+                fh.seek(int(row.offset))
+                while remaining > 0:
+                    chunk = fh.read(min(CHUNK, remaining))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                    yield chunk
+
+        return chunks()
 
     def payload(self, row: Row[Any], *, whole: bool) -> Payload:
         """The payload of a capture (of its revisit target), decoded when read whole.
@@ -106,9 +109,13 @@ class Archive:
         them; whole ones (HTML, CSS to rewrite) are decoded here, capped.
         """
         source = self.index.payload_capture(row)
-        path = self.warc_path(source)
         if whole:
-            record = warc.read_record(path, int(source.offset), max_payload=MAX_DOCUMENT)
+            record = blobs.read_record(
+                self.settings.storage,
+                str(source.warc_file),
+                int(source.offset),
+                max_payload=MAX_DOCUMENT,
+            )
             try:
                 body = decode(
                     record.payload, header(record.headers, "content-encoding"), MAX_DOCUMENT
@@ -117,14 +124,16 @@ class Archive:
                 raise ArchiveError(f"capture {row.id}: {exc}") from exc
             headers = [(k, v) for k, v in record.headers if k.lower() != "content-encoding"]
             return Payload(record.status, headers, body=body)
-        fh = path.open("rb")
+        fh = self.open_warc(source)
         try:
             fh.seek(int(source.offset))
             iterator = iter(ArchiveIterator(fh))
             record = next(iterator)
         except (OSError, StopIteration, ValueError) as exc:
             fh.close()
-            raise ArchiveError(f"{path}@{source.offset}: cannot read WARC record: {exc}") from exc
+            raise ArchiveError(
+                f"{source.warc_file}@{source.offset}: cannot read WARC record: {exc}"
+            ) from exc
         http = record.http_headers
         status = int(http.get_statuscode()) if http else 0
         headers = list(http.headers) if http else []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from starlette.testclient import TestClient
 
 from archiver import config
 from archiver.check.archive import ArchiveChecker
@@ -15,6 +16,7 @@ from archiver.demo import DemoServer
 from archiver.errors import ArchiveError
 from archiver.store import blobs
 from archiver.store.index import Index
+from archiver.web import create_app
 from tests.helpers import crawl
 
 
@@ -71,6 +73,14 @@ def test_warcs_are_uploaded_verified_and_read_back_from_s3(
         second = crawl(settings, index)
         assert second.status == "completed"
         assert second.stats.revisits == second.stats.fetched - second.stats.robots
+
+        # The viewer replays from the bucket and serves the raw record from it.
+        page = next(c for c in index.captures_of_run(first.run_id) if c.is_page and c.status == 200)
+        with TestClient(create_app(settings)) as client:
+            replay = client.get(f"/capture/{page.id}/replay")
+            assert replay.status_code == 200 and "<h1" in replay.text
+            raw = client.get(f"/capture/{page.id}/record.warc.gz")
+            assert raw.status_code == 200 and len(raw.content) == page.length
     finally:
         index.close()
 
