@@ -15,7 +15,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -32,6 +31,7 @@ from archiver.errors import ArchiveError, FetchError
 from archiver.store import warc
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.verify import recover_open_files
 
 _SEEN_CACHE = 200_000
 
@@ -140,28 +140,8 @@ class Crawler:
 
     def _recover(self, run_ids: list[int]) -> None:
         """Close `.open` WARC files of dead runs at their last committed record."""
-        known = set()
-        for row in self.index.open_warcs(run_ids):
-            path = self.settings.storage.root / row.name
-            known.add(path.name)
-            closed = warc.recover(path.parent, path.name, row.committed)
-            self.index.warc_closed(row.name, closed.stat().st_size, warc.file_sha256(closed))
-            self._log.warning(
-                "recovered {} at {} bytes (last committed record)", row.name, row.committed
-            )
-        if self.warc_dir.exists():
-            for orphan in self.warc_dir.glob(f"*{warc.OPEN_SUFFIX}"):
-                name = orphan.name.removesuffix(warc.OPEN_SUFFIX)
-                if name not in known and not self._is_ours_live(orphan):
-                    # Created but never registered: it holds no committed record.
-                    orphan.unlink()
-                    self._log.warning("removed unregistered partial WARC {}", orphan.name)
-
-    def _is_ours_live(self, path: Path) -> bool:
-        return any(
-            r.name == self._rel(path.name.removesuffix(warc.OPEN_SUFFIX))
-            for r in self.index.open_warcs()
-        )
+        rows = self.index.open_warcs(run_ids)
+        recover_open_files(self.index, self.settings.storage.root, self.warc_dir, rows)
 
     def _start(self) -> bool:
         pid, host = os.getpid(), socket.gethostname()
