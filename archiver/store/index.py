@@ -450,11 +450,11 @@ class Index:
 
     def add_capture(self, conn: Connection, values: dict[str, Any], committed: int) -> int:
         """Insert a capture row and advance its WARC file's committed length (in `conn`)."""
-        result = conn.execute(captures.insert().values(**values))
+        # Parameters, not .values(): the compiled statement is cached across captures.
+        result = conn.execute(captures.insert(), values)
         conn.execute(
-            warc_files.update()
-            .where(warc_files.c.name == values["warc_file"])
-            .values(committed=committed)
+            warc_files.update().where(warc_files.c.name == sa.bindparam("file")),
+            {"file": values["warc_file"], "committed": committed},
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
