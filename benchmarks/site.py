@@ -21,7 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-WORDS = (
+WORDS = (  # noqa: SIM905 (a paragraph of words reads better than a list literal)
     "ministry government public service citizens report policy budget health "
     "education transport climate energy security defence justice culture "
     "agriculture fisheries trade industry labour welfare housing municipality "
@@ -113,7 +113,10 @@ def make_handler(pages: int, latency: float, size: int) -> type[BaseHTTPRequestH
             if path == "/robots.txt":
                 body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
             elif path in ("/", "/index.html") or path.startswith("/section/"):
-                body = f"<!DOCTYPE html><html><head><title>Home</title></head><body><ul>{index}</ul></body></html>".encode()
+                body = (
+                    "<!DOCTYPE html><html><head><title>Home</title></head>"
+                    f"<body><ul>{index}</ul></body></html>"
+                ).encode()
             elif path.startswith("/news/") and path.endswith(".html"):
                 number = path[6:-5]
                 if number.isdigit() and int(number) < pages:

@@ -229,6 +229,7 @@ class Crawler:
         queue: asyncio.Queue[QueuedUrl | None] = asyncio.Queue(maxsize=self.crawl.concurrency * 2)
         progress = asyncio.Event()
         in_flight = 0
+        fatal: list[ArchiveError] = []
 
         async def worker() -> None:
             nonlocal in_flight
@@ -237,11 +238,15 @@ class Crawler:
                 if item is None:
                     return
                 try:
-                    await self._process(item)
+                    if not fatal:
+                        await self._process(item)
                 except FetchError as exc:
                     self._log.warning("{}", exc)
-                except ArchiveError:
-                    raise
+                except ArchiveError as exc:
+                    # The archive cannot be written (disk full, index gone): stop dispatching,
+                    # but keep taking items so the dispatcher never blocks on a full queue.
+                    fatal.append(exc)
+                    self.stop_requested = True
                 except Exception as exc:
                     # A page that trips a bug is recorded as failed; the crawl goes on.
                     self._log.opt(exception=exc).error("{}: internal error", item.url)
@@ -291,6 +296,8 @@ class Crawler:
             for result in errors:
                 if isinstance(result, BaseException):
                     raise result
+            if fatal:
+                raise fatal[0]
 
     # -- one URL ------------------------------------------------------------
 
@@ -530,11 +537,17 @@ class Crawler:
             "is_page": item.kind == "page",
             "depth": item.depth,
         }
-        with self.index.begin() as conn:
-            self.index.add_capture(conn, values, after)
-            if item.kind != "robots":
-                self.index.mark(conn, self._run_id, item.canonical_url, "done", None)
-            self.index.enqueue(conn, self._run_id, discovered)
+        try:
+            with self.index.begin() as conn:
+                self.index.add_capture(conn, values, after)
+                if item.kind != "robots":
+                    self.index.mark(conn, self._run_id, item.canonical_url, "done", None)
+                self.index.enqueue(conn, self._run_id, discovered)
+        except ArchiveError:
+            # The index never acknowledged these records: take them back out of the file,
+            # as recovery would after a crash, so the closed file holds only indexed records.
+            self._writer.cut(written)
+            raise
         kind = item.kind
         if kind == "page":
             self.stats.pages += 1

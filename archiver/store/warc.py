@@ -129,7 +129,7 @@ class WarcWriter:
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}{WARC_SUFFIX}"
         path = self.directory / (self._name + OPEN_SUFFIX)
         try:
-            self._fh = path.open("xb")
+            self._fh = path.open("xb", buffering=0)
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot create WARC file: {exc}") from exc
         # warcio writes uncompressed into a buffer; _write gzips each record as one member.
@@ -158,11 +158,13 @@ class WarcWriter:
         compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         member = compressor.compress(self._buffer.getbuffer()) + compressor.flush()
         try:
-            self._fh.write(member)
-            self._fh.flush()
+            view = memoryview(member)
+            while view:  # unbuffered: a short write leaves nothing pending in Python
+                view = view[self._fh.write(view) or 0 :]
         except OSError as exc:
-            # Cut the partial member so the file stays valid up to the last record.
-            self._fh.truncate(start)
+            # Cut the partial member so the file stays valid up to the last record. The
+            # file is unbuffered, so no buffered bytes are flushed (and fail again) here.
+            os.ftruncate(self._fh.fileno(), start)
             self._fh.seek(start)
             raise ArchiveError(f"{self.directory / self._name}: write failed: {exc}") from exc
         return start, self._fh.tell() - start
@@ -243,9 +245,21 @@ class WarcWriter:
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
         offset, length = self._write(response)
-        self._write(request)
+        try:
+            self._write(request)
+        except ArchiveError:
+            assert self._fh is not None
+            os.ftruncate(self._fh.fileno(), offset)  # no response without its request
+            self._fh.seek(offset)
+            raise
         self._records += 1
         return Written(self._name, offset, length, payload_digest, record_id)
+
+    def cut(self, written: Written) -> None:
+        """Take back the last exchange written (its index commit failed), if still current."""
+        if self._fh is not None and written.warc_file == self._name:
+            os.ftruncate(self._fh.fileno(), written.offset)
+            self._fh.seek(written.offset)
 
     def rotate(self) -> None:
         """Close the current file (fsync, drop `.open`); the next write opens a new one."""
