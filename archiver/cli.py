@@ -11,8 +11,11 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +35,7 @@ from archiver.check.report import Report
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, ConfigError, LockError
-from archiver.lock import SiteLock
+from archiver.pipeline import site_lock
 from archiver.store.index import Index
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 4
@@ -84,39 +87,46 @@ def _summary(site: str, result: CrawlResult) -> str:
     )
 
 
+@contextmanager
+def _progress(site: str, enabled: bool) -> Iterator[Callable[[CrawlStats], None]]:
+    """A crawl progress callback: a bar on a terminal, else a log line every 10 seconds."""
+    if not enabled:
+        last = [time.monotonic()]
+
+        def plain(stats: CrawlStats) -> None:
+            if time.monotonic() - last[0] >= 10:
+                last[0] = time.monotonic()
+                logger.bind(site=site).info(
+                    "{} fetched, {} failed, {} queued so far",
+                    stats.fetched,
+                    stats.failed,
+                    stats.queued,
+                )
+
+        yield plain
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} fetched · {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stderr=True,
+    ) as bar:
+        task = bar.add_task(site, total=None, failed=0)
+
+        def update(stats: CrawlStats) -> None:
+            bar.update(task, completed=stats.fetched, failed=stats.failed)
+
+        yield update
+
+
 def crawl_site(settings: Settings, site_name: str, index: Index, *, progress: bool) -> CrawlResult:
-    """Crawl one site under its lock, with a progress display when asked."""
+    """Crawl one site (only: no check or report) under its lock, with a progress display."""
     site = settings.site(site_name)
-    with SiteLock(settings.storage.root, site.name):
-        if not progress:
-            last = [time.monotonic()]
-
-            def plain(stats: CrawlStats) -> None:
-                if time.monotonic() - last[0] >= 10:
-                    last[0] = time.monotonic()
-                    logger.bind(site=site.name).info(
-                        "{} fetched, {} failed, {} queued so far",
-                        stats.fetched,
-                        stats.failed,
-                        stats.queued,
-                    )
-
-            return Crawler(settings, site, index, on_progress=plain).run()
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed} fetched · {task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-            redirect_stderr=True,
-        ) as bar:
-            task = bar.add_task(site.name, total=None, failed=0)
-
-            def update(stats: CrawlStats) -> None:
-                bar.update(task, completed=stats.fetched, failed=stats.failed)
-
-            return Crawler(settings, site, index, on_progress=update).run()
+    with site_lock(settings, site.name), _progress(site.name, progress) as on_progress:
+        return Crawler(settings, site, index, on_progress=on_progress).run()
 
 
 @app.command()
@@ -150,9 +160,37 @@ def crawl(
             typer.echo(_summary(entry.name, result))
             if result.status != "completed":
                 code = EXIT_FAILED
+            elif result.stats.fetched == 0 and result.stats.failed:
+                logger.bind(site=entry.name).error("no URL of the site could be fetched")
+                code = EXIT_FAILED
     finally:
         index.close()
     raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    root: Annotated[
+        Path, typer.Option("--root", help="Archive root for the demo (the embedded default).")
+    ] = Path("snapshots"),
+    port: Annotated[
+        int, typer.Option("--port", help="Port for the sample site (another is used if busy).")
+    ] = 8321,
+    serve_viewer: Annotated[
+        bool, typer.Option("--serve", help="Then serve the snapshot viewer on 127.0.0.1:8080.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the whole job twice on a bundled sample government site served on 127.0.0.1."""
+    from archiver.config import LogSettings
+    from archiver.demo.run import run_demo
+
+    log.setup(LogSettings(level="WARNING"), root.resolve(), verbose=verbose)
+    runs = run_demo(root.resolve(), port, typer.echo)
+    if any(run.outcome != "completed" for run in runs):
+        raise typer.Exit(EXIT_FAILED)
+    if serve_viewer:
+        serve(config=root.resolve() / "demo.toml", host="127.0.0.1", port=8080, token=None)
 
 
 class Format(StrEnum):
@@ -322,6 +360,268 @@ def rules_list(config: ConfigOption = None) -> None:
         typer.echo(f"{pack_id:<16} {pack.file}  checks: {checks or '(inherited)'}")
 
 
+# -- unattended runs, schedules, tracked reports and acknowledgements ---------------------
+
+
+@app.command("run")
+def run_command(
+    config: ConfigOption = None,
+    site: SiteOption = None,
+    fail_on: FailOnOption = FailOn.error,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", help="Seconds to wait for a site's lock (default: skip at once)."),
+    ] = 0.0,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Crawl, check, track and report each site in one go (for cron); one summary line per site.
+
+    Exit 0 clean, 1 open violations at or above --fail-on, 3 a run failed or was
+    interrupted, 4 a site was skipped because another process holds its lock.
+    """
+    from archiver.pipeline import RunControl, combined_exit_code, run_site
+
+    settings = _settings(config, verbose=verbose, quiet=quiet)
+    sites = settings.select(site or [])
+    if not sites:
+        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
+    control = RunControl()
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.warning("{} received: stopping at a safe point", signal.Signals(signum).name)
+        control.request_stop()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    results = []
+    try:
+        for entry in sites:
+            if control.stop_requested:
+                break
+            with _progress(entry.name, sys.stderr.isatty() and not quiet) as on_progress:
+                result = run_site(
+                    settings, entry, wait=wait, control=control, on_progress=on_progress
+                )
+            results.append(result)
+            typer.echo(result.summary())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    code = combined_exit_code(results, fail_on.value)
+    if control.stop_requested and len(results) < len(sites):
+        code = EXIT_FAILED
+    raise typer.Exit(code)
+
+
+@app.command("schedule")
+def schedule_command(
+    config: ConfigOption = None,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="Print each site's next run times and exit.")
+    ] = False,
+    now: Annotated[
+        bool, typer.Option("--now", help="Also run every site once right away.")
+    ] = False,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run each site on its cron `schedule` until SIGTERM/SIGINT (which stop at a safe point)."""
+    from archiver.schedule import Scheduler, next_runs
+
+    settings = _settings(config, verbose=verbose, quiet=quiet)
+    if list_only:
+        for name, times in next_runs(settings).items():
+            schedule = settings.site(name).schedule
+            when = ", ".join(t.isoformat(timespec="minutes") for t in times)
+            typer.echo(f"{name:<20} {schedule:<16} next: {when}")
+        raise typer.Exit(EXIT_OK)
+    Scheduler(settings, run_now=now).serve()
+    raise typer.Exit(EXIT_OK)
+
+
+class ReportFormat(StrEnum):
+    """Formats of `archiver report`."""
+
+    html = "html"
+    json = "json"
+    csv = "csv"
+    junit = "junit"
+
+
+@app.command("report")
+def report_command(
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")],
+    config: ConfigOption = None,
+    site: SiteOption = None,
+    run: Annotated[str, typer.Option("--run", help="'latest' or a run id.")] = "latest",
+    output: OutputOption = None,
+) -> None:
+    """Render the report of tracked runs (new, persisting, fixed, disappeared, suppressed)."""
+    from archiver.report import build, render
+
+    settings = _settings(config)
+    sites = settings.select(site or [])
+    if not sites:
+        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
+    if run != "latest" and (len(sites) != 1 or not run.isdigit()):
+        raise ConfigError("--run: expected 'latest', or a run id with exactly one --site")
+    index = Index(settings.storage.index_url)
+    try:
+        report = build(settings, index, [s.name for s in sites], run)
+    finally:
+        index.close()
+    text = render(report, fmt.value)
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8", newline="")
+    raise typer.Exit(EXIT_OK)
+
+
+ignore_app = typer.Typer(
+    help="Acknowledge findings (kept in tracking.ignore_file).", no_args_is_help=True
+)
+app.add_typer(ignore_app, name="ignore")
+
+
+@ignore_app.command("add")
+def ignore_add(
+    reason: Annotated[str, typer.Option("--reason", help="Why the finding is acknowledged.")],
+    fingerprint: Annotated[
+        str | None, typer.Option("--fingerprint", help="The finding's fingerprint.")
+    ] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Or: a rule id …")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="… on this page (a trailing * matches a prefix).")
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="… about this subject.")] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Last day it holds (YYYY-MM-DD).")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who acknowledged it.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Acknowledge a finding: it stays in reports as suppressed and no longer fails runs."""
+    from archiver.check.tracking import append_ignore, parse_ignore
+
+    settings = config_module.load(config)
+    raw = {
+        "reason": reason,
+        "fingerprint": fingerprint,
+        "rule": rule,
+        "url": url,
+        "subject": subject,
+        "expires": expires,
+        "by": by,
+    }
+    entry = parse_ignore({k: v for k, v in raw.items() if v is not None}, "archiver ignore add")
+    append_ignore(settings.tracking.ignore_file, entry)
+    typer.echo(f"acknowledged in {settings.tracking.ignore_file}: {entry.to_json()}")
+
+
+@ignore_app.command("list")
+def ignore_list(config: ConfigOption = None) -> None:
+    """List the acknowledged findings, marking expired entries."""
+    from archiver.check.tracking import load_ignores
+
+    settings = config_module.load(config)
+    today = datetime.now(UTC).date()
+    entries = load_ignores(settings.tracking.ignore_file)
+    for entry in entries:
+        what = entry.fingerprint or " ".join(x for x in (entry.rule, entry.url, entry.subject) if x)
+        state = "expired" if not entry.active(today) else f"until {entry.expires or 'revoked'}"
+        typer.echo(f"{what}  [{state}]  {entry.reason}")
+    typer.echo(f"{len(entries)} acknowledgement(s) in {settings.tracking.ignore_file}", err=True)
+
+
+# -- viewer and export -------------------------------------------------------
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; loopback unless you mean it.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on (0: any free one).")
+    ] = 8080,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="ARCHIVER_TOKEN",
+            help="Token every request must carry; required (generated when absent) off loopback.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the snapshot viewer (read-only) over the archive's index and WARC files."""
+    import secrets
+    import socket
+
+    import uvicorn
+
+    from archiver.web import create_app
+
+    settings = _settings(config)
+    if host not in LOOPBACK_HOSTS and not token:
+        token = secrets.token_urlsafe(24)
+    web_app = create_app(settings, token=token)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--host/--port: cannot listen on {host}:{port}: {exc}") from exc
+    bound = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web_app, log_level="warning"))
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"archiver viewer on http://{shown}:{bound}/{f'?token={token}' if token else ''}"
+        " (Ctrl-C to stop)"
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        web_app.state.viewer.index.close()
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def export(
+    site: Annotated[str, typer.Option("--site", "-s", help="The site to export.")],
+    wacz: Annotated[Path, typer.Option("--wacz", help="Write a WACZ package here.")],
+    config: ConfigOption = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="Only this run (default: every run).")
+    ] = None,
+) -> None:
+    """Export a site's captures as a WACZ package (WARCs, CDXJ index, pages, datapackage)."""
+    from archiver.export import export_wacz
+
+    settings = _settings(config)
+    settings.site(site)
+    index = Index(settings.storage.index_url)
+    try:
+        if run is not None:
+            row = index.run(run)
+            if row is None or row.site != site:
+                raise ConfigError(f"--run: no run {run} for site {site!r}")
+        result = export_wacz(settings.storage.root, index, site, wacz, run_id=run)
+    finally:
+        index.close()
+    typer.echo(
+        f"{result.path}: {result.captures} captures, {result.pages} pages, "
+        f"{result.warcs} WARC file(s)"
+    )
+    raise typer.Exit(EXIT_OK)
+
+
 # -- archiver verify (fixity) ---------------------------------------------------
 
 
@@ -340,6 +640,7 @@ def verify(
     quiet: QuietOption = False,
 ) -> None:
     """Re-read every WARC record, recompute its digests and check the index against the files."""
+    from archiver.lock import SiteLock
     from archiver.store.verify import verify_site
 
     settings = _settings(config, verbose=verbose, quiet=quiet)

@@ -88,12 +88,56 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """Which reports `archiver run` writes after every run, and where."""
+
+    formats: tuple[str, ...] = ("html", "json", "csv", "junit")
+    dir: Path = Path("reports")
+    viewer_url: str = ""
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where to say that a run found new violations (webhook and/or e-mail)."""
+
+    webhook_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password_env: str = ""
+    email_from: str = "archiver@localhost"
+    email_to: tuple[str, ...] = ()
+    retries: int = 3
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """Acknowledged findings: the ignore file kept under version control."""
+
+    ignore_file: Path = Path("ignore.yaml")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """How `archiver schedule` fires the sites' cron jobs."""
+
+    timezone: str = "UTC"
+    misfire_grace_time: int = 3600
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything archiver.toml says, with defaults filled in."""
 
     storage: StorageSettings = field(default_factory=StorageSettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     sites: tuple[SiteSettings, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     source: Path | None = None
@@ -204,7 +248,31 @@ def parse(
         p if p.is_absolute() else base / p
         for p in map(Path, [rules_dir] if isinstance(rules_dir, str) else rules_dir)
     )
-    return Settings(storage=storage, crawl=crawl, log=log, sites=sites, rules_dirs=rules_dirs)
+    report_data = data.get("report", {})
+    report = ReportSettings(
+        formats=tuple(dict.fromkeys(report_data.get("formats", ReportSettings.formats))),
+        dir=_resolve(base, report_data.get("dir", "reports")),
+        viewer_url=report_data.get("viewer_url", "").rstrip("/"),
+    )
+    notify_data = dict(data.get("notify", {}))
+    notify_data["email_to"] = tuple(notify_data.get("email_to", ()))
+    ignore = data.get("tracking", {}).get("ignore_file", "ignore.yaml")
+    return Settings(
+        storage=storage,
+        crawl=crawl,
+        log=log,
+        report=report,
+        notify=NotifySettings(**notify_data),
+        tracking=TrackingSettings(ignore_file=_resolve(base, ignore)),
+        schedule=ScheduleSettings(**data.get("schedule", {})),
+        sites=sites,
+        rules_dirs=rules_dirs,
+    )
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else base / path
 
 
 def load(path: Path | None = None) -> Settings:

@@ -57,7 +57,15 @@ def _is_html(content_type: str | None) -> bool:
 class ArchiveChecker:
     """Checks the captures of runs against a site's rule packs, caching page models."""
 
-    def __init__(self, settings: Settings, index: Index, ruleset: RuleSet | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        index: Index,
+        ruleset: RuleSet | None = None,
+        *,
+        log_violations: bool = True,
+    ) -> None:
+        self.log_violations = log_violations
         self.settings = settings
         self.index = index
         self.ruleset = ruleset or RuleSet.load(settings.rules_dirs)
@@ -162,7 +170,7 @@ class ArchiveChecker:
                 )
             )
             result.report.violations.extend(found)
-            for v in found:
+            for v in found if self.log_violations else ():
                 log.bind(
                     rule=v.rule,
                     severity=v.severity,

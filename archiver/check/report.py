@@ -72,6 +72,8 @@ def render_text(report: Report) -> str:
     """A plain-text report for a terminal: one block per page, then a summary line."""
     lines: list[str] = []
     for page in report.pages:
+        if len(report.pages) > 1 and not any(v.url == page.url for v in report.violations):
+            continue  # in a run, only pages with findings; the summary counts the rest
         kind = "article" if page.is_article else "not an article: article checks skipped"
         lines.append(
             f"{page.url}  (captured {page.captured_at}; packs: {', '.join(page.packs)}; {kind})"

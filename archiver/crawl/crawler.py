@@ -328,7 +328,7 @@ class Crawler:
                     fetched = await self._fetch(robots_url, {})
                 except FetchError as exc:
                     self._log.warning("robots.txt: {}", exc)
-                    state.robots = Robots.from_response(None, b"")
+                    state.robots = Robots.from_response(None, b"", exc.reason)
                 else:
                     exchange = fetched.exchange
                     state.robots = Robots.from_response(exchange.status, exchange.body)
@@ -368,8 +368,20 @@ class Crawler:
             self.stats.skipped += 1
 
     async def _process(self, item: QueuedUrl) -> None:
+        assert self._fetcher is not None
+        try:
+            # Before anything, robots.txt included, is requested from that host.
+            await self._fetcher.check_destination(item.url)
+        except FetchError as exc:
+            self._skip(item, "failed", exc.reason)
+            self._log.warning("not fetched: {}: {}", item.url, exc.reason)
+            return
         if self.crawl.respect_robots:
             robots = await self._robots(item.url)
+            if robots.unreachable is not None:
+                # RFC 9309: no robots.txt answer means nothing may be fetched; that is a failure.
+                self._skip(item, "failed", f"robots.txt unavailable: {robots.unreachable}")
+                return
             if not robots.allowed(item.url, self.crawl.user_agent):
                 self._skip(item, "skipped", "robots")
                 self._log.debug("robots.txt disallows {}", item.url)

@@ -21,12 +21,14 @@ class Robots:
     parser: Protego | None
     allow_all: bool = False
     disallow_all: bool = False
+    unreachable: str | None = None  # why robots.txt could not be had (then nothing is fetched)
 
     @classmethod
-    def from_response(cls, status: int | None, body: bytes) -> Robots:
-        """Interpret a robots.txt fetch: status None means no response at all."""
+    def from_response(cls, status: int | None, body: bytes, error: str | None = None) -> Robots:
+        """Interpret a robots.txt fetch: status None means no response at all (`error` says why)."""
         if status is None or status >= 500 or status == 429:
-            return cls(None, disallow_all=True)
+            reason = error or f"robots.txt answered {status}"
+            return cls(None, disallow_all=True, unreachable=reason)
         if status >= 400 or status < 200 or status >= 300:
             return cls(None, allow_all=True)
         text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")

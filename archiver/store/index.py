@@ -635,3 +635,104 @@ class Index:
                 .order_by(captures.c.captured_at.desc())
                 .limit(1)
             ).first()
+
+
+# -- tracking across runs (archiver/check/tracking.py) ----------------------
+
+tracked_runs = sa.Table(
+    "tracked_runs",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("site", sa.String(200), nullable=False, index=True),
+    sa.Column("previous_run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    sa.Column("tracked_at", UTCDateTime, nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),
+    sa.Column("trigger", sa.String(20), nullable=False),
+)
+
+# One row per (run, finding): the finding's status in that run, and a copy of
+# the violation as last seen, so a report of any run needs no other table.
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("site", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("first_seen_run", sa.Integer, nullable=False),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_run", sa.Integer, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("closed_run", sa.Integer),
+    sa.Column("note", sa.Text),
+    sa.Column("suppression", sa.Text),
+    sa.Column("violation", sa.Text, nullable=False),
+    sa.Index("ix_findings_site_fingerprint", "site", "fingerprint"),
+)
+
+
+def tracked_run(index: Index, run_id: int) -> Row[Any] | None:
+    """The tracking record of a run, if it was tracked."""
+    with index.read() as conn:
+        return conn.execute(sa.select(tracked_runs).where(tracked_runs.c.run_id == run_id)).first()
+
+
+def previous_tracked_run(index: Index, site: str, before: int) -> Row[Any] | None:
+    """The site's latest tracked run older than `before`."""
+    with index.read() as conn:
+        return conn.execute(
+            sa.select(tracked_runs)
+            .where(tracked_runs.c.site == site, tracked_runs.c.run_id < before)
+            .order_by(tracked_runs.c.run_id.desc())
+            .limit(1)
+        ).first()
+
+
+def latest_tracked_run(index: Index, site: str) -> Row[Any] | None:
+    """The site's newest tracked run."""
+    with index.read() as conn:
+        return conn.execute(
+            sa.select(tracked_runs)
+            .where(tracked_runs.c.site == site)
+            .order_by(tracked_runs.c.run_id.desc())
+            .limit(1)
+        ).first()
+
+
+def findings_of_run(index: Index, run_id: int) -> list[Row[Any]]:
+    """Every finding recorded for a run (any status)."""
+    with index.read() as conn:
+        return list(
+            conn.execute(
+                sa.select(findings)
+                .where(findings.c.run_id == run_id)
+                .order_by(findings.c.canonical_url, findings.c.rule, findings.c.fingerprint)
+            ).all()
+        )
+
+
+def violations_of_run(index: Index, run_id: int) -> list[Row[Any]]:
+    """The violations the check stage stored for a run."""
+    with index.read() as conn:
+        return list(
+            conn.execute(
+                sa.select(violations).where(violations.c.run_id == run_id).order_by(violations.c.id)
+            ).all()
+        )
+
+
+def replace_findings(
+    index: Index, run_id: int, record: dict[str, Any], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Store a run's tracking record and findings, replacing any earlier tracking of it."""
+    with index.begin() as conn:
+        conn.execute(findings.delete().where(findings.c.run_id == run_id))
+        conn.execute(tracked_runs.delete().where(tracked_runs.c.run_id == run_id))
+        conn.execute(tracked_runs.insert().values(run_id=run_id, **record))
+        if rows:
+            conn.execute(findings.insert(), list(rows))

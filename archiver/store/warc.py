@@ -230,6 +230,22 @@ class WarcWriter:
             )
             payload_digest = response.rec_headers.get_header("WARC-Payload-Digest")
         record_id = response.rec_headers.get_header("WARC-Record-ID")
+        offset, length = self._write(response)
+        self._records += 1
+        if revisit_of is None:
+            # A revisit carries the validators in its own HTTP headers; its request record
+            # would add as many bytes again to an unchanged recrawl (see docs/architecture.md).
+            try:
+                self._write(self._request_record(exchange, date, record_id))
+            except ArchiveError:
+                assert self._fh is not None
+                os.ftruncate(self._fh.fileno(), offset)  # no response without its request
+                self._fh.seek(offset)
+                raise
+        return Written(self._name, offset, length, payload_digest, record_id)
+
+    def _request_record(self, exchange: Exchange, date: str, concurrent_to: str) -> Any:
+        assert self._writer is not None
         target = exchange.url.split("://", 1)[-1]
         path_and_query = "/" + target.split("/", 1)[1] if "/" in target else "/"
         request = self._writer.create_warc_record(
@@ -242,18 +258,11 @@ class WarcWriter:
                 exchange.request_headers,
                 is_http_request=True,
             ),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": concurrent_to},
         )
-        offset, length = self._write(response)
-        try:
-            self._write(request)
-        except ArchiveError:
-            assert self._fh is not None
-            os.ftruncate(self._fh.fileno(), offset)  # no response without its request
-            self._fh.seek(offset)
-            raise
-        self._records += 1
-        return Written(self._name, offset, length, payload_digest, record_id)
+        # An empty payload has nothing to digest; the block digest covers the headers.
+        request.rec_headers.remove_header("WARC-Payload-Digest")
+        return request
 
     def cut(self, written: Written) -> None:
         """Take back the last exchange written (its index commit failed), if still current."""

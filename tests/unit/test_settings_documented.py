@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from archiver.config import CrawlSettings, LogSettings, StorageSettings
+from archiver.config import CrawlSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "schemas" / "config.schema.json").read_text())
@@ -15,10 +15,9 @@ SCHEMA = json.loads((REPO / "schemas" / "config.schema.json").read_text())
 
 def _settings() -> list[tuple[str, dict[str, Any]]]:
     out = [("rules_dir", SCHEMA["properties"]["rules_dir"])]
-    for section in ("storage", "log"):
-        out += [
-            (f"{section}.{k}", v) for k, v in SCHEMA["properties"][section]["properties"].items()
-        ]
+    for section, spec in SCHEMA["properties"].items():
+        if "properties" in spec:  # every [section] table, present and future
+            out += [(f"{section}.{k}", v) for k, v in spec["properties"].items()]
     out += [(f"crawl.{k}", v) for k, v in SCHEMA["$defs"]["crawl"]["properties"].items()]
     out += [
         (f"sites[].{k}", v)
@@ -35,15 +34,29 @@ def test_every_setting_has_help_and_is_in_the_readme() -> None:
         assert f"`{name}`" in readme, f"{name} is not documented in README.md"
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
 def test_dataclass_defaults_match_the_schema() -> None:
-    sections = {
-        "crawl": (CrawlSettings, SCHEMA["$defs"]["crawl"]["properties"]),
-        "storage": (StorageSettings, SCHEMA["properties"]["storage"]["properties"]),
-        "log": (LogSettings, SCHEMA["properties"]["log"]["properties"]),
+    sections: dict[str, tuple[Any, dict[str, Any]]] = {
+        "crawl": (CrawlSettings, SCHEMA["$defs"]["crawl"]["properties"])
     }
+    for f in fields(Settings):
+        spec = SCHEMA["properties"].get(f.name, {})
+        if "properties" in spec:
+            sections[f.name] = (f.default_factory, spec["properties"])  # type: ignore[misc]
+    assert set(sections) >= {"crawl", "storage", "log", "report", "notify", "tracking", "schedule"}
     for section, (cls, props) in sections.items():
         for f in fields(cls):
-            if f.name in ("index", "root"):
-                continue
+            if (section, f.name) in {("storage", "index")}:
+                continue  # derived from the root when empty
             assert f.name in props, f"{section}.{f.name} missing from the schema"
-            assert props[f.name]["default"] == f.default, f"{section}.{f.name} default differs"
+            default = f.default if f.default_factory is MISSING else f.default_factory()  # type: ignore[misc]
+            assert props[f.name]["default"] == _plain(default), (
+                f"{section}.{f.name} default differs"
+            )

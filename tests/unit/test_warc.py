@@ -54,7 +54,7 @@ def test_written_file_passes_warcio_check_and_gzip(tmp_path: Path) -> None:
     assert "digest pass" in result.stdout
     with path.open("rb") as fh:
         records = [(r.rec_type, r.rec_headers) for r in ArchiveIterator(fh)]
-    assert [t for t, _ in records] == ["warcinfo", "response", "request", "revisit", "request"]
+    assert [t for t, _ in records] == ["warcinfo", "response", "request", "revisit"]
     for _, headers in records:
         assert headers.protocol == "WARC/1.1"
     response_headers = records[1][1]
@@ -102,7 +102,7 @@ def test_recover_cuts_back_to_committed_record(tmp_path: Path) -> None:
     assert _warcio_check(closed).returncode == 0
     with closed.open("rb") as fh:
         urls = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)]
-    assert urls == [None, "https://example.gov/a", "https://example.gov/a"]
+    assert urls == [None, "https://example.gov/a", "https://example.gov/a"]  # + its request
 
 
 def test_unreadable_offset_is_an_archive_error(tmp_path: Path) -> None:

@@ -1,0 +1,191 @@
+"""Write a WACZ package (WACZ 1.1.1) of a site's captures: WARCs, CDXJ, pages, datapackage.
+
+The WARC files are copied byte for byte (stored, not deflated, so replay
+tools can seek into them); the CDXJ index is built from the index rows (the
+same offsets and lengths the viewer uses) with SURT keys as pywb writes them;
+`datapackage.json` lists every file with its SHA-256 and size, and
+`datapackage-digest.json` fixes the digest of `datapackage.json` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sqlalchemy.engine import Row
+
+from archiver import __version__
+from archiver.errors import ArchiveError
+from archiver.store.browse import Browse
+from archiver.store.index import Index
+
+WACZ_VERSION = "1.1.1"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class WaczResult:
+    """What went into a WACZ file."""
+
+    path: Path
+    warcs: int
+    captures: int
+    pages: int
+
+
+def surt(url: str) -> str:
+    """The SURT form of a URL as pywb's CDXJ keys it (`org,example)/path?a=1&b=2`)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("www.") and host.count(".") > 1:
+        host = host[4:]
+    labels = host.split(".")
+    key = ",".join(reversed(labels))  # the surt library reverses IPv4 addresses too
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    if parts.port and parts.port != default:
+        key += f":{parts.port}"
+    path = (parts.path or "/").lower()
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"  # surt drops a trailing slash
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))).lower()
+    return f"{key}){path}" + (f"?{query}" if query else "")
+
+
+def _cdx_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
+    """One sorted CDXJ line per capture: SURT, timestamp, JSON (url, mime, status, digest, ...)."""
+    lines = []
+    for row in rows:
+        fields: dict[str, Any] = {
+            "url": row.url,
+            "mime": "warc/revisit"
+            if row.record_type == "revisit"
+            else (row.content_type or "unk").split(";")[0].strip(),
+            "status": str(row.status),
+            "digest": row.payload_digest,
+            "length": str(row.length),
+            "offset": str(row.offset),
+            "filename": Path(row.warc_file).name,
+        }
+        lines.append(f"{surt(row.url)} {_cdx_time(row.captured_at)} {json.dumps(fields)}")
+    return sorted(lines)
+
+
+def _page_lines(rows: Iterable[Row[Any]], browse: Browse) -> list[str]:
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+    out = [json.dumps(header)]
+    for row in rows:
+        if not row.is_page or row.status != 200 or "html" not in (row.content_type or ""):
+            continue
+        page = {
+            "id": f"capture-{row.id}",
+            "url": row.url,
+            "ts": row.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        title = browse.title(row.payload_digest)
+        if title:
+            page["title"] = title
+        out.append(json.dumps(page, ensure_ascii=False))
+    return out
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return "sha256:" + digest.hexdigest(), size
+
+
+def export_wacz(
+    root: Path, index: Index, site: str, out: Path, *, run_id: int | None = None
+) -> WaczResult:
+    """Package the site's captures (of one run, or all) with their WARC files as `out`."""
+    browse = Browse(index)
+    rows = browse.captures_for_export(site, run_id)
+    if not rows:
+        which = f"run {run_id} of " if run_id is not None else ""
+        raise ArchiveError(f"{which}site {site!r} has no captures to export")
+    warc_names = sorted({str(r.warc_file) for r in rows})
+    warc_paths = []
+    for name in warc_names:
+        path = (root / name).resolve()
+        if not path.is_file():
+            raise ArchiveError(f"{path}: WARC file named in the index is missing")
+        warc_paths.append(path)
+    if len({p.name for p in warc_paths}) != len(warc_paths):
+        raise ArchiveError("two WARC files share a name; cannot flatten them into archive/")
+    resources: list[dict[str, Any]] = []
+
+    def add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+        zf.writestr(zipfile.ZipInfo(name, _zip_time()), data, compress_type=zipfile.ZIP_STORED)
+        resources.append(
+            {
+                "name": Path(name).name.lower(),
+                "path": name,
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+            }
+        )
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
+            for path in warc_paths:
+                name = f"archive/{path.name}"
+                zf.write(path, name, compress_type=zipfile.ZIP_STORED)
+                digest, size = _hash_file(path)
+                resources.append(
+                    {"name": path.name.lower(), "path": name, "hash": digest, "bytes": size}
+                )
+            add(zf, "indexes/index.cdx", ("\n".join(cdxj_lines(rows)) + "\n").encode("utf-8"))
+            pages = _page_lines(rows, browse)
+            add(zf, "pages/pages.jsonl", ("\n".join(pages) + "\n").encode("utf-8"))
+            first = next((r for r in rows if r.is_page and r.status == 200), rows[0])
+            package = {
+                "profile": "data-package",
+                "resources": resources,
+                "title": f"{site}" + (f" run {run_id}" if run_id is not None else ""),
+                "description": f"Captures of {site} archived by archiver {__version__}",
+                "mainPageURL": first.url,
+                "mainPageDate": first.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "wacz_version": WACZ_VERSION,
+                "software": f"archiver {__version__}",
+            }
+            package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
+            zf.writestr(zipfile.ZipInfo("datapackage.json", _zip_time()), package_bytes)
+            package_digest = {
+                "path": "datapackage.json",
+                "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
+            }
+            zf.writestr(
+                zipfile.ZipInfo("datapackage-digest.json", _zip_time()),
+                json.dumps(package_digest, indent=2).encode("utf-8"),
+            )
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ArchiveError(f"{out}: cannot write WACZ: {exc}") from exc
+    return WaczResult(out, len(warc_paths), len(rows), len(pages) - 1)
+
+
+def _zip_time() -> tuple[int, int, int, int, int, int]:
+    now = datetime.now(UTC)
+    return (now.year, now.month, now.day, now.hour, now.minute, now.second)
+
+
+__all__ = ["WACZ_VERSION", "WaczResult", "cdxj_lines", "export_wacz", "surt"]

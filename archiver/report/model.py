@@ -1,0 +1,211 @@
+"""What a report shows: per site, one tracked run with its findings and checked pages."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import archiver
+from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tracking
+from archiver.crawl.url import canonicalize
+from archiver.errors import ArchiveError, ConfigError
+from archiver.store import warc
+from archiver.store.index import Index, latest_tracked_run
+from archiver.store.payload import PayloadTooLarge, decode, header
+
+SEVERITIES = ("error", "warning", "info")
+_MAX_IMAGE = 400_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page checked in the run."""
+
+    url: str
+    captured_at: datetime
+    capture_id: int
+
+
+@dataclass
+class Section:
+    """One site's run in a report."""
+
+    site: str
+    run_id: int
+    run_status: str
+    started_at: datetime
+    finished_at: datetime | None
+    tracking: TrackingResult
+    pages: list[Page]
+    images: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the run (all statuses)."""
+        return self.tracking.findings
+
+    def having(self, *statuses: str) -> list[Finding]:
+        """The findings with one of these statuses."""
+        return self.tracking.having(*statuses)
+
+    def by_rule(self) -> list[dict[str, Any]]:
+        """Per rule: its severity and how many findings of each status."""
+        rules: dict[str, dict[str, Any]] = {}
+        for f in self.findings:
+            entry = rules.setdefault(f.rule, {"rule": f.rule, "severity": f.severity, "open": 0})
+            entry[f.status] = entry.get(f.status, 0) + 1
+            entry["open"] += f.status in OPEN
+        return sorted(rules.values(), key=lambda r: (-r["open"], r["rule"]))
+
+
+@dataclass
+class RunReport:
+    """The report of one or more sites' runs."""
+
+    sections: list[Section]
+    viewer_url: str = ""
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of every section."""
+        return [f for s in self.sections for f in s.findings]
+
+    def link(self, finding: Finding) -> dict[str, Any]:
+        """Where the archived evidence is: the viewer's page, or the WARC file and offset."""
+        capture = finding.violation.get("capture") or {}
+        if self.viewer_url and capture.get("capture_id") is not None:
+            stamp = _timestamp(finding.last_seen_at)
+            return {
+                "href": f"{self.viewer_url}/capture/{capture['capture_id']}",
+                "wayback": f"{self.viewer_url}/web/{stamp}/{finding.url}",
+                "label": f"capture {capture['capture_id']}",
+            }
+        if capture:
+            return {"label": f"{capture['warc_file']} @ {capture['offset']}"}
+        return {"label": "(no capture)"}
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: open findings by severity and rule, all findings by status."""
+        found = self.findings
+        open_ = [f for f in found if f.is_open]
+        by_rule: dict[str, int] = {}
+        for f in open_:
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        return {
+            "pages": sum(len(s.pages) for s in self.sections),
+            "violations": len(open_),
+            "by_severity": {s: sum(f.severity == s for f in open_) for s in SEVERITIES},
+            "by_rule": dict(sorted(by_rule.items())),
+            "by_status": {
+                s: sum(f.status == s for f in found)
+                for s in ("new", "persisting", "fixed", "suppressed", "disappeared")
+            },
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``schemas/report.schema.json`` describes it."""
+        violations = []
+        for f in self.findings:
+            data = f.to_json()
+            data["link"] = self.link(f)
+            violations.append(data)
+        return {
+            "tool": {"name": "archiver", "version": archiver.__version__},
+            "generated_at": iso(self.generated_at),
+            "summary": self.summary(),
+            "runs": [
+                {
+                    "site": s.site,
+                    "run": s.run_id,
+                    "previous_run": s.tracking.previous_run_id,
+                    "status": s.run_status,
+                    "started_at": iso(s.started_at),
+                    "finished_at": iso(s.finished_at) if s.finished_at else None,
+                    "pages": len(s.pages),
+                    "counts": s.tracking.counts,
+                }
+                for s in self.sections
+            ],
+            "pages": [
+                {"url": p.url, "captured_at": iso(p.captured_at), "site": s.site}
+                for s in self.sections
+                for p in s.pages
+            ],
+            "violations": violations,
+        }
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def _pages(index: Index, run_id: int) -> list[Page]:
+    pages = []
+    for capture in index.captures_of_run(run_id):
+        if not capture.is_page:
+            continue
+        try:
+            payload = index.payload_capture(capture)
+        except ArchiveError:
+            continue
+        if payload.status == 200 and "html" in (payload.content_type or "").lower():
+            pages.append(Page(capture.url, capture.captured_at, capture.id))
+    return pages
+
+
+def _image(index: Index, root: Any, site: str, page_url: str, src: str) -> str | None:
+    """The archived image as a data: URI (None when not archived, too big or not an image)."""
+    try:
+        key = canonicalize(urljoin(page_url, src))
+    except ValueError:
+        return None
+    row = index.previous_capture(site, key)
+    if row is None or not (row.content_type or "").startswith("image/"):
+        return None
+    try:
+        record = warc.read_record(root / row.warc_file, row.offset)
+        body = decode(record.payload, header(record.headers, "content-encoding"), _MAX_IMAGE)
+    except (ArchiveError, PayloadTooLarge, OSError):
+        return None
+    if len(body) > _MAX_IMAGE:
+        return None
+    mime = row.content_type.split(";", 1)[0].strip()
+    return f"data:{mime};base64,{base64.b64encode(body).decode('ascii')}"
+
+
+def section(
+    index: Index, site: str, run: str | int, *, root: Any = None, images: bool = False
+) -> Section:
+    """The report section of a site's tracked run (`run`: 'latest' or an id)."""
+    if run == "latest":
+        latest = latest_tracked_run(index, site)
+        if latest is None:
+            raise ConfigError(f"site {site!r} has no tracked runs yet: use `archiver run` first")
+        run_id = int(latest.run_id)
+    else:
+        run_id = int(run)
+    row = index.run(run_id)
+    tracking = load_tracking(index, site, run_id)
+    if row is None or row.site != site or tracking is None:
+        raise ConfigError(f"--run: run {run_id} of site {site!r} was not tracked")
+    result = Section(
+        site=site,
+        run_id=run_id,
+        run_status=row.status,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        tracking=tracking,
+        pages=_pages(index, run_id),
+    )
+    if images and root is not None:
+        for f in result.findings:
+            src = f.violation.get("evidence", {}).get("src")
+            if isinstance(src, str) and src and f"{f.url} {src}" not in result.images:
+                uri = _image(index, root, site, f.url, src)
+                if uri:
+                    result.images[f"{f.url} {src}"] = uri
+    return result

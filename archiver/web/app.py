@@ -1,0 +1,449 @@
+"""The snapshot viewer: a read-only Starlette app over the index and the WARC files.
+
+Views are thin: the questions go to `archiver.store.browse`, archived bytes
+come through `archiver.web.archive`, rewriting is `archiver.web.rewrite`.
+Archived content is hostile: it is served only from `/capture/<id>/replay`
+and `/web/<timestamp>id_/<url>`, always with `Content-Security-Policy:
+sandbox` (an opaque origin: no access to the viewer's cookies, storage or
+DOM) and shown in an `<iframe sandbox>` without `allow-same-origin`. Every
+error becomes an HTTP status rendered by `render_error`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from hashlib import sha256
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.engine import Row
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from archiver import __version__
+from archiver.check.violation import canonical_url
+from archiver.config import Settings
+from archiver.errors import ArchiverError
+from archiver.extract.decode import decode_payload
+from archiver.store.browse import Browse
+from archiver.store.index import Index
+from archiver.store.payload import header
+from archiver.web.archive import (
+    Archive,
+    Payload,
+    is_css,
+    is_html,
+    marks_for,
+    parse_timestamp,
+    timestamp,
+)
+from archiver.web.compare import compare_models, diff_lines
+from archiver.web.rewrite import Rewriter
+
+# Archived documents get an opaque origin; they may run their own scripts there
+# but reach nothing of the viewer, and may load only what the viewer serves.
+ARCHIVED_CSP = (
+    "sandbox allow-scripts allow-top-navigation-by-user-activation; "
+    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "form-action 'none'; base-uri 'none'"
+)
+VIEWER_CSP = (
+    "default-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    "script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+IFRAME_SANDBOX = "allow-scripts allow-top-navigation-by-user-activation"
+TOKEN_COOKIE = "archiver_token"
+MAX_REDIRECTS = 5
+# Archived headers are shown, not obeyed: only the body's own encoding passes through.
+_PASS_HEADERS = {"content-encoding"}
+
+_env = Environment(
+    loader=PackageLoader("archiver.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+_env.filters["ts"] = lambda moment: timestamp(moment) if moment else ""
+_env.filters["when"] = lambda moment: (
+    moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+)
+_env.filters["q"] = lambda value: quote(str(value), safe="")
+
+
+def replay_key(token: str) -> str:
+    """The key in `/k/<key>/` replay addresses: derived from the token, not the token itself."""
+    return hmac.new(token.encode(), b"archiver-replay", sha256).hexdigest()[:32]
+
+
+def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
+    """The one place errors are rendered: an HTML page with the HTTP status."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    html = _env.get_template("error.html").render(
+        request=request, status=status, phrase=phrase, detail=detail, version=__version__
+    )
+    return HTMLResponse(html, status_code=status, headers=_viewer_headers())
+
+
+def _viewer_headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": VIEWER_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+def _archived_headers(
+    payload: Payload, content_type: str | None, *, encoded: bool
+) -> dict[str, str]:
+    headers = {}
+    for name, value in payload.headers:
+        lowered = name.lower()
+        if lowered in _PASS_HEADERS and encoded:
+            headers[name] = value
+        elif lowered not in _PASS_HEADERS and lowered != "content-length":
+            headers[f"X-Archive-Orig-{name}"] = value
+    headers["Content-Security-Policy"] = ARCHIVED_CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cache-Control"] = "private, max-age=3600"
+    if content_type:
+        headers["Content-Type"] = content_type
+    return headers
+
+
+class Viewer:
+    """The views, bound to one archive."""
+
+    def __init__(self, settings: Settings, index: Index, token: str | None) -> None:
+        self.settings = settings
+        self.index = index
+        self.archive = Archive(settings, index)
+        self.browse = Browse(index)
+        self.token = token
+        self.prefix = f"/k/{replay_key(token)}" if token else ""
+
+    # -- helpers ----------------------------------------------------------------
+
+    def page(self, request: Request, name: str, **context: Any) -> HTMLResponse:
+        html = _env.get_template(name).render(
+            request=request, version=__version__, prefix=self.prefix, **context
+        )
+        return HTMLResponse(html, headers=_viewer_headers())
+
+    def capture_row(self, capture_id: int) -> Row[Any]:
+        row = self.index.capture(capture_id)
+        if row is None:
+            raise HTTPException(404, f"no capture {capture_id}")
+        return row
+
+    # -- listing ----------------------------------------------------------------
+
+    def home(self, request: Request) -> Response:
+        params = request.query_params
+        site = params.get("site", "")
+        status_text = params.get("status", "")
+        if status_text and not status_text.isdigit():
+            raise HTTPException(400, f"status: expected an HTTP status code, got {status_text!r}")
+        pages = self.browse.pages(
+            site=site or None,
+            query=params.get("q", ""),
+            rule=params.get("rule", ""),
+            status=int(status_text) if status_text else None,
+        )
+        return self.page(
+            request,
+            "index.html",
+            pages=pages,
+            sites=self.browse.sites(),
+            rules=self.browse.rules(),
+            params=params,
+        )
+
+    def timeline(self, request: Request) -> Response:
+        url = request.query_params.get("url", "")
+        if not url:
+            raise HTTPException(400, "timeline: give ?url=")
+        site = request.query_params.get("site") or None
+        entries = self.browse.timeline(url, site)
+        if not entries:
+            raise HTTPException(404, f"{url} is not in the archive")
+        title = self.browse.title(entries[-1].capture.payload_digest)
+        return self.page(request, "timeline.html", url=url, entries=entries, title=title)
+
+    # -- one capture --------------------------------------------------------------
+
+    def capture(self, request: Request) -> Response:
+        row = self.capture_row(request.path_params["capture_id"])
+        source = self.index.payload_capture(row)
+        before, after = self.browse.neighbours(row)
+        violations = self.browse.violations_of_capture(row.id)
+        evidence = {v.id: json.loads(v.evidence) for v in violations}
+        return self.page(
+            request,
+            "capture.html",
+            row=row,
+            source=source,
+            before=before,
+            after=after,
+            violations=violations,
+            evidence=evidence,
+            sandbox=IFRAME_SANDBOX,
+            outlined=bool(marks_for(violations)),
+        )
+
+    def replay(self, request: Request) -> Response:
+        row = self.capture_row(request.path_params["capture_id"])
+        outline = request.query_params.get("outline", "1") != "0"
+        marks = marks_for(self.browse.violations_of_capture(row.id)) if outline else []
+        return self.serve_archived(row, marks=marks)
+
+    def serve_archived(self, row: Row[Any], marks: list[Any] | None = None) -> Response:
+        """An archived response, rewritten when HTML or CSS, streamed otherwise."""
+        source = self.index.payload_capture(row)
+        content_type = source.content_type
+        rewriter = Rewriter(self.prefix, timestamp(row.captured_at))
+        if is_html(content_type) or is_css(content_type):
+            payload = self.archive.payload(row, whole=True)
+            text, _, _ = decode_payload(
+                payload.body or b"", header(payload.headers, "content-type")
+            )
+            if is_html(content_type):
+                body = rewriter.html(text, row.url, marks or [])
+                kind = "text/html; charset=utf-8"
+            else:
+                body = rewriter.css(text, row.url)
+                kind = "text/css; charset=utf-8"
+            return Response(
+                body.encode("utf-8"),
+                status_code=_replay_status(payload.status),
+                headers=_archived_headers(payload, kind, encoded=False),
+            )
+        payload = self.archive.payload(row, whole=False)
+        assert payload.stream is not None
+        return StreamingResponse(
+            payload.stream,
+            status_code=_replay_status(payload.status),
+            headers=_archived_headers(payload, content_type, encoded=True),
+        )
+
+    def model(self, request: Request) -> Response:
+        row = self.capture_row(request.path_params["capture_id"])
+        source = self.index.payload_capture(row)
+        if not is_html(source.content_type):
+            raise HTTPException(404, f"capture {row.id} is not an HTML page: no page model")
+        model, cached = self.archive.model(row)
+        return JSONResponse(
+            model,
+            headers={
+                **_viewer_headers(),
+                "X-Archiver-Model": "cache" if cached else "extracted",
+            },
+        )
+
+    def record(self, request: Request) -> Response:
+        row = self.capture_row(request.path_params["capture_id"])
+        self.archive.warc_path(row)
+        return StreamingResponse(
+            self.archive.record_bytes(row),
+            media_type="application/warc",
+            headers={
+                "Content-Disposition": f'attachment; filename="capture-{row.id}.warc.gz"',
+                "Content-Length": str(row.length),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    # -- time travel ----------------------------------------------------------------
+
+    def wayback(self, request: Request) -> Response:
+        stamp = request.path_params["timestamp"]
+        raw = stamp.endswith("id_")
+        stamp = stamp.removesuffix("id_")
+        url = request.path_params["url"]
+        if request.url.query:
+            url += "?" + request.url.query
+        try:
+            moment = parse_timestamp(stamp)
+        except ValueError:
+            raise HTTPException(400, f"{stamp!r} is not a 4- to 14-digit timestamp") from None
+        row = self._nearest(url, moment)
+        if not raw:
+            return RedirectResponse(f"/capture/{row.id}", status_code=302)
+        for _ in range(MAX_REDIRECTS):
+            location = row.location
+            if not (300 <= row.status < 400 and location):
+                break
+            row = self._nearest(location, moment)
+        return self.serve_archived(row)
+
+    def _nearest(self, url: str, moment: datetime) -> Row[Any]:
+        if not url.startswith(("http://", "https://")):
+            raise HTTPException(400, f"{url!r} is not an http(s) URL")
+        row = self.browse.nearest(canonical_url(url), moment)
+        if row is None:
+            raise HTTPException(404, f"{url} is not in the archive")
+        return row
+
+    def goto(self, request: Request) -> Response:
+        url = request.query_params.get("url", "").strip()
+        date = request.query_params.get("date", "").strip()
+        stamp = "".join(ch for ch in date if ch.isdigit())[:14] or timestamp(datetime.now(UTC))
+        if not url:
+            raise HTTPException(400, "give a URL")
+        return RedirectResponse(f"/web/{stamp}/{url}", status_code=302)
+
+    # -- compare and dashboard ------------------------------------------------------
+
+    def compare(self, request: Request) -> Response:
+        params = request.query_params
+        try:
+            left_id = int(params.get("a", ""))
+        except ValueError:
+            raise HTTPException(400, "compare: give ?a=<capture id>&b=<capture id>") from None
+        left = self.capture_row(left_id)
+        if params.get("b"):
+            try:
+                right = self.capture_row(int(params["b"]))
+            except ValueError:
+                raise HTTPException(400, "compare: b must be a capture id") from None
+        else:
+            _, after = self.browse.neighbours(left)
+            if after is None:
+                raise HTTPException(404, f"capture {left.id} has no later capture to compare")
+            right = after
+        if right.captured_at < left.captured_at:
+            left, right = right, left
+        for row in (left, right):
+            if not is_html(self.index.payload_capture(row).content_type):
+                raise HTTPException(400, f"capture {row.id} is not an HTML page")
+        lines = diff_lines(self.archive.main_text(left), self.archive.main_text(right))
+        fields = compare_models(self.archive.model(left)[0], self.archive.model(right)[0])
+        return self.page(
+            request,
+            "compare.html",
+            left=left,
+            right=right,
+            lines=lines,
+            fields=fields,
+            same=left.payload_digest == right.payload_digest,
+            changes=sum(1 for line in lines if line.op != "equal"),
+        )
+
+    def violations(self, request: Request) -> Response:
+        sites = self.browse.sites()
+        site = request.query_params.get("site") or (sites[0] if sites else "")
+        run_text = request.query_params.get("run", "")
+        if run_text and not run_text.isdigit():
+            raise HTTPException(400, f"run: expected a run id, got {run_text!r}")
+        board = self.browse.dashboard(site, int(run_text) if run_text else None) if site else None
+        return self.page(
+            request,
+            "violations.html",
+            board=board,
+            sites=sites,
+            site=site,
+            runs=self.browse.checked_runs(site) if site else [],
+        )
+
+
+def _replay_status(status: int) -> int:
+    # Keep what the archive says (a 404 page is evidence too); a revisit or a
+    # 304 answer is shown as the page it confirmed.
+    return 200 if status in (0, 304) else status
+
+
+class TokenGate(BaseHTTPMiddleware):
+    """Refuse every request without the token (when one is set).
+
+    The token arrives once as `?token=`, becomes an HttpOnly SameSite=Strict
+    cookie, and is then dropped from the address. Replay addresses, requested
+    by sandboxed (opaque-origin) frames that send no cookies, carry a key
+    derived from the token in a `/k/<key>/` prefix; that key opens archived
+    content only, never the viewer's pages.
+    """
+
+    def __init__(self, app: Any, token: str) -> None:
+        super().__init__(app)
+        self.token = token
+        self.key_prefix = f"/k/{replay_key(token)}/"
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.url.path
+        if path.startswith("/k/"):
+            if not path.startswith(self.key_prefix):
+                return render_error(request, 401, "wrong replay key")
+            rest = "/" + path[len(self.key_prefix) :]
+            if not (rest.startswith("/web/") or rest.endswith("/replay")):
+                return render_error(request, 403, "the replay key opens archived content only")
+            request.scope["path"] = rest
+            request.scope["raw_path"] = rest.encode()
+            return await call_next(request)
+        given = request.query_params.get("token")
+        if given is not None and hmac.compare_digest(given, self.token):
+            kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            target = path + ("?" + urlencode(kept) if kept else "")
+            response: Response = RedirectResponse(target, status_code=303)
+            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="lax")
+            return response
+        cookie = request.cookies.get(TOKEN_COOKIE, "")
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if any(hmac.compare_digest(v, self.token) for v in (cookie, bearer) if v):
+            return await call_next(request)
+        return render_error(request, 401, "this viewer needs its token: open the URL it printed")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return render_error(request, exc.status_code, str(exc.detail))
+    if isinstance(exc, ArchiverError):
+        return render_error(request, 500, str(exc))
+    return render_error(request, 500, "internal error")
+
+
+def create_app(settings: Settings, *, token: str | None = None) -> Starlette:
+    """The viewer app over `settings`' archive; with `token`, every request must carry it."""
+    index = Index(settings.storage.index_url)
+    viewer = Viewer(settings, index, token)
+    static = Path(__file__).parent / "static"
+    routes = [
+        Route("/", viewer.home, name="home"),
+        Route("/timeline", viewer.timeline, name="timeline"),
+        Route("/capture/{capture_id:int}", viewer.capture, name="capture"),
+        Route("/capture/{capture_id:int}/replay", viewer.replay, name="replay"),
+        Route("/capture/{capture_id:int}/model.json", viewer.model, name="model"),
+        Route("/capture/{capture_id:int}/record.warc.gz", viewer.record, name="record"),
+        Route("/web/{timestamp}/{url:path}", viewer.wayback, name="wayback"),
+        Route("/goto", viewer.goto, name="goto"),
+        Route("/compare", viewer.compare, name="compare"),
+        Route("/violations", viewer.violations, name="violations"),
+        Mount("/static", StaticFiles(directory=static), name="static"),
+    ]
+    middleware = [Middleware(TokenGate, token=token)] if token else []
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: _http_error, ArchiverError: _http_error},
+    )
+    app.state.viewer = viewer
+    return app
+
+
+__all__ = ["ARCHIVED_CSP", "IFRAME_SANDBOX", "create_app", "render_error", "replay_key"]

@@ -1,0 +1,178 @@
+"""Rewrite archived HTML and CSS so that replay stays inside the archive.
+
+Every URL an archived page names is turned into a viewer address: embeds
+(images, CSS, scripts, frames) into ``/web/<timestamp>id_/<url>``, which
+serves the capture of that URL nearest in time; links into
+``/web/<timestamp>/<url>``, which opens the viewer's capture page. Forms are
+disarmed and ``<base>`` is dropped once used. Nothing is ever fetched from the
+live web: a URL the archive lacks answers 404 from the viewer.
+
+The offending elements of violations are marked server-side with a
+``data-archiver-violation`` attribute and a small injected style outlines
+them; the document is parsed with BeautifulSoup on lxml, as the extractor
+parses it, so the CSS ``location`` paths in the evidence find the same
+elements.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from soupsieve import SelectorSyntaxError
+
+OUTLINE_STYLE = (
+    "[data-archiver-violation]{outline:4px solid #d0021b !important;"
+    "outline-offset:2px !important;box-shadow:0 0 0 8px rgba(208,2,27,.25) !important}"
+)
+
+_EMBED_ATTRS: dict[str, tuple[str, ...]] = {
+    "img": ("src", "data-src"),
+    "source": ("src",),
+    "script": ("src",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "embed": ("src",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "input": ("src",),
+    "object": ("data",),
+}
+_LINK_ATTRS: dict[str, tuple[str, ...]] = {"a": ("href",), "area": ("href",)}
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""", re.IGNORECASE)
+_SKIP_SCHEMES = ("data:", "javascript:", "mailto:", "tel:", "about:", "blob:", "#")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An element to outline: found by CSS path or by image `src`, labelled with its rule."""
+
+    label: str
+    selector: str | None = None
+    src: str | None = None
+
+
+@dataclass(frozen=True)
+class Rewriter:
+    """Turns archived URLs into viewer URLs for one capture time."""
+
+    prefix: str  # "" or "/k/<key>" when the viewer requires a token
+    timestamp: str  # 14 digits
+
+    def embed(self, url: str, base: str) -> str:
+        """The viewer address of an embedded resource."""
+        target = _absolute(url, base)
+        return url if target is None else f"{self.prefix}/web/{self.timestamp}id_/{target}"
+
+    def link(self, url: str, base: str) -> str:
+        """The viewer address of a linked page (opens its capture page)."""
+        target = _absolute(url, base)
+        return url if target is None else f"{self.prefix}/web/{self.timestamp}/{target}"
+
+    def css(self, text: str, base: str) -> str:
+        """CSS with `url(...)` and `@import` pointing into the archive."""
+        text = _CSS_IMPORT.sub(lambda m: f"@import {m[1]}{self.embed(m[2], base)}{m[1]}", text)
+        return _CSS_URL.sub(lambda m: f"url({m[1]}{self.embed(m[2], base)}{m[1]})", text)
+
+    def srcset(self, value: str, base: str) -> str:
+        """A `srcset` with every candidate rewritten."""
+        out = []
+        for candidate in value.split(","):
+            parts = candidate.strip().split()
+            if parts:
+                out.append(" ".join([self.embed(parts[0], base), *parts[1:]]))
+        return ", ".join(out)
+
+    def html(self, text: str, base: str, marks: Iterable[Mark] = ()) -> str:
+        """The archived document with URLs rewritten and violation elements marked."""
+        soup = BeautifulSoup(text, "lxml")
+        base_tag = soup.find("base", href=True)
+        if isinstance(base_tag, Tag):
+            base = urljoin(base, str(base_tag["href"]))
+            base_tag.decompose()
+        _mark(soup, marks)
+        for tag in soup.find_all(True):
+            if not isinstance(tag, Tag):
+                continue
+            self._tag(tag, base)
+        if soup.select_one("[data-archiver-violation]") is not None:
+            style = soup.new_tag("style")
+            style["data-archiver"] = "outline"
+            style.string = OUTLINE_STYLE
+            (soup.head or soup.html or soup).append(style)
+        return str(soup)
+
+    def _tag(self, tag: Tag, base: str) -> None:
+        for attr in _EMBED_ATTRS.get(tag.name, ()):
+            value = tag.get(attr)
+            if isinstance(value, str):
+                tag[attr] = self.embed(value, base)
+        for attr in _LINK_ATTRS.get(tag.name, ()):
+            value = tag.get(attr)
+            if isinstance(value, str):
+                tag[attr] = self.link(value, base)
+                # The replay frame may not navigate itself; a click opens the capture page.
+                tag["target"] = "_top"
+        if tag.name == "link":
+            href = tag.get("href")
+            if isinstance(href, str):
+                tag["href"] = self.embed(href, base)
+            for attr in ("integrity", "crossorigin"):
+                tag.attrs.pop(attr, None)
+        if tag.name == "script":
+            tag.attrs.pop("integrity", None)
+        if tag.name == "form":
+            tag["action"] = "#"
+        if tag.name == "meta":
+            equiv = tag.get("http-equiv")
+            if isinstance(equiv, str) and equiv.lower() in ("refresh", "content-security-policy"):
+                tag.decompose()
+                return
+        for attr in ("srcset", "data-srcset"):
+            value = tag.get(attr)
+            if isinstance(value, str):
+                tag[attr] = self.srcset(value, base)
+        style = tag.get("style")
+        if isinstance(style, str):
+            tag["style"] = self.css(style, base)
+        if tag.name == "style" and tag.string:
+            tag.string = self.css(str(tag.string), base)
+
+
+def _absolute(url: str, base: str) -> str | None:
+    url = url.strip()
+    if not url or url.lower().startswith(_SKIP_SCHEMES):
+        return None
+    target = urljoin(base, url)
+    if urlsplit(target).scheme not in ("http", "https"):
+        return None
+    return target
+
+
+def _mark(soup: BeautifulSoup, marks: Iterable[Mark]) -> None:
+    for mark in marks:
+        found: list[Tag] = []
+        if mark.selector:
+            try:
+                found = [t for t in soup.select(mark.selector) if isinstance(t, Tag)]
+            except (SelectorSyntaxError, ValueError, NotImplementedError):
+                found = []
+        if not found and mark.src:
+            found = [t for t in soup.find_all("img") if isinstance(t, Tag) and _src_is(t, mark.src)]
+        for tag in found:
+            labels = str(tag.get("data-archiver-violation") or "").split()
+            if mark.label not in labels:
+                labels.append(mark.label)
+            tag["data-archiver-violation"] = " ".join(labels)
+
+
+def _src_is(tag: Tag, src: str) -> bool:
+    return any(tag.get(attr) == src for attr in ("src", "data-src"))
+
+
+__all__ = ["OUTLINE_STYLE", "Mark", "Rewriter"]

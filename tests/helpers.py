@@ -1,0 +1,38 @@
+"""Helpers for tests: crawl a site, check WARC files the way other tools would."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from archiver.config import Settings
+from archiver.crawl.crawler import Crawler, CrawlResult
+from archiver.store.index import Index
+
+MakeSettings = Callable[..., Settings]
+
+
+def crawl(settings: Settings, index: Index) -> CrawlResult:
+    return Crawler(settings, settings.sites[0], index).run()
+
+
+def assert_valid_warcs(root: Path) -> list[Path]:
+    """Every closed WARC under root passes `gzip -t` and warcio's own checker; none is left open."""
+    files = sorted((root / "warcs").rglob("*.warc.gz"))
+    assert files, "no WARC files written"
+    assert not list((root / "warcs").rglob("*.open"))
+    for path in files:
+        with gzip.open(path) as fh:
+            while fh.read(1 << 20):
+                pass
+        code = "import sys; from warcio.cli import main; sys.exit(main(['check', sys.argv[1]]))"
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, (
+            f"warcio check failed on {path}: {result.stdout}{result.stderr}"
+        )
+    return files

@@ -1,0 +1,129 @@
+"""`archiver run` and `archiver schedule` as cron and systemd run them: real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archiver.demo import DemoServer
+from archiver.lock import SiteLock
+from tests.pipeline.helpers import SITE, write_config
+
+ARCHIVER = [sys.executable, "-c", "from archiver.cli import main; main()"]
+
+
+def _archiver(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ARCHIVER, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _runs(folder: Path) -> list[tuple[int, str]]:
+    with sqlite3.connect(folder / "snapshots" / "index.sqlite3") as db:
+        return db.execute("select id, status from runs order by id").fetchall()
+
+
+def test_run_exit_codes_and_one_summary_line(tmp_path: Path) -> None:
+    with DemoServer() as server:
+        write_config(tmp_path, server)
+        failing = _archiver("run", "-q", cwd=tmp_path)
+        clean = _archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
+    assert failing.returncode == 1, failing.stderr
+    assert failing.stdout.count("\n") == 1 and failing.stdout.startswith(f"{SITE}: run 1 completed")
+    assert clean.returncode == 0 and "0 new, 15 persisting since run 1" in clean.stdout
+    assert (tmp_path / "reports" / SITE / "latest.html").exists()
+    assert _archiver("run", "--site", "nope", cwd=tmp_path).returncode == 2
+    assert _archiver("run", "--fail-on", "sometimes", cwd=tmp_path).returncode == 2
+
+
+def test_a_locked_site_is_skipped_with_code_4_or_waited_for(tmp_path: Path) -> None:
+    with DemoServer() as server:
+        write_config(tmp_path, server)
+        lock = SiteLock(tmp_path / "snapshots", SITE)
+        lock.acquire()
+        try:
+            skipped = _archiver("run", "-q", cwd=tmp_path)
+            waiting = subprocess.Popen(
+                [*ARCHIVER, "run", "-q", "--wait", "30"],
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(1.5)
+            assert waiting.poll() is None  # still waiting for the lock
+        finally:
+            lock.release()
+        out, _ = waiting.communicate(timeout=60)
+    assert skipped.returncode == 4 and f"{SITE}: skipped: site 'demo' is being archived" in (
+        skipped.stdout
+    )
+    assert waiting.returncode == 1 and "completed" in out
+
+
+def test_overlapping_runs_never_corrupt_the_first(tmp_path: Path) -> None:
+    with DemoServer(latency=0.02) as server:
+        write_config(tmp_path, server)
+        first = subprocess.Popen(
+            [*ARCHIVER, "run", "-q"], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "snapshots" / "locks" / f"{SITE}.lock").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)
+        second = _archiver("run", "-q", cwd=tmp_path)
+        out, _ = first.communicate(timeout=120)
+    assert second.returncode == 4, second.stdout + second.stderr
+    assert first.returncode == 1 and "run 1 completed" in out
+    assert _runs(tmp_path) == [(1, "completed")]
+
+
+def test_schedule_list_prints_next_run_times(tmp_path: Path) -> None:
+    with DemoServer() as server:
+        write_config(tmp_path, server)
+    result = _archiver("schedule", "--list", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith(SITE) and "0 3 * * *" in line and line.count("T03:00") == 3
+
+
+@pytest.mark.slow
+def test_sigterm_mid_crawl_leaves_a_resumable_run(tmp_path: Path) -> None:
+    with DemoServer(latency=0.05) as server:
+        write_config(tmp_path, server)
+        scheduler = subprocess.Popen(
+            [*ARCHIVER, "schedule", "--now"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        index = tmp_path / "snapshots" / "index.sqlite3"
+        deadline = time.monotonic() + 30
+        while True:
+            assert time.monotonic() < deadline, "the scheduled crawl did not start"
+            if index.exists():
+                try:
+                    with sqlite3.connect(index) as db:
+                        if db.execute("select count(*) from captures").fetchone()[0] >= 5:
+                            break
+                except sqlite3.OperationalError:
+                    pass
+            time.sleep(0.1)
+        os.kill(scheduler.pid, signal.SIGTERM)
+        _, err = scheduler.communicate(timeout=60)
+        assert scheduler.returncode == 0, err
+        assert "SIGTERM received" in err
+        assert _runs(tmp_path) == [(1, "interrupted")]
+        assert not list((tmp_path / "snapshots" / "warcs" / SITE).glob("*.open"))
+        resumed = _archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith(f"{SITE}: run 1 completed")
+    assert _runs(tmp_path) == [(1, "completed")]

@@ -1,0 +1,160 @@
+"""`archiver export --wacz` (validated by py-wacz, indexed as pywb's indexer does) and
+`archiver serve` as a real process."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from cdxj_indexer.main import CDXJIndexer
+
+from tests.web.conftest import Archived
+
+ARCHIVER = [sys.executable, "-c", "from archiver.cli import main; main()"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*ARCHIVER, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_export_writes_a_wacz_that_validates(archived: Archived, tmp_path: Path) -> None:
+    out = tmp_path / "small.wacz"
+    result = _run(
+        "export", "--config", str(archived.config_file), "--site", "small", "--wacz", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "captures" in result.stdout
+    validate = subprocess.run(
+        [sys.executable, "-m", "wacz", "validate", "-f", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    assert "Validation succeeded" in validate.stdout
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        assert all(zf.getinfo(n).compress_type == zipfile.ZIP_STORED for n in names)
+        assert {"indexes/index.cdx", "pages/pages.jsonl", "datapackage.json"} <= set(names)
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()]
+        assert pages[0]["format"] == "json-pages-1.0"
+        assert any(p.get("title") == "Minister visits Tromsø" for p in pages[1:])
+        ours = zf.read("indexes/index.cdx").decode().splitlines()
+        warcs = [n for n in names if n.startswith("archive/")]
+        for name in warcs:
+            (tmp_path / Path(name).name).write_bytes(zf.read(name))
+    # The reference indexer (used by pywb and py-wacz) finds the same records at the same
+    # offsets under the same SURT keys.
+    reference = tmp_path / "reference.cdxj"
+    with reference.open("w") as fh:
+        CDXJIndexer(
+            output=fh, inputs=[str(tmp_path / Path(n).name) for n in warcs], sort=True
+        ).process_all()
+    theirs = [line for line in reference.read_text().splitlines() if '"request"' not in line]
+
+    def keyed(lines: list[str]) -> set[tuple[str, str, str]]:
+        out = set()
+        for line in lines:
+            key, stamp, data = line.split(" ", 2)
+            fields = json.loads(data)
+            if fields.get("mime") in ("application/warc-fields",):
+                continue
+            out.add((key, stamp, fields["offset"]))
+        return out
+
+    mine, ref = keyed(ours), keyed(theirs)
+    assert mine and mine <= ref, sorted(mine - ref)[:3]
+
+
+def test_export_of_one_run_and_of_an_unknown_site(archived: Archived, tmp_path: Path) -> None:
+    out = tmp_path / "run2.wacz"
+    run = str(archived.runs[1])
+    ok = _run(
+        "export",
+        "--config",
+        str(archived.config_file),
+        "--site",
+        "small",
+        "--run",
+        run,
+        "--wacz",
+        str(out),
+    )
+    assert ok.returncode == 0, ok.stderr
+    with zipfile.ZipFile(out) as zf:
+        cdx = zf.read("indexes/index.cdx").decode()
+    # Run 2's revisits need run 1's records: both WARCs travel together.
+    assert (
+        "warc/revisit" in cdx
+        and len({json.loads(line.split(" ", 2)[2])["filename"] for line in cdx.splitlines()}) == 2
+    )
+    bad = _run(
+        "export",
+        "--config",
+        str(archived.config_file),
+        "--site",
+        "nope",
+        "--wacz",
+        str(tmp_path / "x.wacz"),
+    )
+    assert bad.returncode == 2 and "no site named 'nope'" in bad.stderr
+
+
+@contextmanager
+def _serving(*args: str) -> Iterator[tuple[str, str]]:
+    """Run `archiver serve`; yield its loopback base URL and the first line it printed."""
+    process = subprocess.Popen(
+        [*ARCHIVER, "serve", *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r":(\d+)/", line)
+        assert match, line
+        base = f"http://127.0.0.1:{match.group(1)}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/static/viewer.css", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield base, line
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_serve_runs_a_real_server_on_loopback(archived: Archived) -> None:
+    with (
+        _serving("--config", str(archived.config_file)) as (base, line),
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        assert "http://127.0.0.1:" in line and "token" not in line
+        home = http.get("/")
+        assert home.status_code == 200 and "Minister visited Tromsø and Alta" in home.text
+        capture_id = archived.capture(1, "/images/tromso.png")
+        image = http.get(f"/capture/{capture_id}/replay")
+        assert image.content.startswith(b"\x89PNG")
+        assert http.get("/capture/0").status_code == 404
+
+
+def test_serve_off_loopback_demands_a_token(archived: Archived) -> None:
+    with (
+        _serving("--config", str(archived.config_file), "--host", "0.0.0.0") as (base, line),
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        match = re.search(r"\?token=(\S+)", line)
+        assert match, line
+        assert http.get("/").status_code == 401
+        assert http.get("/", headers={"Authorization": f"Bearer {match.group(1)}"}).is_success
