@@ -681,6 +681,62 @@ def enqueue(
     raise typer.Exit(EXIT_OK)
 
 
+# -- archiver verify (fixity) ---------------------------------------------------
+
+
+@app.command()
+def verify(
+    config: ConfigOption = None,
+    site: SiteOption = None,
+    repair_index: Annotated[
+        bool,
+        typer.Option(
+            "--repair-index",
+            help="Rebuild index rows from the WARC files (the files are never modified).",
+        ),
+    ] = False,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Re-read every WARC record, recompute its digests and check the index against the files."""
+    from archiver.lock import SiteLock
+    from archiver.store.verify import verify_site
+
+    settings = _settings(config, verbose=verbose, quiet=quiet)
+    sites = settings.select(site or [])
+    if not sites:
+        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
+    index = Index(settings.storage.index_url)
+    code = EXIT_OK
+    try:
+        for entry in sites:
+            try:
+                with SiteLock(settings.storage.root, entry.name):
+                    result = verify_site(
+                        settings.storage.root, index, entry.name, repair=repair_index
+                    )
+            except LockError as exc:
+                logger.bind(site=entry.name).error("{}", exc)
+                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
+                continue
+            for name in result.recovered:
+                typer.echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
+            for change in result.repaired:
+                typer.echo(f"{entry.name}: repaired: {change}")
+            for problem in result.problems:
+                typer.echo(f"{entry.name}: FAIL {problem}")
+            typer.echo(
+                f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
+                f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
+                f"{len(result.problems)} problem(s)"
+            )
+            if not result.ok:
+                code = EXIT_FAILED
+    finally:
+        index.close()
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Console entry point: run the app, turning our errors into exit codes and clear messages."""
     try:

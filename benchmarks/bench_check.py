@@ -1,6 +1,6 @@
 """Throughput of extraction + checking, against plain parsing, and re-checking cached models.
 
-Usage: python benchmarks/bench_check.py [DIR] [--pack ID] [--runs N] [--url URL]
+Usage: python benchmarks/bench_check.py [DIR] [--pack ID] [--runs N] [--url URL] [--size BYTES]
 
 DIR holds *.html files (default: tests/data/pages). Each measure runs N times
 over all files; the median pages/s is reported, with ratios to the
@@ -35,33 +35,59 @@ def _rate(pages: list[bytes], runs: int, work: Callable[[bytes], Any]) -> float:
     return statistics.median(rates)
 
 
+def inflate(page: bytes, size: int) -> bytes:
+    """A fixture page padded with article paragraphs to about `size` bytes (regjeringen-like)."""
+    paragraph = (
+        "<p>The Government presented its proposal to the Storting today. The ministry says the "
+        "measures will strengthen public services in every county, and that municipalities "
+        "will be consulted on the details before the budget is final. {n}</p>\n"
+    )
+    parts = [page]
+    n = 0
+    while sum(map(len, parts)) < size:
+        parts.append(paragraph.format(n=n).encode())
+        n += 1
+    padding = b"".join(parts[1:])
+    marker = b'<div class="article-body">'
+    if marker in page:
+        return page.replace(marker, marker + padding, 1)
+    return page.replace(b"</body>", padding + b"</body>", 1)
+
+
+def measure(pages: list[bytes], pack_id: str, url: str, runs: int) -> dict[str, float]:
+    """Median pages/s of: raw lxml parse, BeautifulSoup(lxml) parse, extract+check, re-check."""
+    pack = RuleSet.load().resolve([pack_id], url)
+    at = datetime(2025, 1, 5, tzinfo=UTC)
+
+    def full(payload: bytes) -> Any:
+        model = extract(payload, url=url, captured_at=at, profile=pack.profile)
+        return check(model, pack)
+
+    models = [extract(p, url=url, captured_at=at, profile=pack.profile) for p in pages]
+    model_iter = iter(models * runs)
+    return {
+        "raw lxml.html parse": _rate(pages, runs, lxml.html.document_fromstring),
+        "BeautifulSoup(lxml) parse": _rate(pages, runs, lambda b: BeautifulSoup(b, "lxml")),
+        "extract + check": _rate(pages, runs, full),
+        "re-check cached models": _rate(pages, runs, lambda _: check(next(model_iter), pack)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", type=Path, default=Path("tests/data/pages"))
     parser.add_argument("--pack", default="regjeringen")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", default="https://www.regjeringen.no/en/aktuelt/x/id1/")
+    parser.add_argument("--size", type=int, default=0, help="Pad pages to this many bytes.")
     args = parser.parse_args()
 
     pages = [p.read_bytes() for p in sorted(args.dir.glob("*.html"))]
     if not pages:
         raise SystemExit(f"no *.html files in {args.dir}")
-    pack = RuleSet.load().resolve([args.pack], args.url)
-    at = datetime(2025, 1, 5, tzinfo=UTC)
-
-    def full(payload: bytes) -> Any:
-        model = extract(payload, url=args.url, captured_at=at, profile=pack.profile)
-        return check(model, pack)
-
-    models = [extract(p, url=args.url, captured_at=at, profile=pack.profile) for p in pages]
-    model_iter = iter(models * args.runs)
-
-    results = {
-        "raw lxml.html parse": _rate(pages, args.runs, lxml.html.document_fromstring),
-        "BeautifulSoup(lxml) parse": _rate(pages, args.runs, lambda b: BeautifulSoup(b, "lxml")),
-        "extract + check": _rate(pages, args.runs, full),
-        "re-check cached models": _rate(pages, args.runs, lambda _: check(next(model_iter), pack)),
-    }
+    if args.size:
+        pages = [inflate(p, args.size) for p in pages]
+    results = measure(pages, args.pack, args.url, args.runs)
     size = sum(len(p) for p in pages) / len(pages)
     print(f"{len(pages)} pages, mean {size / 1024:.1f} KiB, median of {args.runs} runs")
     bs4_rate = results["BeautifulSoup(lxml) parse"]

@@ -16,7 +16,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin
 
@@ -33,6 +32,7 @@ from archiver.errors import ArchiveError, FetchError
 from archiver.store import blobs, warc
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.verify import recover_open_files
 
 _SEEN_CACHE = 200_000
 
@@ -152,36 +152,20 @@ class Crawler:
 
     def _recover(self, run_ids: list[int]) -> None:
         """Close `.open` WARC files of dead runs at their last committed record."""
-        known = set()
-        for row in self.index.open_warcs(run_ids):
-            path = self.store.local_path(row.name)
-            known.add(path.name)
-            closed = warc.recover(path.parent, path.name, row.committed)
-            sha256 = warc.file_sha256(closed)
-            self.index.warc_closed(row.name, closed.stat().st_size, sha256)
-            self._log.warning(
-                "recovered {} at {} bytes (last committed record)", row.name, row.committed
-            )
-            self._publish(row.name, sha256)
+        recover_open_files(
+            self.index,
+            self.settings.storage.root,
+            self.warc_dir,
+            self.index.open_warcs(run_ids),
+            locate=self.store.local_path,
+            on_closed=self._publish,
+        )
         if self.store.remote and self.warc_dir.exists():
             # Closed here but not yet verified in the store when the last holder died.
             for spooled in sorted(self.warc_dir.glob(f"*{warc.WARC_SUFFIX}")):
                 entry = self.index.warc_file(self._rel(spooled.name))
                 if entry is not None and entry.status == "closed":
                     self._publish(entry.name, entry.sha256)
-        if self.warc_dir.exists():
-            for orphan in self.warc_dir.glob(f"*{warc.OPEN_SUFFIX}"):
-                name = orphan.name.removesuffix(warc.OPEN_SUFFIX)
-                if name not in known and not self._is_ours_live(orphan):
-                    # Created but never registered: it holds no committed record.
-                    orphan.unlink()
-                    self._log.warning("removed unregistered partial WARC {}", orphan.name)
-
-    def _is_ours_live(self, path: Path) -> bool:
-        return any(
-            r.name == self._rel(path.name.removesuffix(warc.OPEN_SUFFIX))
-            for r in self.index.open_warcs()
-        )
 
     def _start(self) -> bool:
         pid, host = os.getpid(), socket.gethostname()
@@ -277,6 +261,7 @@ class Crawler:
         queue: asyncio.Queue[QueuedUrl | None] = asyncio.Queue(maxsize=self.crawl.concurrency * 2)
         progress = asyncio.Event()
         in_flight = 0
+        fatal: list[ArchiveError] = []
 
         async def worker() -> None:
             nonlocal in_flight
@@ -285,11 +270,15 @@ class Crawler:
                 if item is None:
                     return
                 try:
-                    await self._process(item)
+                    if not fatal:
+                        await self._process(item)
                 except FetchError as exc:
                     self._log.warning("{}", exc)
-                except ArchiveError:
-                    raise
+                except ArchiveError as exc:
+                    # The archive cannot be written (disk full, index gone): stop dispatching,
+                    # but keep taking items so the dispatcher never blocks on a full queue.
+                    fatal.append(exc)
+                    self.stop_requested = True
                 except Exception as exc:
                     # A page that trips a bug is recorded as failed; the crawl goes on.
                     self._log.opt(exception=exc).error("{}: internal error", item.url)
@@ -339,6 +328,8 @@ class Crawler:
             for result in errors:
                 if isinstance(result, BaseException):
                     raise result
+            if fatal:
+                raise fatal[0]
 
     # -- one URL ------------------------------------------------------------
 
@@ -593,11 +584,17 @@ class Crawler:
             "is_page": item.kind == "page",
             "depth": item.depth,
         }
-        with self.index.begin() as conn:
-            self.index.add_capture(conn, values, after)
-            if item.kind != "robots":
-                self.index.mark(conn, self._run_id, item.canonical_url, "done", None)
-            self.index.enqueue(conn, self._run_id, discovered)
+        try:
+            with self.index.begin() as conn:
+                self.index.add_capture(conn, values, after)
+                if item.kind != "robots":
+                    self.index.mark(conn, self._run_id, item.canonical_url, "done", None)
+                self.index.enqueue(conn, self._run_id, discovered)
+        except ArchiveError:
+            # The index never acknowledged these records: take them back out of the file,
+            # as recovery would after a crash, so the closed file holds only indexed records.
+            self._writer.cut(written)
+            raise
         kind = item.kind
         if kind == "page":
             self.stats.pages += 1

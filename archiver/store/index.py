@@ -467,11 +467,11 @@ class Index:
 
     def add_capture(self, conn: Connection, values: dict[str, Any], committed: int) -> int:
         """Insert a capture row and advance its WARC file's committed length (in `conn`)."""
-        result = conn.execute(captures.insert().values(**values))
+        # Parameters, not .values(): the compiled statement is cached across captures.
+        result = conn.execute(captures.insert(), values)
         conn.execute(
-            warc_files.update()
-            .where(warc_files.c.name == values["warc_file"])
-            .values(committed=committed)
+            warc_files.update().where(warc_files.c.name == sa.bindparam("file")),
+            {"file": values["warc_file"], "committed": committed},
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -523,6 +523,135 @@ class Index:
                 f"capture {row.id}: revisit refers to missing capture {row.refers_to}"
             )
         return original
+
+    # -- fixity (archiver verify) -------------------------------------------
+
+    def unfinished_runs(self, site: str) -> list[Row[Any]]:
+        """Every run of a site still marked running or interrupted."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(runs).where(
+                        runs.c.site == site, runs.c.status.in_([RUNNING, INTERRUPTED])
+                    )
+                ).all()
+            )
+
+    def mark_run_interrupted(self, run_id: int, error: str) -> None:
+        """Mark a run whose process died as interrupted (it can still be resumed)."""
+        with self.begin() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id, runs.c.status == RUNNING)
+                .values(status=INTERRUPTED, error=error)
+            )
+
+    def site_warcs(self, site: str) -> list[Row[Any]]:
+        """The WARC files written by a site's runs."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(warc_files)
+                    .join(runs, runs.c.id == warc_files.c.run_id)
+                    .where(runs.c.site == site)
+                    .order_by(warc_files.c.name)
+                ).all()
+            )
+
+    def site_captures(self, site: str) -> Iterator[Row[Any]]:
+        """Every capture of a site (the columns fixity needs), streamed in id order."""
+        query = (
+            sa.select(
+                captures.c.id,
+                captures.c.run_id,
+                captures.c.url,
+                captures.c.warc_file,
+                captures.c.offset,
+                captures.c.length,
+                captures.c.payload_digest,
+                captures.c.record_type,
+            )
+            .where(captures.c.site == site)
+            .order_by(captures.c.id)
+        )
+        with self.read() as conn:
+            yield from conn.execute(query)  # type: ignore[misc]
+
+    def register_warc(self, name: str, run_id: int, size: int, sha256: str) -> None:
+        """Record a closed WARC file the index did not know (index repair)."""
+        with self.begin() as conn:
+            conn.execute(
+                warc_files.insert().values(
+                    name=name,
+                    run_id=run_id,
+                    status="closed",
+                    committed=size,
+                    size=size,
+                    sha256=sha256,
+                    created_at=_now(),
+                    closed_at=_now(),
+                )
+            )
+
+    def capture_referenced(self, capture_id: int) -> bool:
+        """Whether a violation or a revisit points at a capture."""
+        with self.read() as conn:
+            return (
+                conn.execute(
+                    sa.select(violations.c.id).where(violations.c.capture_id == capture_id).limit(1)
+                ).first()
+                is not None
+                or conn.execute(
+                    sa.select(captures.c.id).where(captures.c.refers_to == capture_id).limit(1)
+                ).first()
+                is not None
+            )
+
+    def repair_capture(self, capture_id: int, values: dict[str, Any] | None) -> None:
+        """Correct a capture row from its WARC record, or delete it (values None)."""
+        with self.begin() as conn:
+            if values is None:
+                conn.execute(captures.delete().where(captures.c.id == capture_id))
+            else:
+                conn.execute(captures.update().where(captures.c.id == capture_id).values(**values))
+
+    def restore_capture(self, values: dict[str, Any]) -> int:
+        """Insert a capture row rebuilt from a WARC record; its frontier entry becomes done."""
+        with self.begin() as conn:
+            result = conn.execute(captures.insert().values(**values))
+            conn.execute(
+                frontier.update()
+                .where(
+                    frontier.c.run_id == values["run_id"],
+                    frontier.c.canonical_url == values["canonical_url"],
+                )
+                .values(status="done", reason=None)
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def frontier_entry(self, run_id: int, canonical_url: str) -> Row[Any] | None:
+        """A run's frontier entry for a URL, if any."""
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(frontier).where(
+                    frontier.c.run_id == run_id, frontier.c.canonical_url == canonical_url
+                )
+            ).first()
+
+    def original_capture(self, site: str, url: str, payload_digest: str) -> Row[Any] | None:
+        """The latest full capture of a URL with a given payload digest (a revisit's target)."""
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(captures)
+                .where(
+                    captures.c.site == site,
+                    captures.c.url == url,
+                    captures.c.payload_digest == payload_digest,
+                    captures.c.record_type == "response",
+                )
+                .order_by(captures.c.captured_at.desc())
+                .limit(1)
+            ).first()
 
 
 # -- tracking across runs (archiver/check/tracking.py) ----------------------

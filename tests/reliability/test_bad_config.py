@@ -1,0 +1,70 @@
+"""A malformed archiver.toml is refused before anything runs, naming file, place and expectation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(tmp_path: Path, text: str, command: str = "crawl") -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "archiver.toml"
+    config.write_text(text, encoding="utf-8")
+    code = "from archiver.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, command, "--config", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+SITE = '[[sites]]\nname = "a"\nseeds = ["http://127.0.0.1:9/"]\n'
+
+
+@pytest.mark.parametrize("command", ["crawl", "verify"])
+def test_toml_syntax_error_names_file_and_line(tmp_path: Path, command: str) -> None:
+    result = run(tmp_path, "[crawl]\nper_host = 2\ndelay = = 1\n" + SITE, command)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'archiver.toml'}: not valid TOML" in result.stderr
+    assert "line 3" in result.stderr
+    assert not (tmp_path / "snapshots").exists()
+
+
+def test_wrong_type_names_key_path_and_expectation(tmp_path: Path) -> None:
+    result = run(tmp_path, '[crawl]\nper_host = "two"\n' + SITE)
+    assert result.returncode == 2
+    assert "archiver.toml" in result.stderr
+    assert "crawl.per_host: expected integer, got str 'two'" in result.stderr
+
+
+def test_unknown_key_is_refused(tmp_path: Path) -> None:
+    result = run(tmp_path, "[crawl]\nper_hots = 2\n" + SITE)
+    assert result.returncode == 2
+    assert "archiver.toml" in result.stderr and "per_hots" in result.stderr
+
+
+def test_site_override_out_of_range_names_the_site_entry(tmp_path: Path) -> None:
+    result = run(tmp_path, SITE + "[sites.crawl]\ntimeout = -1\n")
+    assert result.returncode == 2
+    assert "archiver.toml: invalid configuration" in result.stderr
+    assert "[0].crawl.timeout: -1 is less than or equal to the minimum of 0" in result.stderr
+
+
+def test_not_utf8_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "archiver.toml"
+    config.write_bytes(b'[crawl]\nuser_agent = "\xff\xfe"\n')
+    code = "from archiver.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "crawl", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"{config}: cannot read config file" in result.stderr
