@@ -60,6 +60,21 @@ def test_demo_site_is_archived_once_per_page(
     assert {"image/png", "image/jpeg", "application/pdf", "text/css"} <= {
         (t or "").split(";")[0] for t in types
     }
+    # robots.txt names the sitemap index; it and both sitemaps (one gzipped) are archived
+    # and their entries queued.
+    with index.read() as conn:
+        sitemap_urls = set(
+            conn.execute(
+                sa.select(captures.c.url).where(captures.c.url.like("%sitemap%"))
+            ).scalars()
+        )
+        from_gzip = conn.execute(
+            sa.select(sa.func.count()).where(frontier.c.parent.like("%sitemap-no.xml.gz"))
+        ).scalar()
+    assert {server.url + p for p in ("sitemap.xml", "sitemap-en.xml", "sitemap-no.xml.gz")} <= (
+        sitemap_urls
+    )
+    assert from_gzip  # entries only the gzipped sitemap lists were queued from it
     files = assert_valid_warcs(settings.storage.root)
     with files[0].open("rb") as fh:
         first = next(iter(ArchiveIterator(fh)))
