@@ -1,0 +1,44 @@
+"""The `archiver` command: parses options, calls a stage, sets the exit code.
+
+One module per group of commands; `common` holds the app, shared options and
+the exit codes (documented in the README).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+# Importing the command modules registers their commands on the app.
+from archiver.cli import archive, checks, cluster, runs, web
+from archiver.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app
+from archiver.errors import ArchiverError, ConfigError
+
+__all__ = ["app", "archive", "checks", "cluster", "main", "runs", "web"]
+
+
+def main() -> None:
+    """Console entry point: run the app, turning our errors into exit codes and clear messages."""
+    try:
+        # Without standalone mode click returns (not raises) the code of typer.Exit.
+        code = app(standalone_mode=False)
+    except ConfigError as exc:
+        typer.echo(f"archiver: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except ArchiverError as exc:
+        typer.echo(f"archiver: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("archiver: aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        # Usage errors (click's, vendored by typer) arrive here in non-standalone mode.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
+            sys.exit(EXIT_USAGE)
+        raise
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,149 @@
+"""Commands that write the archive: crawl, demo, verify."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from loguru import logger
+
+from archiver import log
+from archiver.cli.common import (
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    ConfigOption,
+    QuietOption,
+    SiteOption,
+    VerboseOption,
+    app,
+    crawl_site,
+    crawl_summary,
+    load_settings,
+)
+from archiver.errors import ArchiverError, ConfigError, LockError
+from archiver.store.index import Index
+
+
+@app.command()
+def crawl(
+    config: ConfigOption = None,
+    site: SiteOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls."""
+    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    sites = settings.select(site or [])
+    if not sites:
+        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
+    index = Index(settings.storage.index_url)
+    code = EXIT_OK
+    try:
+        for entry in sites:
+            try:
+                result = crawl_site(
+                    settings, entry.name, index, progress=sys.stderr.isatty() and not quiet
+                )
+            except LockError as exc:
+                logger.bind(site=entry.name).error("{}", exc)
+                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
+                continue
+            except ArchiverError as exc:
+                logger.bind(site=entry.name).error("crawl failed: {}", exc)
+                code = EXIT_FAILED
+                continue
+            typer.echo(crawl_summary(entry.name, result))
+            if result.status != "completed":
+                code = EXIT_FAILED
+            elif result.stats.fetched == 0 and result.stats.failed:
+                logger.bind(site=entry.name).error("no URL of the site could be fetched")
+                code = EXIT_FAILED
+    finally:
+        index.close()
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    root: Annotated[
+        Path, typer.Option("--root", help="Archive root for the demo (the embedded default).")
+    ] = Path("snapshots"),
+    port: Annotated[
+        int, typer.Option("--port", help="Port for the sample site (another is used if busy).")
+    ] = 8321,
+    serve_viewer: Annotated[
+        bool, typer.Option("--serve", help="Then serve the snapshot viewer on 127.0.0.1:8080.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the whole job twice on a bundled sample government site served on 127.0.0.1."""
+    from archiver.config import LogSettings
+    from archiver.demo.run import run_demo
+
+    log.setup(LogSettings(level="WARNING"), root.resolve(), verbose=verbose)
+    runs = run_demo(root.resolve(), port, typer.echo)
+    if any(run.outcome != "completed" for run in runs):
+        raise typer.Exit(EXIT_FAILED)
+    if serve_viewer:
+        from archiver.cli.web import serve
+
+        serve(config=root.resolve() / "demo.toml", host="127.0.0.1", port=8080, token=None)
+
+
+# -- archiver verify (fixity) ---------------------------------------------------
+
+
+@app.command()
+def verify(
+    config: ConfigOption = None,
+    site: SiteOption = None,
+    repair_index: Annotated[
+        bool,
+        typer.Option(
+            "--repair-index",
+            help="Rebuild index rows from the WARC files (the files are never modified).",
+        ),
+    ] = False,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Re-read every WARC record, recompute its digests and check the index against the files."""
+    from archiver.lock import SiteLock
+    from archiver.store.verify import verify_site
+
+    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    sites = settings.select(site or [])
+    if not sites:
+        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
+    index = Index(settings.storage.index_url)
+    code = EXIT_OK
+    try:
+        for entry in sites:
+            try:
+                with SiteLock(settings.storage.root, entry.name):
+                    result = verify_site(
+                        settings.storage.root, index, entry.name, repair=repair_index
+                    )
+            except LockError as exc:
+                logger.bind(site=entry.name).error("{}", exc)
+                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
+                continue
+            for name in result.recovered:
+                typer.echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
+            for change in result.repaired:
+                typer.echo(f"{entry.name}: repaired: {change}")
+            for problem in result.problems:
+                typer.echo(f"{entry.name}: FAIL {problem}")
+            typer.echo(
+                f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
+                f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
+                f"{len(result.problems)} problem(s)"
+            )
+            if not result.ok:
+                code = EXIT_FAILED
+    finally:
+        index.close()
+    raise typer.Exit(code)

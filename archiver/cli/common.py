@@ -1,0 +1,175 @@
+"""What every `archiver` command shares: the Typer app, common options, exit codes, helpers.
+
+Exit codes (documented in the README):
+  0  done, nothing at or above --fail-on
+  1  violations at or above --fail-on were found
+  2  usage or configuration error
+  3  a run failed (a site could not be crawled, checked or reported)
+  4  skipped: another process holds the site's lock
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from loguru import logger
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from archiver import config as config_module
+from archiver import log
+from archiver.check import render_text
+from archiver.check.report import Report
+from archiver.config import Settings
+from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
+from archiver.errors import ConfigError
+from archiver.pipeline import site_lock
+from archiver.store.index import Index
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 4
+
+app = typer.Typer(
+    help="Archive government websites into WARC snapshots and check them against publishing rules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="archiver.toml to use (default: ./archiver.toml if present)."
+    ),
+]
+SiteOption = Annotated[
+    list[str] | None, typer.Option("--site", "-s", help="Only this site (repeatable).")
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Archive government websites into WARC snapshots and check them against publishing rules."""
+    if version:
+        from archiver import __version__
+
+        typer.echo(f"archiver {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+def load_settings(path: Path | None, *, verbose: bool = False, quiet: bool = False) -> Settings:
+    settings = config_module.load(path)
+    log.setup(settings.log, settings.storage.root, verbose=verbose, quiet=quiet)
+    return settings
+
+
+def crawl_summary(site: str, result: CrawlResult) -> str:
+    s = result.stats
+    return (
+        f"{site}: run {result.run_id} {result.status}{' (resumed)' if result.resumed else ''}: "
+        f"{s.pages} pages, {s.embeds} embeds, {s.revisits} unchanged, {s.failed} failed, "
+        f"{s.skipped} skipped, {s.warc_bytes:,} WARC bytes in {s.elapsed:.1f}s"
+    )
+
+
+@contextmanager
+def progress_display(site: str, enabled: bool) -> Iterator[Callable[[CrawlStats], None]]:
+    """A crawl progress callback: a bar on a terminal, else a log line every 10 seconds."""
+    if not enabled:
+        last = [time.monotonic()]
+
+        def plain(stats: CrawlStats) -> None:
+            if time.monotonic() - last[0] >= 10:
+                last[0] = time.monotonic()
+                logger.bind(site=site).info(
+                    "{} fetched, {} failed, {} queued so far",
+                    stats.fetched,
+                    stats.failed,
+                    stats.queued,
+                )
+
+        yield plain
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} fetched · {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stderr=True,
+    ) as bar:
+        task = bar.add_task(site, total=None, failed=0)
+
+        def update(stats: CrawlStats) -> None:
+            bar.update(task, completed=stats.fetched, failed=stats.failed)
+
+        yield update
+
+
+def crawl_site(settings: Settings, site_name: str, index: Index, *, progress: bool) -> CrawlResult:
+    """Crawl one site (only: no check or report) under its lock, with a progress display."""
+    site = settings.site(site_name)
+    with site_lock(settings, site.name), progress_display(site.name, progress) as on_progress:
+        return Crawler(settings, site, index, on_progress=on_progress).run()
+
+
+class Format(StrEnum):
+    """Output formats of check and check-page."""
+
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    """The lowest severity that makes the exit code 1."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+]
+FailOnOption = Annotated[
+    FailOn, typer.Option("--fail-on", help="Exit 1 when a violation at or above this is found.")
+]
+
+
+def emit_report(report: Report, fmt: Format, output: Path | None) -> None:
+    text = (
+        json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        if fmt is Format.json
+        else render_text(report)
+    )
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+def resolve_run(index: Index, site: str, run: str) -> int:
+    if run == "latest":
+        row = index.latest_run(site, completed=True) or index.latest_run(site)
+        if row is None:
+            raise ConfigError(f"site {site!r} has no crawl runs yet: run `archiver crawl` first")
+        return int(row.id)
+    if not run.isdigit():
+        raise ConfigError(f"--run: expected 'latest' or a run id, got {run!r}")
+    row = index.run(int(run))
+    if row is None or row.site != site:
+        raise ConfigError(f"--run: no run {run} for site {site!r}")
+    return int(row.id)

@@ -1,0 +1,106 @@
+"""The snapshot viewer and WACZ export: serve, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archiver.cli.common import (
+    EXIT_OK,
+    ConfigOption,
+    app,
+    load_settings,
+)
+from archiver.errors import ConfigError
+from archiver.store.index import Index
+
+# -- viewer and export -------------------------------------------------------
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; loopback unless you mean it.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on (0: any free one).")
+    ] = 8080,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="ARCHIVER_TOKEN",
+            help="Token every request must carry; required (generated when absent) off loopback.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the snapshot viewer (read-only) over the archive's index and WARC files."""
+    import secrets
+    import socket
+
+    import uvicorn
+
+    from archiver.web import create_app
+
+    settings = load_settings(config)
+    if host not in LOOPBACK_HOSTS and not token:
+        token = secrets.token_urlsafe(24)
+    web_app = create_app(settings, token=token)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--host/--port: cannot listen on {host}:{port}: {exc}") from exc
+    bound = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web_app, log_level="warning"))
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"archiver viewer on http://{shown}:{bound}/{f'?token={token}' if token else ''}"
+        " (Ctrl-C to stop)"
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        web_app.state.viewer.index.close()
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def export(
+    site: Annotated[str, typer.Option("--site", "-s", help="The site to export.")],
+    wacz: Annotated[Path, typer.Option("--wacz", help="Write a WACZ package here.")],
+    config: ConfigOption = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="Only this run (default: every run).")
+    ] = None,
+) -> None:
+    """Export a site's captures as a WACZ package (WARCs, CDXJ index, pages, datapackage)."""
+    from archiver.export import export_wacz
+
+    settings = load_settings(config)
+    settings.site(site)
+    index = Index(settings.storage.index_url)
+    try:
+        if run is not None:
+            row = index.run(run)
+            if row is None or row.site != site:
+                raise ConfigError(f"--run: no run {run} for site {site!r}")
+        result = export_wacz(
+            settings.storage.root, index, site, wacz, run_id=run, storage=settings.storage
+        )
+    finally:
+        index.close()
+    typer.echo(
+        f"{result.path}: {result.captures} captures, {result.pages} pages, "
+        f"{result.warcs} WARC file(s)"
+    )
+    raise typer.Exit(EXIT_OK)
