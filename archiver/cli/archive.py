@@ -125,7 +125,11 @@ def verify(
             try:
                 with SiteLock(settings.storage.root, entry.name):
                     result = verify_site(
-                        settings.storage.root, index, entry.name, repair=repair_index
+                        settings.storage.root,
+                        index,
+                        entry.name,
+                        repair=repair_index,
+                        storage=settings.storage,
                     )
             except LockError as exc:
                 logger.bind(site=entry.name).error("{}", exc)

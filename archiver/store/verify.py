@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,8 +33,9 @@ from typing import Any, BinaryIO
 from loguru import logger
 from sqlalchemy.engine import Row
 
+from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
-from archiver.store import warc
+from archiver.store import blobs, warc
 from archiver.store.index import RUNNING, Index
 
 _CHUNK = 1 << 20
@@ -351,13 +354,46 @@ def _capture_problem(row: Row[Any], record: Record | None) -> str | None:
 
 
 def verify_site(
-    settings_root: Path, index: Index, site: str, *, repair: bool = False
+    settings_root: Path,
+    index: Index,
+    site: str,
+    *,
+    repair: bool = False,
+    storage: StorageSettings | None = None,
 ) -> VerifyResult:
     """Verify one site's WARC files and index rows; the caller holds the site's lock.
 
     With `repair`, fix the index from the files and verify again; the result
-    is that of the second pass, with what was changed in `repaired`.
+    is that of the second pass, with what was changed in `repaired`. With
+    `storage` naming an object store, indexed files that are no longer on
+    local disk are read back from the store (into a temporary folder).
     """
+    if storage is not None and storage.warcs and blobs.store(storage).remote:
+        with tempfile.TemporaryDirectory(prefix="archiver-verify-") as tmp:
+            fetched = _fetch_stored(index, site, storage, Path(tmp))
+            return _verify_site(settings_root, index, site, repair, fetched)
+    return _verify_site(settings_root, index, site, repair, {})
+
+
+def _fetch_stored(index: Index, site: str, storage: StorageSettings, into: Path) -> dict[str, Path]:
+    """Local copies of the site's closed WARC files that live only in the object store."""
+    store = blobs.store(storage)
+    copies: dict[str, Path] = {}
+    for row in index.site_warcs(site):
+        if row.status != "closed" or store.local_path(row.name).exists():
+            continue
+        if not store.exists(row.name):
+            continue  # reported as missing by the check itself
+        target = into / Path(row.name).name
+        with store.open(row.name) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        copies[row.name] = target
+    return copies
+
+
+def _verify_site(
+    settings_root: Path, index: Index, site: str, repair: bool, fetched: dict[str, Path]
+) -> VerifyResult:
     warc_dir = settings_root / "warcs" / site
     result = VerifyResult(site)
     for run in index.unfinished_runs(site):
@@ -366,20 +402,27 @@ def verify_site(
             index.mark_run_interrupted(int(run.id), "process died; found by verify")
     open_rows = [r for r in index.site_warcs(site) if r.status == "open"]
     result.recovered = recover_open_files(index, settings_root, warc_dir, open_rows)
-    _verify(settings_root, index, site, result)
+    _verify(settings_root, index, site, result, fetched)
     if repair and result.problems:
         changed = repair_index(settings_root, index, site)
         result = VerifyResult(site, recovered=result.recovered, repaired=changed)
-        _verify(settings_root, index, site, result)
+        _verify(settings_root, index, site, result, fetched)
     return result
 
 
-def _verify(root: Path, index: Index, site: str, result: VerifyResult) -> None:
+def _verify(
+    root: Path,
+    index: Index,
+    site: str,
+    result: VerifyResult,
+    fetched: dict[str, Path] | None = None,
+) -> None:
     rows = {r.name: r for r in index.site_warcs(site)}
     on_disk = {
         f"warcs/{site}/{p.name}": p
         for p in (sorted(root.joinpath("warcs", site).glob(f"*{warc.WARC_SUFFIX}")))
     }
+    on_disk.update(fetched or {})
     records: dict[tuple[str, int], Record] = {}
     for name in sorted(set(rows) | set(on_disk)):
         row = rows.get(name)

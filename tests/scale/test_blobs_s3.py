@@ -16,6 +16,7 @@ from archiver.demo import DemoServer
 from archiver.errors import ArchiveError
 from archiver.store import blobs
 from archiver.store.index import Index
+from archiver.store.verify import verify_site
 from archiver.web import create_app
 from tests.helpers import crawl
 
@@ -73,6 +74,11 @@ def test_warcs_are_uploaded_verified_and_read_back_from_s3(
         second = crawl(settings, index)
         assert second.status == "completed"
         assert second.stats.revisits == second.stats.fetched - second.stats.robots
+
+        # Fixity: verify re-reads every file from the bucket.
+        checked_files = verify_site(settings.storage.root, index, "demo", storage=settings.storage)
+        assert checked_files.ok, [str(p) for p in checked_files.problems]
+        assert checked_files.files == len(index.warcs()) and checked_files.captures > 10
 
         # The viewer replays from the bucket and serves the raw record from it.
         page = next(c for c in index.captures_of_run(first.run_id) if c.is_page and c.status == 200)
