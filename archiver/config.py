@@ -170,8 +170,15 @@ class Settings:
         raise ConfigError(f"{self.source or 'config'}: no site named {name!r} (sites: {known})")
 
     def select(self, names: Sequence[str]) -> tuple[SiteSettings, ...]:
-        """The sites named (all when `names` is empty), in config order."""
+        """The sites named (all when `names` is empty); ConfigError when there are none."""
         if not names:
+            if not self.sites and self.source is None:
+                raise ConfigError(
+                    f"no {DEFAULT_CONFIG_NAME} in this folder: pass --config FILE "
+                    "(or try `archiver demo`)"
+                )
+            if not self.sites:
+                raise ConfigError(f"{self.source}: no [[sites]] configured")
             return self.sites
         return tuple(self.site(n) for n in names)
 

@@ -23,7 +23,7 @@ from archiver.cli.common import (
     crawl_summary,
     load_settings,
 )
-from archiver.errors import ArchiverError, ConfigError, LockError
+from archiver.errors import ArchiverError, LockError
 from archiver.store.index import Index
 
 
@@ -37,8 +37,6 @@ def crawl(
     """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls."""
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
-    if not sites:
-        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
     index = Index(settings.storage.index_url)
     code = EXIT_OK
     try:
@@ -116,8 +114,6 @@ def verify(
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
-    if not sites:
-        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
     index = Index(settings.storage.index_url)
     code = EXIT_OK
     try:

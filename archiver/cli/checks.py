@@ -51,8 +51,6 @@ def check(
     """Check the archived pages of a crawl run against the sites' rule packs; record violations."""
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
-    if not sites:
-        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
     index = Index(settings.storage.index_url)
     checker = ArchiveChecker(settings, index)
     combined = Report(violations=[])

@@ -68,8 +68,6 @@ def enqueue(
 
     settings = _cluster_settings(config, verbose, quiet)
     sites = settings.select(site or [])
-    if not sites:
-        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
     for entry in sites:
         enqueue_site(settings, entry.name)
         typer.echo(f"{entry.name}: queued")

@@ -53,8 +53,6 @@ def run_command(
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
-    if not sites:
-        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
     control = RunControl()
 
     def stop(signum: int, _frame: object) -> None:
@@ -129,8 +127,6 @@ def report_command(
 
     settings = load_settings(config)
     sites = settings.select(site or [])
-    if not sites:
-        raise ConfigError(f"{settings.source or 'config'}: no [[sites]] configured")
     if run != "latest" and (len(sites) != 1 or not run.isdigit()):
         raise ConfigError("--run: expected 'latest', or a run id with exactly one --site")
     index = Index(settings.storage.index_url)
