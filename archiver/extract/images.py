@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
@@ -79,17 +80,17 @@ def _credit(
 
 def extract_images(
     root: Tag,
-    excluded: set[int],
+    excluded: Callable[[Tag], bool],
     base_url: str,
     selectors: tuple[str, ...],
     patterns: tuple[str, ...],
 ) -> list[dict[str, Any]]:
-    """One entry per ``<img>`` in ``root`` that is not inside an excluded element."""
+    """One entry per ``<img>`` in ``root`` for which ``excluded`` is false."""
     images: list[dict[str, Any]] = []
     for img in root.find_all("img"):
         if len(images) >= MAX_IMAGES:
             break
-        if any(id(parent) in excluded for parent in img.parents):
+        if excluded(img):
             continue
         src = _src(img)
         alt = img.get("alt")

@@ -35,16 +35,29 @@ def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: tuple[
                 seen.add(id(element))
                 hits.append(_hit(element, text, f"selector:{selector}"))
     wanted = [collapse(p).casefold() for p in phrases if collapse(p)]
-    if wanted:
-        for string in soup.find_all(string=True):
-            if isinstance(string, NOT_TEXT) or not isinstance(string, NavigableString):
-                continue
+    strings = (
+        [
+            string
+            for string in soup.find_all(string=True)
+            if isinstance(string, NavigableString) and not isinstance(string, NOT_TEXT)
+        ]
+        if wanted
+        else []
+    )
+    # One collapse of all text joined by NUL (which no whitespace rule or
+    # normalisation crosses) contains every string's collapsed text, so a
+    # phrase absent from it is absent from each string: most pages skip the
+    # per-string scan below.
+    whole = collapse("\0".join(strings)).casefold()
+    if any(p in whole for p in wanted):
+        for string in strings:
             parent = string.parent
             if parent is None:
                 continue
             # A phrase split over inline elements is not found; notices are
             # plain sentences in practice, and this keeps the scan linear.
-            if not any(p in collapse(str(string)).casefold() for p in wanted):
+            folded = collapse(str(string)).casefold()
+            if not any(p in folded for p in wanted):
                 continue
             if id(parent) in seen or any(id(a) in seen for a in parent.parents):
                 continue

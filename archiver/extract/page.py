@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bs4 import BeautifulSoup, Tag
-from soupsieve import SelectorSyntaxError
+from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
 from archiver.extract.dates import ParsedDate, age_of, parse_date
@@ -119,6 +119,36 @@ def _content_root(soup: BeautifulSoup, profile: Profile) -> tuple[Tag, str | Non
     return soup.body or soup, None
 
 
+def _exclusion(root: Tag, selectors: tuple[str, ...]) -> Callable[[Tag], bool]:
+    """Whether an element of ``root`` lies inside an element that ``selectors`` exclude.
+
+    Only the ancestors of the elements asked about (images, a few per page)
+    are matched, instead of selecting every excluded element up front, which
+    walked the whole content area once per selector. ``:scope`` means
+    ``root`` only in a selection from it, so such selectors still select.
+    """
+    compiled: list[SoupSieve] = []
+    selected: set[int] = set()
+    for selector in selectors:
+        try:
+            if ":scope" in selector.lower():
+                selected.update(id(e) for e in root.select(selector))
+            else:
+                compiled.append(root.css.compile(selector))
+        except SelectorSyntaxError as exc:
+            raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+
+    def excluded(tag: Tag) -> bool:
+        node = tag.parent
+        while node is not None and node is not root:
+            if id(node) in selected or any(c.match(node) for c in compiled):
+                return True
+            node = node.parent
+        return False
+
+    return excluded
+
+
 def _parse(text: str) -> BeautifulSoup:
     try:
         return BeautifulSoup(text, "lxml")
@@ -157,12 +187,7 @@ def extract(
     meta = _meta(soup)
     jsonld = _jsonld(soup)
     root, content_selector = _content_root(soup, profile)
-    excluded: set[int] = set()
-    for selector in profile.content_exclude:
-        try:
-            excluded.update(id(e) for e in root.select(selector))
-        except SelectorSyntaxError as exc:
-            raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+    excluded = _exclusion(root, profile.content_exclude)
 
     signals = [s for s in profile.article_selectors if _select_one(soup, s) is not None]
     article_types = set(profile.article_jsonld_types)

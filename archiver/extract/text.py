@@ -17,7 +17,10 @@ from bs4.element import (
 )
 
 # \s covers NBSP, thin and other Unicode spaces; zero-width ones are not \s.
-_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_SPACE = r"[\s\u200b\u200c\u200d\u2060\ufeff]"
+# Every run of spaces becomes one " ": a run that already is one " " is not
+# matched at all, which spares a replacement per word on ordinary text.
+_SPACE_RUN = re.compile(_SPACE + r"{2,}|[^\S ]|[\u200b\u200c\u200d\u2060\ufeff]")
 _HIDDEN_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 _INVISIBLE_ELEMENTS = frozenset({"script", "template", "style", "noscript", "head", "title"})
@@ -25,7 +28,7 @@ _INVISIBLE_ELEMENTS = frozenset({"script", "template", "style", "noscript", "hea
 
 def collapse(text: str) -> str:
     """NFC-normalise, collapse all whitespace (non-breaking too) and strip."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def normalise_title(text: str) -> str:
