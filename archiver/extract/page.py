@@ -119,13 +119,19 @@ def _content_root(soup: BeautifulSoup, profile: Profile) -> tuple[Tag, str | Non
     return soup.body or soup, None
 
 
+_MAX_ANCESTORS = 64  # deeper than any real page; a hostile one falls back to selecting
+
+
 def _exclusion(root: Tag, selectors: tuple[str, ...]) -> Callable[[Tag], bool]:
     """Whether an element of ``root`` lies inside an element that ``selectors`` exclude.
 
     Only the ancestors of the elements asked about (images, a few per page)
     are matched, instead of selecting every excluded element up front, which
     walked the whole content area once per selector. ``:scope`` means
-    ``root`` only in a selection from it, so such selectors still select.
+    ``root`` only in a selection from it, so such selectors still select. An
+    element nested deeper than ``_MAX_ANCESTORS`` (hostile markup) falls back to
+    selecting once per selector: each match walks to the document root, so
+    matching every ancestor would cost the depth squared.
     """
     compiled: list[SoupSieve] = []
     selected: set[int] = set()
@@ -137,14 +143,22 @@ def _exclusion(root: Tag, selectors: tuple[str, ...]) -> Callable[[Tag], bool]:
                 compiled.append(root.css.compile(selector))
         except SelectorSyntaxError as exc:
             raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+    everything: set[int] | None = None
 
     def excluded(tag: Tag) -> bool:
+        nonlocal everything
+        ancestors: list[Tag] = []
         node = tag.parent
         while node is not None and node is not root:
-            if id(node) in selected or any(c.match(node) for c in compiled):
-                return True
+            ancestors.append(node)
             node = node.parent
-        return False
+        if everything is None and len(ancestors) > _MAX_ANCESTORS:
+            everything = set(selected)
+            for selector in compiled:
+                everything.update(id(e) for e in selector.select(root))
+        if everything is not None:
+            return any(id(n) in everything for n in ancestors)
+        return any(id(n) in selected or any(c.match(n) for c in compiled) for n in ancestors)
 
     return excluded
 
