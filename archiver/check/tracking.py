@@ -22,8 +22,9 @@ the report of any run reads one table.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -158,6 +159,61 @@ def append_ignore(path: Path, entry: Ignore) -> None:
         existing = existing.rstrip()[: -len("[]")].rstrip() + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(existing + block, encoding="utf-8")
+
+
+def remove_ignores(path: Path, drop: Callable[[Ignore], bool]) -> list[Ignore]:
+    """Take the entries `drop` selects out of the ignore file, keeping the rest as written.
+
+    Each entry's lines, with the comment lines just above it, are cut from the
+    text; everything else is kept byte for byte. Returns the removed entries.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    entries = load_ignores(path)  # validates, and refuses a broken file
+    if not any(drop(e) for e in entries):
+        return []
+    root = yaml.compose(text)
+    assert isinstance(root, yaml.MappingNode)  # load_ignores read a mapping
+    sequence = next(
+        value
+        for key, value in root.value
+        if isinstance(key, yaml.ScalarNode) and key.value == "ignore"
+    )
+    if sequence.flow_style:
+        raise ConfigError(
+            f"{path}: 'ignore:' is a [flow-style] list; write one '- ' entry per line to edit it"
+        )
+    lines = text.splitlines(keepends=True)
+    cut: set[int] = set()
+    removed: list[Ignore] = []
+    for entry, node in zip(entries, sequence.value, strict=True):
+        if not drop(entry):
+            continue
+        first = node.start_mark.line
+        while first > 0 and not lines[first].lstrip().startswith("-"):
+            first -= 1  # a "-" alone on the line before the entry's first key
+        indent = len(lines[first]) - len(lines[first].lstrip())
+        while (
+            first > 0
+            and lines[first - 1].lstrip().startswith("#")
+            and len(lines[first - 1]) - len(lines[first - 1].lstrip()) >= indent
+        ):
+            first -= 1  # the comment written above the entry goes with it
+        # Up to the end of the entry's last value (the mapping's own end mark lies at the
+        # next entry, past any comment that introduces it).
+        end = node.value[-1][1].end_mark if isinstance(node, yaml.MappingNode) else node.end_mark
+        last = end.line if end.column == 0 else end.line + 1
+        cut.update(range(first, last))
+        removed.append(entry)
+    kept = "".join(line for number, line in enumerate(lines) if number not in cut)
+    if len(removed) == len(entries):
+        # An empty 'ignore:' would read as null, not as an empty list.
+        kept = re.sub(r"(?m)^ignore:[ \t]*$", "ignore: []", kept, count=1)
+    path.write_text(kept, encoding="utf-8")
+    load_ignores(path)  # what we wrote must read back
+    return removed
 
 
 def _suppression(ignores: Sequence[Ignore], v: dict[str, Any], today: date) -> Ignore | None:

@@ -15,6 +15,7 @@ from archiver import config as config_module
 from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     ConfigOption,
     FailOn,
     FailOnOption,
@@ -182,6 +183,56 @@ def ignore_add(
     entry = parse_ignore({k: v for k, v in raw.items() if v is not None}, "archiver ignore add")
     append_ignore(settings.tracking.ignore_file, entry)
     typer.echo(f"acknowledged in {settings.tracking.ignore_file}: {entry.to_json()}")
+
+
+@ignore_app.command("remove")
+def ignore_remove(
+    fingerprint: Annotated[
+        str | None, typer.Option("--fingerprint", help="Remove the entry for this fingerprint.")
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Or: entries for this rule id …")
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="… with exactly this url …")] = None,
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="… and exactly this subject.")
+    ] = None,
+    expired: Annotated[
+        bool, typer.Option("--expired", help="Remove every entry whose expiry date has passed.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Withdraw acknowledgements: their findings count (and fail runs) again from the next run."""
+    from archiver.check.tracking import Ignore, remove_ignores
+
+    if not (fingerprint or rule or expired):
+        raise ConfigError(
+            "ignore remove: give --fingerprint, --rule (with --url/--subject) or --expired"
+        )
+    settings = config_module.load(config)
+    today = datetime.now(UTC).date()
+
+    def drop(entry: Ignore) -> bool:
+        if expired and not entry.active(today):
+            return True
+        if fingerprint is not None:
+            return entry.fingerprint == fingerprint
+        if rule is not None:
+            return (
+                entry.fingerprint is None
+                and entry.rule == rule
+                and (url is None or entry.url == url)
+                and (subject is None or entry.subject == subject)
+            )
+        return False
+
+    path = settings.tracking.ignore_file
+    removed = remove_ignores(path, drop)
+    for entry in removed:
+        typer.echo(f"removed from {path}: {entry.to_json()}")
+    if not removed:
+        typer.echo(f"no acknowledgement in {path} matches", err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 @ignore_app.command("list")

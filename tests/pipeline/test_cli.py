@@ -127,3 +127,52 @@ def test_sigterm_mid_crawl_leaves_a_resumable_run(tmp_path: Path) -> None:
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout.startswith(f"{SITE}: run 1 completed")
     assert _runs(tmp_path) == [(1, "completed")]
+
+
+def test_ignore_add_list_remove_keep_the_file_as_written(tmp_path: Path) -> None:
+    (tmp_path / "archiver.toml").write_text(
+        '[[sites]]\nname = "s"\nseeds = ["http://127.0.0.1:9/"]\n', encoding="utf-8"
+    )
+    ignore_file = tmp_path / "ignore.yaml"
+    ignore_file.write_text(
+        "# Reviewed by the web team; keep under version control.\n"
+        "ignore:\n"
+        "  # The minister's portrait is licensed without credit.\n"
+        "  - fingerprint: aaa111\n"
+        "    reason: licensed without credit\n"
+        "  # About pages are timeless.\n"
+        "  -\n"
+        "    rule: undated\n"
+        "    url: https://example.gov/about*\n"
+        "    reason: about pages carry no date\n"
+        "    expires: 2020-01-31\n",
+        encoding="utf-8",
+    )
+    added = _archiver(
+        "ignore", "add", "--rule", "age-notice", "--url", "https://example.gov/x",
+        "--reason", "notice added by hand", cwd=tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listed = _archiver("ignore", "list", cwd=tmp_path)
+    assert "[expired]" in listed.stdout and "3 acknowledgement(s)" in listed.stderr
+
+    expired = _archiver("ignore", "remove", "--expired", cwd=tmp_path)
+    assert expired.returncode == 0, expired.stderr
+    assert "undated" in expired.stdout and "about pages" not in ignore_file.read_text()
+    text = ignore_file.read_text()
+    assert text.startswith("# Reviewed by the web team") and "# The minister's portrait" in text
+    assert "reason: licensed without credit\n" in text and "notice added by hand" in text
+    assert "# About pages are timeless." not in text  # its comment went with it
+
+    by_rule = _archiver("ignore", "remove", "--rule", "age-notice", cwd=tmp_path)
+    assert by_rule.returncode == 0 and "notice added by hand" in by_rule.stdout
+    nothing = _archiver("ignore", "remove", "--fingerprint", "zzz", cwd=tmp_path)
+    assert nothing.returncode == 2 and "no acknowledgement" in nothing.stderr
+    last = _archiver("ignore", "remove", "--fingerprint", "aaa111", cwd=tmp_path)
+    assert last.returncode == 0, last.stderr
+    # The file still reads as an (empty) list, and keeps its header.
+    assert ignore_file.read_text() == (
+        "# Reviewed by the web team; keep under version control.\nignore: []\n"
+    )
+    assert "0 acknowledgement(s)" in _archiver("ignore", "list", cwd=tmp_path).stderr
+    assert _archiver("ignore", "remove", cwd=tmp_path).returncode == 2
