@@ -35,6 +35,12 @@ from archiver.store.payload import PayloadTooLarge, decode, header
 from archiver.store.verify import recover_open_files
 
 _SEEN_CACHE = 200_000
+# Group commit: captures written to WARC are committed to the index together, at most
+# this many at a time or this many seconds after the first of them. A crash loses at
+# most one group: recovery cuts their records from the `.open` file, and their URLs,
+# still queued in the frontier, are fetched again when the crawl resumes.
+_GROUP_SIZE = 32
+_GROUP_SECONDS = 0.25
 
 
 @dataclass
@@ -59,6 +65,19 @@ class CrawlStats:
     def fetched(self) -> int:
         """URLs fetched and archived (any kind)."""
         return self.pages + self.embeds + self.sitemaps + self.robots
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A capture in the WARC file whose index rows are not committed yet."""
+
+    item: QueuedUrl
+    values: dict[str, Any]
+    committed: int  # the WARC file's length once this capture is committed
+    written: warc.Written
+    discovered: list[QueuedUrl]
+    revisit: bool
+    truncated: str | None
 
 
 @dataclass(frozen=True)
@@ -141,7 +160,10 @@ class Crawler:
         self._patterns: dict[str, int] = {}
         self._pages_dispatched = 0
         self._run_id = 0
+        self._history = True  # whether earlier runs archived the site (conditional requests)
         self._writer: warc.WarcWriter | None = None
+        self._pending: list[_Pending] = []
+        self._pending_since = 0.0
         self._fetcher: Fetcher | None = None
         self._log = logger.bind(site=site.name)
 
@@ -206,6 +228,8 @@ class Crawler:
         started = time.monotonic()
         resumed = self._start()
         self._log = self._log.bind(run=self._run_id)
+        # A first crawl has nothing to revisit: skip the per-URL lookup of an earlier capture.
+        self._history = self.index.has_earlier_captures(self.site.name, self._run_id)
         self._fetcher = Fetcher(self.crawl, private_ok=self.scope.hosts)
         self._writer = warc.WarcWriter(
             self.warc_dir,
@@ -220,6 +244,8 @@ class Crawler:
         self._writer.on_open.append(
             lambda name, pos: self.index.warc_opened(self._run_id, self._rel(name), pos)
         )
+        # A closed file holds only indexed records: commit its pending captures first.
+        self._writer.on_closing.append(lambda name: self._flush())
         self._writer.on_close.append(self._closed)
         status = COMPLETED
         error: str | None = None
@@ -237,7 +263,7 @@ class Crawler:
             await self._fetcher.aclose()
             try:
                 self._writer.close()
-            except OSError as exc:
+            except (OSError, ArchiveError) as exc:
                 status, error = INTERRUPTED, f"closing WARC: {exc}"
             self.stats.elapsed = time.monotonic() - started
             self.index.finish_run(self._run_id, status, asdict(self.stats), error)
@@ -293,6 +319,8 @@ class Crawler:
         last_id = 0
         try:
             while not self.stop_requested:
+                # Links found by captures not yet committed are not in the frontier yet.
+                self._flush()
                 batch = self.index.queued(self._run_id, after_id=last_id, limit=200)
                 if not batch:
                     if in_flight == 0:
@@ -330,6 +358,7 @@ class Crawler:
                     raise result
             if fatal:
                 raise fatal[0]
+            self._flush()
 
     # -- one URL ------------------------------------------------------------
 
@@ -364,7 +393,9 @@ class Crawler:
                 else:
                     exchange = fetched.exchange
                     state.robots = Robots.from_response(exchange.status, exchange.body)
-                    self._store(QueuedUrl(canonical, robots_url, 0, "robots"), fetched, None, [])
+                    await self._store(
+                        QueuedUrl(canonical, robots_url, 0, "robots"), fetched, None, []
+                    )
             delay = state.robots.crawl_delay(self.crawl.user_agent)
             if delay > state.delay:
                 self._log.info("{}: robots.txt Crawl-delay {}s", host_key(url), delay)
@@ -427,7 +458,11 @@ class Crawler:
         if count > self.crawl.max_per_pattern:
             self._skip(item, "skipped", "trap")
             return
-        previous = self.index.previous_capture(self.site.name, item.canonical_url)
+        previous = (
+            self.index.previous_capture(self.site.name, item.canonical_url)
+            if self._history
+            else None
+        )
         headers: dict[str, str] = {}
         if previous is not None:
             if previous.etag:
@@ -452,7 +487,7 @@ class Crawler:
         ):
             revisit_of = previous
         discovered = self._discover(item, exchange, revisit_of)
-        self._store(item, fetched, revisit_of, discovered)
+        await self._store(item, fetched, revisit_of, discovered)
 
     def _payload(
         self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
@@ -533,14 +568,15 @@ class Crawler:
             out.append(QueuedUrl(canonical, urldefrag(url).url, depth, kind, parent, redirects))
         return out
 
-    def _store(
+    async def _store(
         self,
         item: QueuedUrl,
         fetched: Fetched,
         revisit_of: Row[Any] | None,
         discovered: list[QueuedUrl],
     ) -> None:
-        """Write the exchange to WARC, then commit its capture, frontier status and links."""
+        """Write the exchange to WARC; its capture, frontier status and links join the group
+        committed next (see `_flush`)."""
         assert self._writer is not None
         exchange = fetched.exchange
         target = None
@@ -553,10 +589,12 @@ class Crawler:
             )
             if exchange.status == 304:
                 profile = warc.REVISIT_NOT_MODIFIED
-        before = self._writer.position() if self._writer.current else 0
-        written = self._writer.write_exchange(exchange, revisit_of=target, revisit_profile=profile)
+        written = await self._writer.write_exchange_async(
+            exchange, revisit_of=target, revisit_profile=profile
+        )
+        # No await since the append: this is the file's length with this exchange in it.
         after = self._writer.position()
-        self.stats.warc_bytes += after - before if after > before else after
+        self.stats.warc_bytes += after - written.offset
         headers = exchange.response_headers
         content_type = header(headers, "content-type")
         if exchange.status == 304 and revisit_of is not None:
@@ -584,32 +622,68 @@ class Crawler:
             "is_page": item.kind == "page",
             "depth": item.depth,
         }
-        try:
-            with self.index.begin() as conn:
-                self.index.add_capture(conn, values, after)
-                if item.kind != "robots":
-                    self.index.mark(conn, self._run_id, item.canonical_url, "done", None)
-                self.index.enqueue(conn, self._run_id, discovered)
-        except ArchiveError:
-            # The index never acknowledged these records: take them back out of the file,
-            # as recovery would after a crash, so the closed file holds only indexed records.
-            self._writer.cut(written)
-            raise
-        kind = item.kind
-        if kind == "page":
-            self.stats.pages += 1
-        elif kind == "embed":
-            self.stats.embeds += 1
-        elif kind == "sitemap":
-            self.stats.sitemaps += 1
-        else:
-            self.stats.robots += 1
-        if revisit_of is not None:
-            self.stats.revisits += 1
-        if exchange.truncated:
-            self.stats.truncated += 1
-            self._log.warning("{}: body truncated ({})", exchange.url, exchange.truncated)
-        self.stats.queued += len(discovered)
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(
+            _Pending(
+                item,
+                values,
+                after,
+                written,
+                discovered,
+                revisit_of is not None,
+                exchange.truncated,
+            )
+        )
         self._log.debug(
             "{} {} {}", exchange.status, exchange.url, "revisit" if revisit_of is not None else ""
         )
+        if (
+            len(self._pending) >= _GROUP_SIZE
+            or time.monotonic() - self._pending_since >= _GROUP_SECONDS
+        ):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Commit the pending captures, their frontier status and their links in one transaction.
+
+        They are all in the current WARC file (the writer flushes before it closes a
+        file), in the order they were appended, so the last one's end is the file's
+        committed length.
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        try:
+            with self.index.begin() as conn:
+                self.index.add_captures(conn, [p.values for p in pending], pending[-1].committed)
+                self.index.mark_done(
+                    conn,
+                    self._run_id,
+                    [p.item.canonical_url for p in pending if p.item.kind != "robots"],
+                )
+                self.index.enqueue(
+                    conn, self._run_id, [link for p in pending for link in p.discovered]
+                )
+        except ArchiveError:
+            # The index never acknowledged these records: take them back out of the file,
+            # as recovery would after a crash, so the closed file holds only indexed records.
+            assert self._writer is not None
+            self._writer.cut(pending[0].written)
+            raise
+        for p in pending:
+            kind = p.item.kind
+            if kind == "page":
+                self.stats.pages += 1
+            elif kind == "embed":
+                self.stats.embeds += 1
+            elif kind == "sitemap":
+                self.stats.sitemaps += 1
+            else:
+                self.stats.robots += 1
+            if p.revisit:
+                self.stats.revisits += 1
+            if p.truncated:
+                self.stats.truncated += 1
+                self._log.warning("{}: body truncated ({})", p.values["url"], p.truncated)
+            self.stats.queued += len(p.discovered)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -38,17 +39,35 @@ class Links:
         return len(self.pages) + len(self.embeds)
 
 
-def _absolute(base: str, href: str | None) -> str | None:
-    if not href:
-        return None
-    href = href.strip()
-    if not href or href.startswith("#") or _SKIP.match(href):
-        return None
+@lru_cache(maxsize=32_768)
+def _join(base: str, href: str) -> str | None:
     try:
         url = urljoin(base, href)
     except ValueError:
         return None
     return url if url.startswith(("http://", "https://")) else None
+
+
+def _root(base: str) -> str:
+    """scheme://host of `base`: what an absolute path or an absolute URL is joined to."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _absolute(base: str, href: str | None, root: str | None = None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#") or _SKIP.match(href):
+        return None
+    # An absolute path or URL does not depend on the base's path: join it to the root,
+    # so the same navigation link on every page of a site is one cache entry.
+    if root is not None and (
+        (href.startswith("/") and not href.startswith("//"))
+        or href.startswith(("http://", "https://"))
+    ):
+        return _join(root, href)
+    return _join(base, href)
 
 
 def _srcset(value: str) -> list[str]:
@@ -66,24 +85,28 @@ def html_links(html: bytes, base_url: str) -> Links:
     for element in doc.iter("base"):
         base = _absolute(base_url, element.get("href")) or base_url
         break
+    try:
+        root: str | None = _root(base)
+    except ValueError:
+        root = None
     for element in doc.iter():
         tag = element.tag
         if not isinstance(tag, str):
             continue
         tag = tag.lower()
         if tag in _PAGE_TAGS:
-            url = _absolute(base, element.get(_PAGE_TAGS[tag]))
+            url = _absolute(base, element.get(_PAGE_TAGS[tag]), root)
             if url:
                 links.pages.append(url)
         elif tag == "link":
             rels = set((element.get("rel") or "").lower().split())
             if rels & _EMBED_RELS:
-                url = _absolute(base, element.get("href"))
+                url = _absolute(base, element.get("href"), root)
                 if url:
                     links.embeds.append(url)
         elif tag in _EMBED_ATTRS:
             for attr in _EMBED_ATTRS[tag]:
-                url = _absolute(base, element.get(attr))
+                url = _absolute(base, element.get(attr), root)
                 if url:
                     links.embeds.append(url)
             srcset = element.get("srcset")

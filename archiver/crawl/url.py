@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from archiver.config import SiteSettings
@@ -56,8 +57,12 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(output)
 
 
+@lru_cache(maxsize=32_768)
 def canonicalize(url: str) -> str:
-    """The canonical form of an absolute http(s) URL; ValueError for anything else."""
+    """The canonical form of an absolute http(s) URL; ValueError for anything else.
+
+    Memoised: a site's navigation links recur on every page, so most calls repeat.
+    """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:

@@ -393,6 +393,19 @@ class Index:
             .values(status=status, reason=reason)
         )
 
+    def mark_done(self, conn: Connection, run_id: int, canonical_urls: Sequence[str]) -> None:
+        """Set frontier entries of a run done (one statement, many parameter sets)."""
+        if canonical_urls:
+            conn.execute(
+                frontier.update()
+                .where(
+                    frontier.c.run_id == sa.bindparam("b_run"),
+                    frontier.c.canonical_url == sa.bindparam("b_url"),
+                )
+                .values(status="done", reason=None),
+                [{"b_run": run_id, "b_url": url} for url in canonical_urls],
+            )
+
     def frontier_counts(self, run_id: int) -> dict[str, dict[str, int]]:
         """Counts of frontier entries by kind and status."""
         with self.read() as conn:
@@ -475,6 +488,18 @@ class Index:
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
+    def add_captures(
+        self, conn: Connection, rows: Sequence[dict[str, Any]], committed: int
+    ) -> None:
+        """Insert capture rows of one WARC file and advance its committed length (in `conn`)."""
+        if not rows:
+            return
+        conn.execute(captures.insert(), list(rows))
+        conn.execute(
+            warc_files.update().where(warc_files.c.name == sa.bindparam("file")),
+            {"file": rows[-1]["warc_file"], "committed": committed},
+        )
+
     def previous_capture(self, site: str, canonical_url: str) -> Row[Any] | None:
         """The latest full (non-revisit) capture of a URL, for conditional requests."""
         with self.read() as conn:
@@ -488,6 +513,18 @@ class Index:
                 .order_by(captures.c.captured_at.desc())
                 .limit(1)
             ).first()
+
+    def has_earlier_captures(self, site: str, run_id: int) -> bool:
+        """Whether runs of `site` other than `run_id` archived anything (a first crawl has none)."""
+        with self.read() as conn:
+            return (
+                conn.execute(
+                    sa.select(captures.c.id)
+                    .where(captures.c.site == site, captures.c.run_id != run_id)
+                    .limit(1)
+                ).first()
+                is not None
+            )
 
     def capture_in_run(self, run_id: int, canonical_url: str) -> Row[Any] | None:
         """The capture of a URL made in a given run, if any."""

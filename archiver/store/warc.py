@@ -10,12 +10,13 @@ member.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
 import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,30 @@ class Written:
     record_id: str
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An exchange's records serialised (uncompressed), not yet in any file."""
+
+    records: tuple[bytes, ...]
+    payload_digest: str
+    record_id: str
+
+
+def gzip_member(data: bytes) -> bytes:
+    """One gzip member: each record is compressed on its own, so it can be read at its offset.
+
+    zlib's default level: warcio's level 9 costs about twice the CPU for a few
+    percent smaller files.
+    """
+    compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(data) + compressor.flush()
+
+
+def gzip_members(records: Sequence[bytes]) -> list[bytes]:
+    """`gzip_member` of each record."""
+    return [gzip_member(data) for data in records]
+
+
 class WarcWriter:
     """Writes exchanges to rotating `.warc.gz` files under `directory`.
 
@@ -109,12 +134,14 @@ class WarcWriter:
         self.max_bytes = max_bytes
         self.info = info or {}
         self._fh: BinaryIO | None = None
-        self._writer: _Sha256Writer | None = None
+        # warcio builds and serialises records into this buffer; we gzip and append them.
         self._buffer = io.BytesIO()
+        self._writer = _Sha256Writer(self._buffer, gzip=False, warc_version="WARC/1.1")
         self._name = ""
         self._serial = 0
         self._records = 0
         self.on_open: list[Any] = []
+        self.on_closing: list[Any] = []  # before the file is closed: it can still be cut
         self.on_close: list[Any] = []
         directory.mkdir(parents=True, exist_ok=True)
 
@@ -132,9 +159,6 @@ class WarcWriter:
             self._fh = path.open("xb", buffering=0)
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot create WARC file: {exc}") from exc
-        # warcio writes uncompressed into a buffer; _write gzips each record as one member.
-        self._buffer = io.BytesIO()
-        self._writer = _Sha256Writer(self._buffer, gzip=False, warc_version="WARC/1.1")
         info = {
             "software": f"archiver/{__version__} (warcio)",
             "format": "WARC File Format 1.1",
@@ -143,20 +167,20 @@ class WarcWriter:
             **self.info,
         }
         record = self._writer.create_warcinfo_record(self._name, info)
-        self._write(record)
+        self._append(gzip_member(self._serialize(record)))
         for callback in self.on_open:
             callback(self._name, self._fh.tell())
 
-    def _write(self, record: Any) -> tuple[int, int]:
-        assert self._fh is not None and self._writer is not None
-        start = self._fh.tell()
+    def _serialize(self, record: Any) -> bytes:
+        """A record's uncompressed bytes (warcio writes into our buffer, not the file)."""
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
-        # One gzip member per record, at zlib's default level: warcio's level 9 costs
-        # about twice the CPU for a few percent smaller files.
-        compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        member = compressor.compress(self._buffer.getbuffer()) + compressor.flush()
+        return self._buffer.getvalue()
+
+    def _append(self, member: bytes) -> tuple[int, int]:
+        assert self._fh is not None
+        start = self._fh.tell()
         try:
             view = memoryview(member)
             while view:  # unbuffered: a short write leaves nothing pending in Python
@@ -169,33 +193,25 @@ class WarcWriter:
             raise ArchiveError(f"{self.directory / self._name}: write failed: {exc}") from exc
         return start, self._fh.tell() - start
 
-    def _ensure_open(self) -> None:
-        if self._fh is None:
-            self._open()
-
     def position(self) -> int:
         """Bytes written to the current file (0 when none is open)."""
         return self._fh.tell() if self._fh is not None else 0
 
-    def write_exchange(
+    def prepare(
         self,
         exchange: Exchange,
         *,
         revisit_of: tuple[str, str, str] | None = None,
         revisit_profile: str = REVISIT_IDENTICAL,
-    ) -> Written:
-        """Write a request record and a response record (or a revisit record).
+    ) -> Prepared:
+        """Serialise an exchange's records (response or revisit, then request), uncompressed.
 
         `revisit_of` is (target URI, target WARC-Date, payload digest) of the
         capture that holds the unchanged payload; with it, only the HTTP
-        headers are stored.
+        headers are stored, and no request record (a revisit carries the
+        validators in its own HTTP headers; its request record would add as
+        many bytes again to an unchanged recrawl, see docs/architecture.md).
         """
-        self._ensure_open()
-        assert self._writer is not None
-        if self._records and self.position() >= self.max_bytes:
-            self.rotate()
-            self._ensure_open()
-            assert self._writer is not None
         date = warc_date(exchange.started_at)
         http_headers = StatusAndHeaders(
             f"{exchange.status} {exchange.reason}".strip(),
@@ -230,19 +246,55 @@ class WarcWriter:
             )
             payload_digest = response.rec_headers.get_header("WARC-Payload-Digest")
         record_id = response.rec_headers.get_header("WARC-Record-ID")
-        offset, length = self._write(response)
-        self._records += 1
+        records = [self._serialize(response)]
         if revisit_of is None:
-            # A revisit carries the validators in its own HTTP headers; its request record
-            # would add as many bytes again to an unchanged recrawl (see docs/architecture.md).
+            records.append(self._serialize(self._request_record(exchange, date, record_id)))
+        return Prepared(tuple(records), payload_digest, record_id)
+
+    def append(self, members: Sequence[bytes], prepared: Prepared) -> Written:
+        """Append an exchange's gzip members (from `gzip_members(prepared.records)`)."""
+        if self._fh is not None and self._records and self.position() >= self.max_bytes:
+            self.rotate()
+        if self._fh is None:
+            self._open()
+        offset, length = self._append(members[0])
+        self._records += 1
+        if len(members) > 1:
             try:
-                self._write(self._request_record(exchange, date, record_id))
+                self._append(members[1])
             except ArchiveError:
                 assert self._fh is not None
                 os.ftruncate(self._fh.fileno(), offset)  # no response without its request
                 self._fh.seek(offset)
                 raise
-        return Written(self._name, offset, length, payload_digest, record_id)
+        return Written(self._name, offset, length, prepared.payload_digest, prepared.record_id)
+
+    def write_exchange(
+        self,
+        exchange: Exchange,
+        *,
+        revisit_of: tuple[str, str, str] | None = None,
+        revisit_profile: str = REVISIT_IDENTICAL,
+    ) -> Written:
+        """Write a response record and its request record (or a revisit record); see `prepare`."""
+        prepared = self.prepare(exchange, revisit_of=revisit_of, revisit_profile=revisit_profile)
+        return self.append(gzip_members(prepared.records), prepared)
+
+    async def write_exchange_async(
+        self,
+        exchange: Exchange,
+        *,
+        revisit_of: tuple[str, str, str] | None = None,
+        revisit_profile: str = REVISIT_IDENTICAL,
+    ) -> Written:
+        """`write_exchange`, compressing in a thread (zlib releases the GIL) so the loop goes on.
+
+        Records are appended whole, in the order their compression finishes; each
+        append happens on the loop without an await, so appends never interleave.
+        """
+        prepared = self.prepare(exchange, revisit_of=revisit_of, revisit_profile=revisit_profile)
+        members = await asyncio.to_thread(gzip_members, prepared.records)
+        return self.append(members, prepared)
 
     def _request_record(self, exchange: Exchange, date: str, concurrent_to: str) -> Any:
         assert self._writer is not None
@@ -274,13 +326,14 @@ class WarcWriter:
         """Close the current file (fsync, drop `.open`); the next write opens a new one."""
         if self._fh is None:
             return
+        for callback in self.on_closing:
+            callback(self._name)
         fh, name = self._fh, self._name
         fh.flush()
         os.fsync(fh.fileno())
         size = fh.tell()
         fh.close()
         self._fh = None
-        self._writer = None
         self._records = 0
         os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
         _fsync_dir(self.directory)
