@@ -24,7 +24,6 @@ from archiver.cli.common import (
     load_settings,
 )
 from archiver.errors import ArchiverError, LockError
-from archiver.store.index import Index
 
 
 @app.command()
@@ -37,6 +36,8 @@ def crawl(
     """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls."""
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
+    from archiver.store.index import Index
+
     index = Index(settings.storage.index_url)
     code = EXIT_OK
     try:
@@ -114,6 +115,8 @@ def verify(
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
+    from archiver.store.index import Index
+
     index = Index(settings.storage.index_url)
     code = EXIT_OK
     try:

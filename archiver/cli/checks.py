@@ -10,10 +10,6 @@ import typer
 from loguru import logger
 
 from archiver import config as config_module
-from archiver.check import RuleSet, lint
-from archiver.check.archive import ArchiveChecker, at_or_above
-from archiver.check.page import check_page
-from archiver.check.report import Report
 from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -34,7 +30,6 @@ from archiver.cli.common import (
     resolve_run,
 )
 from archiver.errors import ConfigError
-from archiver.store.index import Index
 
 
 @app.command()
@@ -49,6 +44,10 @@ def check(
     quiet: QuietOption = False,
 ) -> None:
     """Check the archived pages of a crawl run against the sites' rule packs; record violations."""
+    from archiver.check.archive import ArchiveChecker, at_or_above
+    from archiver.check.report import Report
+    from archiver.store.index import Index
+
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
     index = Index(settings.storage.index_url)
@@ -103,6 +102,9 @@ def check_page_command(
     fail_on: FailOnOption = FailOn.error,
 ) -> None:
     """Check one HTML file or URL without archiving it (before publishing, or in CI)."""
+    from archiver.check.archive import at_or_above
+    from archiver.check.page import check_page
+
     moment: datetime | None = None
     if at is not None:
         try:
@@ -128,6 +130,8 @@ def rules_lint(
     config: ConfigOption = None,
 ) -> None:
     """Validate rule packs and check schemas; print file:line:column: pointer: problem."""
+    from archiver.check import lint
+
     dirs = list(directory or [])
     if config is not None or Path(config_module.DEFAULT_CONFIG_NAME).exists():
         dirs = [*config_module.load(config).rules_dirs, *dirs]
@@ -141,6 +145,8 @@ def rules_lint(
 @rules_app.command("list")
 def rules_list(config: ConfigOption = None) -> None:
     """List the rule packs that are available, with their checks."""
+    from archiver.check import RuleSet
+
     dirs: list[Path] = []
     if config is not None or Path(config_module.DEFAULT_CONFIG_NAME).exists():
         dirs = list(config_module.load(config).rules_dirs)

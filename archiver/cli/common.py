@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from loguru import logger
@@ -25,13 +25,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from archiver import config as config_module
 from archiver import log
-from archiver.check import render_text
-from archiver.check.report import Report
 from archiver.config import Settings
-from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ConfigError
-from archiver.pipeline import site_lock
-from archiver.store.index import Index
+
+if TYPE_CHECKING:
+    # Imported where used: `archiver --help` and the light commands stay quick to start.
+    from archiver.check.report import Report
+    from archiver.crawl.crawler import CrawlResult, CrawlStats
+    from archiver.store.index import Index
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -120,6 +121,9 @@ def progress_display(site: str, enabled: bool) -> Iterator[Callable[[CrawlStats]
 def crawl_site(settings: Settings, site_name: str, index: Index, *, progress: bool) -> CrawlResult:
     """Crawl one site (only: no check or report) under its lock, with a progress display."""
     site = settings.site(site_name)
+    from archiver.crawl.crawler import Crawler
+    from archiver.pipeline import site_lock
+
     with site_lock(settings, site.name), progress_display(site.name, progress) as on_progress:
         return Crawler(settings, site, index, on_progress=on_progress).run()
 
@@ -149,6 +153,8 @@ FailOnOption = Annotated[
 
 
 def emit_report(report: Report, fmt: Format, output: Path | None) -> None:
+    from archiver.check import render_text
+
     text = (
         json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
         if fmt is Format.json

@@ -28,7 +28,6 @@ from archiver.cli.common import (
     progress_display,
 )
 from archiver.errors import ConfigError
-from archiver.store.index import Index
 
 # -- unattended runs, schedules, tracked reports and acknowledgements ---------------------
 
@@ -130,6 +129,8 @@ def report_command(
     sites = settings.select(site or [])
     if run != "latest" and (len(sites) != 1 or not run.isdigit()):
         raise ConfigError("--run: expected 'latest', or a run id with exactly one --site")
+    from archiver.store.index import Index
+
     index = Index(settings.storage.index_url)
     try:
         report = build(settings, index, [s.name for s in sites], run)

@@ -14,7 +14,6 @@ from archiver.cli.common import (
     load_settings,
 )
 from archiver.errors import ConfigError
-from archiver.store.index import Index
 
 # -- viewer and export -------------------------------------------------------
 
@@ -88,6 +87,8 @@ def export(
 
     settings = load_settings(config)
     settings.site(site)
+    from archiver.store.index import Index
+
     index = Index(settings.storage.index_url)
     try:
         if run is not None:
