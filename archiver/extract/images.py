@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
@@ -66,7 +66,7 @@ def match_credit(text: str, patterns: tuple[str, ...]) -> str | None:
 
 
 def _credit(
-    container: Tag, selectors: tuple[str, ...], patterns: tuple[str, ...]
+    container: Tag, selectors: Sequence[str], patterns: tuple[str, ...]
 ) -> tuple[str | None, str | None]:
     for selector in selectors:
         for element in container.select(selector):
@@ -82,7 +82,7 @@ def extract_images(
     root: Tag,
     excluded: Callable[[Tag], bool],
     base_url: str,
-    selectors: tuple[str, ...],
+    selectors: Sequence[str],
     patterns: tuple[str, ...],
 ) -> list[dict[str, Any]]:
     """One entry per ``<img>`` in ``root`` for which ``excluded`` is false."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
@@ -19,16 +21,24 @@ def _hit(element: Tag, text: str, via: str) -> dict[str, Any]:
     }
 
 
-def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: tuple[str, ...]) -> Any:
+def find_notice(
+    soup: BeautifulSoup,
+    phrases: tuple[str, ...],
+    selectors: tuple[str, ...],
+    may_match: Callable[[str], bool] = lambda selector: True,
+) -> Any:
     """The ``age_notice`` part of the page model.
 
     A notice is *shown* when a configured phrase occurs in visible text, or an
     element matching a notice selector is visible and has text. Occurrences
-    that a reader cannot see are kept in ``hidden`` as evidence.
+    that a reader cannot see are kept in ``hidden`` as evidence. ``may_match``
+    tells selectors that cannot match the page, which are not run.
     """
     hits: list[dict[str, Any]] = []
     seen: set[int] = set()
     for selector in selectors:
+        if not may_match(selector):
+            continue
         for element in soup.select(selector):
             text = collapse(element.get_text(" "))
             if text and id(element) not in seen:
@@ -44,12 +54,16 @@ def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: tuple[
         if wanted
         else []
     )
-    # One collapse of all text joined by NUL (which no whitespace rule or
-    # normalisation crosses) contains every string's collapsed text, so a
-    # phrase absent from it is absent from each string: most pages skip the
-    # per-string scan below.
-    whole = collapse("\0".join(strings)).casefold()
-    if any(p in whole for p in wanted):
+    # All text joined by NUL (which no whitespace rule or normalisation
+    # crosses), collapsed, contains every string's collapsed text, so a phrase
+    # absent from it is absent from each string. Collapsing only rewrites
+    # whitespace, so before it, each word of a phrase is already there: most
+    # pages have some phrase word missing and skip collapsing and the scan.
+    joined = "\0".join(strings)
+    folded = unicodedata.normalize("NFC", joined).casefold()
+    if any(all(word in folded for word in p.split(" ")) for p in wanted) and any(
+        p in collapse(joined).casefold() for p in wanted
+    ):
         for string in strings:
             parent = string.parent
             if parent is None:

@@ -17,6 +17,7 @@ from archiver.extract.dates import ParsedDate, age_of, parse_date
 from archiver.extract.decode import decode_payload
 from archiver.extract.images import extract_images
 from archiver.extract.notice import find_notice
+from archiver.extract.prefilter import Source
 from archiver.extract.profile import DateSource, Profile
 from archiver.extract.text import collapse
 from archiver.extract.titles import TITLE_SOURCES, mismatches, title_entry
@@ -48,8 +49,10 @@ def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
                 yield from _walk_jsonld(node[key], depth + 1)
 
 
-def _jsonld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+def _jsonld(soup: BeautifulSoup, source: Source) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
+    if not source.contains("application/ld+json"):
+        return objects  # no script of that type: spare the walk over every element
     for script in soup.find_all("script", type="application/ld+json"):
         text = script.string or ""
         if len(text) > _MAX_JSONLD_CHARS:
@@ -68,22 +71,26 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {v for v in values if isinstance(v, str)}
 
 
-def _select_one(soup: Tag, selector: str) -> Tag | None:
+def _select_one(soup: Tag, selector: str, source: Source) -> Tag | None:
     try:
-        return soup.select_one(selector)
+        return soup.select_one(selector) if source.may_match(selector) else None
     except SelectorSyntaxError as exc:
         raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
 
 
 def _first_date(
-    soup: BeautifulSoup, jsonld: list[dict[str, Any]], sources: tuple[DateSource, ...], tz: ZoneInfo
+    soup: BeautifulSoup,
+    jsonld: list[dict[str, Any]],
+    sources: tuple[DateSource, ...],
+    tz: ZoneInfo,
+    page: Source,
 ) -> tuple[ParsedDate, DateSource] | None:
     for source in sources:
         texts: list[str] = []
         if source.jsonld is not None:
             texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
         elif source.selector is not None:
-            element = _select_one(soup, source.selector)
+            element = _select_one(soup, source.selector, page)
             if element is not None:
                 value = (
                     element.get(source.attribute)
@@ -111,9 +118,9 @@ def _date_entry(found: tuple[ParsedDate, DateSource] | None) -> Any:
     }
 
 
-def _content_root(soup: BeautifulSoup, profile: Profile) -> tuple[Tag, str | None]:
+def _content_root(soup: BeautifulSoup, profile: Profile, source: Source) -> tuple[Tag, str | None]:
     for selector in profile.content_selectors:
-        element = _select_one(soup, selector)
+        element = _select_one(soup, selector, source)
         if element is not None:
             return element, selector
     return soup.body or soup, None
@@ -122,7 +129,7 @@ def _content_root(soup: BeautifulSoup, profile: Profile) -> tuple[Tag, str | Non
 _MAX_ANCESTORS = 64  # deeper than any real page; a hostile one falls back to selecting
 
 
-def _exclusion(root: Tag, selectors: tuple[str, ...]) -> Callable[[Tag], bool]:
+def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callable[[Tag], bool]:
     """Whether an element of ``root`` lies inside an element that ``selectors`` exclude.
 
     Only the ancestors of the elements asked about (images, a few per page)
@@ -137,6 +144,8 @@ def _exclusion(root: Tag, selectors: tuple[str, ...]) -> Callable[[Tag], bool]:
     selected: set[int] = set()
     for selector in selectors:
         try:
+            if not source.may_match(selector):
+                continue
             if ":scope" in selector.lower():
                 selected.update(id(e) for e in root.select(selector))
             else:
@@ -198,17 +207,19 @@ def extract(
         html = html[: profile.max_bytes]
     text, charset, charset_source = decode_payload(html, content_type)
     soup = _parse(text)
+    source = Source(text)
     meta = _meta(soup)
-    jsonld = _jsonld(soup)
-    root, content_selector = _content_root(soup, profile)
-    excluded = _exclusion(root, profile.content_exclude)
+    jsonld = _jsonld(soup, source)
+    root, content_selector = _content_root(soup, profile, source)
+    excluded = _exclusion(root, profile.content_exclude, source)
 
-    signals = [s for s in profile.article_selectors if _select_one(soup, s) is not None]
+    signals = [s for s in profile.article_selectors if _select_one(soup, s, source) is not None]
     article_types = set(profile.article_jsonld_types)
     signals += sorted({f"json-ld:{t}" for obj in jsonld for t in _types(obj) if t in article_types})
 
     h1 = next(
-        (e for s in profile.h1_selectors if (e := _select_one(soup, s)) is not None), None
+        (e for s in profile.h1_selectors if (e := _select_one(soup, s, source)) is not None),
+        None,
     ) or root.find("h1")
     title_tag = soup.find("title")
     article_objects = [o for o in jsonld if _types(o) & article_types]
@@ -231,8 +242,8 @@ def extract(
     titles["site_name"] = site_name
     titles["mismatches"] = mismatches(titles)
 
-    published = _first_date(soup, jsonld, profile.published, tz)
-    updated = _first_date(soup, jsonld, profile.updated, tz)
+    published = _first_date(soup, jsonld, profile.published, tz, source)
+    updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:
         days, over, anniversary = age_of(published[0].day, captured_at, tz)
@@ -252,9 +263,15 @@ def extract(
         "titles": titles,
         "dates": {"published": _date_entry(published), "updated": _date_entry(updated)},
         "age": age,
-        "age_notice": find_notice(soup, profile.notice_phrases, profile.notice_selectors),
+        "age_notice": find_notice(
+            soup, profile.notice_phrases, profile.notice_selectors, source.may_match
+        ),
         "images": extract_images(
-            root, excluded, url, profile.credit_selectors, profile.credit_patterns
+            root,
+            excluded,
+            url,
+            [s for s in profile.credit_selectors if source.may_match(s)],
+            profile.credit_patterns,
         ),
         "warnings": warnings,
     }
