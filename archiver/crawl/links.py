@@ -39,7 +39,7 @@ class Links:
         return len(self.pages) + len(self.embeds)
 
 
-@lru_cache(maxsize=32_768)
+@lru_cache(maxsize=8_192)
 def _join(base: str, href: str) -> str | None:
     try:
         url = urljoin(base, href)

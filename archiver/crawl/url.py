@@ -57,7 +57,7 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(output)
 
 
-@lru_cache(maxsize=32_768)
+@lru_cache(maxsize=8_192)
 def canonicalize(url: str) -> str:
     """The canonical form of an absolute http(s) URL; ValueError for anything else.
 
