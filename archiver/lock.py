@@ -13,13 +13,19 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from archiver.errors import LockError
+
+if TYPE_CHECKING:
+    from archiver.config import Settings
 
 
 class SiteLock:
@@ -98,3 +104,14 @@ class SiteLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+@contextmanager
+def site_lock(settings: Settings, site: str, wait: float = 0.0) -> Iterator[SiteLock]:
+    """Hold the site's run lock (waiting up to `wait` seconds; LockError if still held)."""
+    lock = SiteLock(settings.storage.root, site)
+    lock.acquire(wait)
+    try:
+        yield lock
+    finally:
+        lock.release()

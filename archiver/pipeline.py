@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from archiver.check.tracking import Finding, TrackingResult, load_ignores, track
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, LockError
-from archiver.lock import SiteLock
+from archiver.lock import site_lock
 from archiver.notify import notify
 from archiver.report import write_reports
 from archiver.store.index import COMPLETED, Index
@@ -139,17 +138,6 @@ def combined_exit_code(runs: list[SiteRun], fail_on: str) -> int:
         if code in codes:
             return code
     return EXIT_OK
-
-
-@contextmanager
-def site_lock(settings: Settings, site: str, wait: float = 0.0) -> Iterator[SiteLock]:
-    """Hold the site's run lock (waiting up to `wait` seconds; LockError if still held)."""
-    lock = SiteLock(settings.storage.root, site)
-    lock.acquire(wait)
-    try:
-        yield lock
-    finally:
-        lock.release()
 
 
 def _log_findings(result: TrackingResult) -> None:

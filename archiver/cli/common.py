@@ -56,16 +56,27 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logg
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    """Archive government websites into WARC snapshots and check them against publishing rules."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from archiver import __version__
 
         typer.echo(f"archiver {__version__}")
         raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,  # before Click asks for a command
+        ),
+    ] = False,
+) -> None:
+    """Archive government websites into WARC snapshots and check them against publishing rules."""
 
 
 def load_settings(path: Path | None, *, verbose: bool = False, quiet: bool = False) -> Settings:
@@ -122,7 +133,7 @@ def crawl_site(settings: Settings, site_name: str, index: Index, *, progress: bo
     """Crawl one site (only: no check or report) under its lock, with a progress display."""
     site = settings.site(site_name)
     from archiver.crawl.crawler import Crawler
-    from archiver.pipeline import site_lock
+    from archiver.lock import site_lock
 
     with site_lock(settings, site.name), progress_display(site.name, progress) as on_progress:
         return Crawler(settings, site, index, on_progress=on_progress).run()

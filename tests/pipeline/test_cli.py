@@ -176,3 +176,10 @@ def test_ignore_add_list_remove_keep_the_file_as_written(tmp_path: Path) -> None
     )
     assert "0 acknowledgement(s)" in _archiver("ignore", "list", cwd=tmp_path).stderr
     assert _archiver("ignore", "remove", cwd=tmp_path).returncode == 2
+
+
+def test_version_and_help_need_no_command(tmp_path: Path) -> None:
+    version = _archiver("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("archiver ")
+    helped = _archiver("--help", cwd=tmp_path)
+    assert helped.returncode == 0 and "crawl" in helped.stdout and "ignore" in helped.stdout

@@ -3,7 +3,9 @@
 `upgrade(engine)` brings any index to the head revision: a new database is
 created by the migrations, an index made before migrations existed (it has
 the tables but no `alembic_version`) is stamped at the baseline first, and
-one already at head costs a single query. Concurrent openers are serialised
+one already at head costs two small queries and does not import Alembic
+(`HEAD` names the newest revision; a test checks it against Alembic's graph).
+Concurrent openers are serialised
 (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), so several
 workers starting at once upgrade the index exactly once.
 """
@@ -12,21 +14,25 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"
+# The newest revision in versions/: bump it with every new migration (tests/scale checks).
+HEAD = "0003"
 # Any fixed number: the key of the advisory lock that serialises upgrades on PostgreSQL.
 _PG_LOCK_KEY = 0x61726368
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     if connection is not None:
@@ -36,7 +42,9 @@ def _config(connection: Connection | None = None) -> Config:
 
 @functools.cache
 def head() -> str:
-    """The newest revision shipped with this version of archiver."""
+    """The newest revision shipped with this version of archiver, from Alembic's graph."""
+    from alembic.script import ScriptDirectory
+
     revision = ScriptDirectory.from_config(_config()).get_current_head()
     assert revision is not None
     return revision
@@ -44,14 +52,20 @@ def head() -> str:
 
 def current(conn: Connection) -> str | None:
     """The revision an index is at (None when it has no `alembic_version`)."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine) -> None:
     """Bring the index to the head revision (see the module docstring)."""
     with engine.connect() as conn:
-        if current(conn) == head():
-            return
+        if sa.inspect(conn).has_table("alembic_version"):
+            stored = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+            if list(stored) == [HEAD]:
+                return
+    from alembic import command
+
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
