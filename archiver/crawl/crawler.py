@@ -2,8 +2,9 @@
 
 The frontier lives in the index (so memory does not grow with the URLs seen,
 and a killed crawl resumes where it stopped). Each fetched URL is written to
-the WARC file first and then, in one transaction, its capture row, its
-frontier status and the links it yielded are committed.
+the WARC file first; then its capture row, its frontier status and the links
+it yielded are committed in one transaction, together with those of the other
+captures written since the last commit (a group commit, see `_flush`).
 """
 
 from __future__ import annotations
