@@ -368,11 +368,13 @@ def verify_site(
     `storage` naming an object store, indexed files that are no longer on
     local disk are read back from the store (into a temporary folder).
     """
-    if storage is not None and storage.warcs and blobs.store(storage).remote:
+    store = blobs.store(storage or StorageSettings(root=settings_root))
+    if store.remote:
+        assert storage is not None
         with tempfile.TemporaryDirectory(prefix="archiver-verify-") as tmp:
             fetched = _fetch_stored(index, site, storage, Path(tmp))
-            return _verify_site(settings_root, index, site, repair, fetched)
-    return _verify_site(settings_root, index, site, repair, {})
+            return _verify_site(store, index, site, repair, fetched)
+    return _verify_site(store, index, site, repair, {})
 
 
 def _fetch_stored(index: Index, site: str, storage: StorageSettings, into: Path) -> dict[str, Path]:
@@ -392,26 +394,29 @@ def _fetch_stored(index: Index, site: str, storage: StorageSettings, into: Path)
 
 
 def _verify_site(
-    settings_root: Path, index: Index, site: str, repair: bool, fetched: dict[str, Path]
+    store: blobs.WarcStore, index: Index, site: str, repair: bool, fetched: dict[str, Path]
 ) -> VerifyResult:
-    warc_dir = settings_root / "warcs" / site
+    # Where the crawler writes the site's files (storage.warcs may move them off the root).
+    warc_dir = store.spool_dir(site)
     result = VerifyResult(site)
     for run in index.unfinished_runs(site):
         if run.status == RUNNING:
             # We hold the site lock, so the process that owned this run is gone.
             index.mark_run_interrupted(int(run.id), "process died; found by verify")
     open_rows = [r for r in index.site_warcs(site) if r.status == "open"]
-    result.recovered = recover_open_files(index, settings_root, warc_dir, open_rows)
-    _verify(settings_root, index, site, result, fetched)
+    result.recovered = recover_open_files(
+        index, store.spool.parent, warc_dir, open_rows, locate=store.local_path
+    )
+    _verify(warc_dir, index, site, result, fetched)
     if repair and result.problems:
-        changed = repair_index(settings_root, index, site)
+        changed = repair_index(warc_dir, index, site)
         result = VerifyResult(site, recovered=result.recovered, repaired=changed)
-        _verify(settings_root, index, site, result, fetched)
+        _verify(warc_dir, index, site, result, fetched)
     return result
 
 
 def _verify(
-    root: Path,
+    warc_dir: Path,
     index: Index,
     site: str,
     result: VerifyResult,
@@ -420,7 +425,7 @@ def _verify(
     rows = {r.name: r for r in index.site_warcs(site)}
     on_disk = {
         f"warcs/{site}/{p.name}": p
-        for p in (sorted(root.joinpath("warcs", site).glob(f"*{warc.WARC_SUFFIX}")))
+        for p in sorted(warc_dir.glob(f"*{warc.WARC_SUFFIX}"))
     }
     on_disk.update(fetched or {})
     records: dict[tuple[str, int], Record] = {}
@@ -511,7 +516,7 @@ def _capture_values(
     }
 
 
-def repair_index(root: Path, index: Index, site: str) -> list[str]:
+def repair_index(warc_dir: Path, index: Index, site: str) -> list[str]:
     """Bring a site's index rows in line with its WARC files; returns what was changed.
 
     Unknown files are registered (under the run their warcinfo names, else the
@@ -524,7 +529,7 @@ def repair_index(root: Path, index: Index, site: str) -> list[str]:
     rows = {r.name: r for r in index.site_warcs(site)}
     fallback = index.latest_run(site)
     by_file: dict[str, list[Record]] = {}
-    for path in sorted(root.joinpath("warcs", site).glob(f"*{warc.WARC_SUFFIX}")):
+    for path in sorted(warc_dir.glob(f"*{warc.WARC_SUFFIX}")):
         name = f"warcs/{site}/{path.name}"
         found, _ = read_file(path, name)
         by_file[name] = found
@@ -533,7 +538,7 @@ def repair_index(root: Path, index: Index, site: str) -> list[str]:
         run_id = None
         for record in found:
             if record.rec_type == "warcinfo":
-                run_id = _warcinfo_run(root / name, record)
+                run_id = _warcinfo_run(path, record)
                 break
         known = index.run(run_id) if run_id is not None else None
         if known is None or known.site != site:

@@ -257,3 +257,18 @@ def test_sha1_digest_mismatch_in_foreign_file_is_caught(archive: Path) -> None:
     assert result.returncode == 3
     assert "foreign.warc.gz@" in result.stdout
     assert "response record: payload digest mismatch" in result.stdout
+
+
+def test_verify_finds_files_where_storage_warcs_puts_them(tmp_path: Path) -> None:
+    with serving(pages=5) as site:
+        config = write_config(tmp_path, site.url)
+        text = config.read_text().replace(
+            'root = "snapshots"', 'root = "snapshots"\nwarcs = "vault"'
+        )
+        config.write_text(text)
+        assert run_cli("crawl", "--config", str(config), cwd=tmp_path).returncode == 0
+    assert sorted((tmp_path / "vault" / "local").glob("*.warc.gz"))
+    assert not (tmp_path / "snapshots" / "warcs").exists()
+    verified = run_cli("verify", "--config", str(config), cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "0 problem(s)" in verified.stdout
