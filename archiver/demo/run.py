@@ -8,7 +8,10 @@ and writes `snapshots/demo.toml`, so every other command can open its archive.
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,9 +92,23 @@ def run_demo(root: Path, port: int, echo: Callable[[str], None]) -> list[SiteRun
     if html:
         echo(f"HTML report (new and fixed findings up front): {html[0]}")
     echo(f"Archive: {root} (WARC files under warcs/, index in index.sqlite3)")
-    echo(f"Config for other commands: {path}  (e.g. archiver report -c {path} --format csv)")
+    me = _invoked_as()
+    echo(f"Config for other commands: {path}  (e.g. {me} report -c {path} --format csv)")
     echo(
-        f"Snapshot viewer: archiver serve -c {path}  then open {VIEWER_URL}/  "
-        "(or run `archiver demo --serve`)"
+        f"Snapshot viewer: {me} serve -c {path}  then open {VIEWER_URL}/  "
+        f"(or run `{me} demo --serve`)"
     )
     return runs
+
+
+def _invoked_as() -> str:
+    """How to type this command again: `archiver` when it is on PATH, else the path used
+    (a fresh `.venv/bin/archiver demo` is not on PATH until the venv is activated)."""
+    used = sys.argv[0]
+    on_path = shutil.which("archiver")
+    if not used or not os.path.isfile(used):
+        return "archiver"
+    if on_path is not None and os.path.samefile(on_path, used):
+        return "archiver"
+    relative = os.path.relpath(used)
+    return relative if not relative.startswith("..") else used

@@ -183,3 +183,24 @@ def test_version_and_help_need_no_command(tmp_path: Path) -> None:
     assert version.returncode == 0 and version.stdout.startswith("archiver ")
     helped = _archiver("--help", cwd=tmp_path)
     assert helped.returncode == 0 and "crawl" in helped.stdout and "ignore" in helped.stdout
+
+
+def test_demo_follow_up_commands_work_as_printed(tmp_path: Path) -> None:
+    # As in the README's quick start: the console script by its path, the venv not activated.
+    script = Path(sys.executable).parent / "archiver"
+    if not script.exists():
+        pytest.skip("the archiver console script is not installed next to this Python")
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the venv is not on PATH
+    demo = subprocess.run(
+        [str(script), "demo", "--root", str(tmp_path / "snapshots"), "--port", "0"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    line = next(x for x in demo.stdout.splitlines() if x.startswith("Config for other commands"))
+    suggested = line.split("(e.g. ", 1)[1].rstrip(")").split()
+    assert suggested[0] != "archiver"  # not on PATH: the printed command must say where it is
+    report = subprocess.run(
+        suggested, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith("status,") or "photo-credits" in report.stdout
