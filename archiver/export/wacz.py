@@ -26,7 +26,7 @@ from sqlalchemy.engine import Row
 from archiver import __version__
 from archiver.config import StorageSettings
 from archiver.errors import ArchiveError
-from archiver.store import blobs
+from archiver.store import blobs, warc
 from archiver.store.browse import Browse
 from archiver.store.index import Index
 
@@ -88,29 +88,23 @@ def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
 def _page_lines(rows: Iterable[Row[Any]], browse: Browse) -> list[str]:
     header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
     out = [json.dumps(header)]
-    for row in rows:
-        if not row.is_page or row.status != 200 or "html" not in (row.content_type or ""):
-            continue
+    pages = [
+        row
+        for row in rows
+        if row.is_page and row.status == 200 and "html" in (row.content_type or "")
+    ]
+    titles = browse.titles({str(row.payload_digest) for row in pages})
+    for row in pages:
         page = {
             "id": f"capture-{row.id}",
             "url": row.url,
             "ts": row.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        title = browse.title(row.payload_digest)
+        title = titles.get(row.payload_digest)
         if title:
             page["title"] = title
         out.append(json.dumps(page, ensure_ascii=False))
     return out
-
-
-def _hash_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return "sha256:" + digest.hexdigest(), size
 
 
 def export_wacz(
@@ -134,12 +128,13 @@ def export_wacz(
         raise ArchiveError(f"{which}site {site!r} has no captures to export")
     warc_names = sorted({str(r.warc_file) for r in rows})
     warc_paths = []
+    store = blobs.store(storage or StorageSettings(root=root))
     fetched = Path(tempfile.mkdtemp(prefix="archiver-wacz-"))
     for name in warc_names:
-        path = (root / name).resolve()
-        if not path.is_file() and storage is not None and storage.warcs:
+        path = store.local_path(name).resolve()  # where the crawler wrote it
+        if not path.is_file() and store.remote:
             path = fetched / Path(name).name
-            with blobs.store(storage).open(name) as src, path.open("wb") as dst:
+            with store.open(name) as src, path.open("wb") as dst:
                 shutil.copyfileobj(src, dst, _CHUNK)
         if not path.is_file():
             raise ArchiveError(f"{path}: WARC file named in the index is missing")
@@ -166,9 +161,13 @@ def export_wacz(
             for path in warc_paths:
                 name = f"archive/{path.name}"
                 zf.write(path, name, compress_type=zipfile.ZIP_STORED)
-                digest, size = _hash_file(path)
                 resources.append(
-                    {"name": path.name.lower(), "path": name, "hash": digest, "bytes": size}
+                    {
+                        "name": path.name.lower(),
+                        "path": name,
+                        "hash": "sha256:" + warc.file_sha256(path),
+                        "bytes": path.stat().st_size,
+                    }
                 )
             add(zf, "indexes/index.cdx", ("\n".join(cdxj_lines(rows)) + "\n").encode("utf-8"))
             pages = _page_lines(rows, browse)

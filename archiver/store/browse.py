@@ -116,7 +116,8 @@ class Browse:
 
     # -- pages ----------------------------------------------------------------
 
-    def _titles(self, digests: set[str]) -> dict[str, str]:
+    def titles(self, digests: set[str]) -> dict[str, str]:
+        """Titles of payloads by digest, from cached page models (one query)."""
         if not digests:
             return {}
         out: dict[str, str] = {}
@@ -178,7 +179,7 @@ class Browse:
                 ).all()
             for url, rule_id in found:
                 open_rules.setdefault((name, url), []).append(rule_id)
-        titles = self._titles({r.payload_digest for r in rows})
+        titles = self.titles({r.payload_digest for r in rows})
         needle = query.strip().lower()
         out: list[PageSummary] = []
         for r in rows:
@@ -218,7 +219,7 @@ class Browse:
 
     def title(self, digest: str) -> str | None:
         """The title of a payload, from any cached page model."""
-        return self._titles({digest}).get(digest)
+        return self.titles({digest}).get(digest)
 
     # -- captures -------------------------------------------------------------
 
