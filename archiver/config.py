@@ -251,8 +251,7 @@ def _warcs_location(value: str, root: Path, base: Path) -> str:
     value = value.replace("{root}", str(root))
     if not value or "://" in value:
         return value
-    path = Path(value)
-    return str(path if path.is_absolute() else base / path)
+    return str(_resolve(base, value))
 
 
 def parse(

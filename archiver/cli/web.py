@@ -12,6 +12,7 @@ from archiver.cli.common import (
     ConfigOption,
     app,
     load_settings,
+    resolve_run,
 )
 from archiver.errors import ConfigError
 
@@ -92,9 +93,7 @@ def export(
     index = Index(settings.storage.index_url)
     try:
         if run is not None:
-            row = index.run(run)
-            if row is None or row.site != site:
-                raise ConfigError(f"--run: no run {run} for site {site!r}")
+            resolve_run(index, site, str(run))
         result = export_wacz(
             settings.storage.root, index, site, wacz, run_id=run, storage=settings.storage
         )

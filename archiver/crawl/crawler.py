@@ -77,8 +77,6 @@ class _Pending:
     committed: int  # the WARC file's length once this capture is committed
     written: warc.Written
     discovered: list[QueuedUrl]
-    revisit: bool
-    truncated: str | None
 
 
 @dataclass(frozen=True)
@@ -632,8 +630,6 @@ class Crawler:
                 after,
                 written,
                 discovered,
-                revisit_of is not None,
-                exchange.truncated,
             )
         )
         self._log.debug(
@@ -682,9 +678,9 @@ class Crawler:
                 self.stats.sitemaps += 1
             else:
                 self.stats.robots += 1
-            if p.revisit:
+            if p.values["record_type"] == "revisit":
                 self.stats.revisits += 1
-            if p.truncated:
+            if p.values["truncated"]:
                 self.stats.truncated += 1
-                self._log.warning("{}: body truncated ({})", p.values["url"], p.truncated)
+                self._log.warning("{}: body truncated ({})", p.values["url"], p.values["truncated"])
             self.stats.queued += len(p.discovered)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
@@ -21,24 +21,16 @@ def _hit(element: Tag, text: str, via: str) -> dict[str, Any]:
     }
 
 
-def find_notice(
-    soup: BeautifulSoup,
-    phrases: tuple[str, ...],
-    selectors: tuple[str, ...],
-    may_match: Callable[[str], bool] = lambda selector: True,
-) -> Any:
+def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: Sequence[str]) -> Any:
     """The ``age_notice`` part of the page model.
 
     A notice is *shown* when a configured phrase occurs in visible text, or an
     element matching a notice selector is visible and has text. Occurrences
-    that a reader cannot see are kept in ``hidden`` as evidence. ``may_match``
-    tells selectors that cannot match the page, which are not run.
+    that a reader cannot see are kept in ``hidden`` as evidence.
     """
     hits: list[dict[str, Any]] = []
     seen: set[int] = set()
     for selector in selectors:
-        if not may_match(selector):
-            continue
         for element in soup.select(selector):
             text = collapse(element.get_text(" "))
             if text and id(element) not in seen:

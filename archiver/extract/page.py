@@ -264,7 +264,9 @@ def extract(
         "dates": {"published": _date_entry(published), "updated": _date_entry(updated)},
         "age": age,
         "age_notice": find_notice(
-            soup, profile.notice_phrases, profile.notice_selectors, source.may_match
+            soup,
+            profile.notice_phrases,
+            [s for s in profile.notice_selectors if source.may_match(s)],
         ),
         "images": extract_images(
             root,

@@ -37,6 +37,7 @@ from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
 from archiver.store import blobs, warc
 from archiver.store.index import RUNNING, Index
+from archiver.store.payload import header
 
 _CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -469,20 +470,13 @@ def _verify(
 # -- repairing the index -------------------------------------------------------
 
 
-def _header(pairs: list[tuple[str, str]], name: str) -> str | None:
-    for key, value in pairs:
-        if key.lower() == name:
-            return value
-    return None
-
-
 def _capture_values(
     index: Index, site: str, run_id: int, name: str, record: Record
 ) -> dict[str, Any]:
     """A capture row rebuilt from a record; depth and kind come from the frontier when known."""
     url = canonical(record.url)
     entry = index.frontier_entry(run_id, url)
-    content_type = _header(record.http_headers, "content-type")
+    content_type = header(record.http_headers, "content-type")
     refers_to = None
     if record.rec_type == "revisit":
         target = record.warc_headers.get("warc-refers-to-target-uri", record.url)
@@ -504,9 +498,9 @@ def _capture_values(
         "warc_file": name,
         "offset": record.offset,
         "length": record.length,
-        "etag": _header(record.http_headers, "etag"),
-        "last_modified": _header(record.http_headers, "last-modified"),
-        "location": _header(record.http_headers, "location"),
+        "etag": header(record.http_headers, "etag"),
+        "last_modified": header(record.http_headers, "last-modified"),
+        "location": header(record.http_headers, "location"),
         "truncated": record.warc_headers.get("warc-truncated"),
         "is_page": entry.kind == "page" if entry is not None else "html" in (content_type or ""),
         "depth": entry.depth if entry is not None else 0,

@@ -188,8 +188,7 @@ class WarcWriter:
         except OSError as exc:
             # Cut the partial member so the file stays valid up to the last record. The
             # file is unbuffered, so no buffered bytes are flushed (and fail again) here.
-            os.ftruncate(self._fh.fileno(), start)
-            self._fh.seek(start)
+            self._truncate(start)
             raise ArchiveError(f"{self.directory / self._name}: write failed: {exc}") from exc
         return start, self._fh.tell() - start
 
@@ -263,9 +262,7 @@ class WarcWriter:
             try:
                 self._append(members[1])
             except ArchiveError:
-                assert self._fh is not None
-                os.ftruncate(self._fh.fileno(), offset)  # no response without its request
-                self._fh.seek(offset)
+                self._truncate(offset)  # no response without its request
                 raise
         return Written(self._name, offset, length, prepared.payload_digest, prepared.record_id)
 
@@ -319,8 +316,13 @@ class WarcWriter:
     def cut(self, written: Written) -> None:
         """Take back the last exchange written (its index commit failed), if still current."""
         if self._fh is not None and written.warc_file == self._name:
-            os.ftruncate(self._fh.fileno(), written.offset)
-            self._fh.seek(written.offset)
+            self._truncate(written.offset)
+
+    def _truncate(self, position: int) -> None:
+        """Cut the open file back to `position` (a record boundary) and write on from there."""
+        assert self._fh is not None
+        os.ftruncate(self._fh.fileno(), position)
+        self._fh.seek(position)
 
     def rotate(self) -> None:
         """Close the current file (fsync, drop `.open`); the next write opens a new one."""
