@@ -13,6 +13,17 @@ from archiver.crawl.crawler import Crawler, CrawlResult
 from archiver.store.index import Index
 
 MakeSettings = Callable[..., Settings]
+# The `archiver` command as cron starts it: a child process, a fresh interpreter.
+ARCHIVER = [sys.executable, "-c", "from archiver.cli import main; main()"]
+
+
+def run_archiver(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `archiver ARGS…` to completion, capturing its output (exit code not checked)."""
+    return subprocess.run(
+        [*ARCHIVER, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def crawl(settings: Settings, index: Index) -> CrawlResult:

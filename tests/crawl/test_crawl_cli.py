@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 from archiver.demo import DemoServer
+from tests.helpers import run_archiver
 
 
 def _closed_port() -> int:
@@ -17,9 +17,7 @@ def _closed_port() -> int:
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "archiver", *args], cwd=tmp_path, capture_output=True, text=True
-    )
+    return run_archiver(*args, cwd=tmp_path)
 
 
 def test_unreachable_site_fails_with_code_3_and_the_other_site_is_still_crawled(

@@ -14,15 +14,8 @@ import pytest
 
 from archiver.demo import DemoServer
 from archiver.lock import SiteLock
+from tests.helpers import ARCHIVER, run_archiver
 from tests.pipeline.helpers import SITE, write_config
-
-ARCHIVER = [sys.executable, "-c", "from archiver.cli import main; main()"]
-
-
-def _archiver(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ARCHIVER, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def _runs(folder: Path) -> list[tuple[int, str]]:
@@ -33,14 +26,14 @@ def _runs(folder: Path) -> list[tuple[int, str]]:
 def test_run_exit_codes_and_one_summary_line(tmp_path: Path) -> None:
     with DemoServer() as server:
         write_config(tmp_path, server)
-        failing = _archiver("run", "-q", cwd=tmp_path)
-        clean = _archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
+        failing = run_archiver("run", "-q", cwd=tmp_path)
+        clean = run_archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
     assert failing.returncode == 1, failing.stderr
     assert failing.stdout.count("\n") == 1 and failing.stdout.startswith(f"{SITE}: run 1 completed")
     assert clean.returncode == 0 and "0 new, 15 persisting since run 1" in clean.stdout
     assert (tmp_path / "reports" / SITE / "latest.html").exists()
-    assert _archiver("run", "--site", "nope", cwd=tmp_path).returncode == 2
-    assert _archiver("run", "--fail-on", "sometimes", cwd=tmp_path).returncode == 2
+    assert run_archiver("run", "--site", "nope", cwd=tmp_path).returncode == 2
+    assert run_archiver("run", "--fail-on", "sometimes", cwd=tmp_path).returncode == 2
 
 
 def test_a_locked_site_is_skipped_with_code_4_or_waited_for(tmp_path: Path) -> None:
@@ -49,7 +42,7 @@ def test_a_locked_site_is_skipped_with_code_4_or_waited_for(tmp_path: Path) -> N
         lock = SiteLock(tmp_path / "snapshots", SITE)
         lock.acquire()
         try:
-            skipped = _archiver("run", "-q", cwd=tmp_path)
+            skipped = run_archiver("run", "-q", cwd=tmp_path)
             waiting = subprocess.Popen(
                 [*ARCHIVER, "run", "-q", "--wait", "30"],
                 cwd=tmp_path,
@@ -78,7 +71,7 @@ def test_overlapping_runs_never_corrupt_the_first(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         time.sleep(0.3)
-        second = _archiver("run", "-q", cwd=tmp_path)
+        second = run_archiver("run", "-q", cwd=tmp_path)
         out, _ = first.communicate(timeout=120)
     assert second.returncode == 4, second.stdout + second.stderr
     assert first.returncode == 1 and "run 1 completed" in out
@@ -88,7 +81,7 @@ def test_overlapping_runs_never_corrupt_the_first(tmp_path: Path) -> None:
 def test_schedule_list_prints_next_run_times(tmp_path: Path) -> None:
     with DemoServer() as server:
         write_config(tmp_path, server)
-    result = _archiver("schedule", "--list", cwd=tmp_path)
+    result = run_archiver("schedule", "--list", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     line = result.stdout.strip()
     assert line.startswith(SITE) and "0 3 * * *" in line and line.count("T03:00") == 3
@@ -123,7 +116,7 @@ def test_sigterm_mid_crawl_leaves_a_resumable_run(tmp_path: Path) -> None:
         assert "SIGTERM received" in err
         assert _runs(tmp_path) == [(1, "interrupted")]
         assert not list((tmp_path / "snapshots" / "warcs" / SITE).glob("*.open"))
-        resumed = _archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
+        resumed = run_archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout.startswith(f"{SITE}: run 1 completed")
     assert _runs(tmp_path) == [(1, "completed")]
@@ -148,15 +141,15 @@ def test_ignore_add_list_remove_keep_the_file_as_written(tmp_path: Path) -> None
         "    expires: 2020-01-31\n",
         encoding="utf-8",
     )
-    added = _archiver(
+    added = run_archiver(
         "ignore", "add", "--rule", "age-notice", "--url", "https://example.gov/x",
         "--reason", "notice added by hand", cwd=tmp_path,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    listed = _archiver("ignore", "list", cwd=tmp_path)
+    listed = run_archiver("ignore", "list", cwd=tmp_path)
     assert "[expired]" in listed.stdout and "3 acknowledgement(s)" in listed.stderr
 
-    expired = _archiver("ignore", "remove", "--expired", cwd=tmp_path)
+    expired = run_archiver("ignore", "remove", "--expired", cwd=tmp_path)
     assert expired.returncode == 0, expired.stderr
     assert "undated" in expired.stdout and "about pages" not in ignore_file.read_text()
     text = ignore_file.read_text()
@@ -164,24 +157,24 @@ def test_ignore_add_list_remove_keep_the_file_as_written(tmp_path: Path) -> None
     assert "reason: licensed without credit\n" in text and "notice added by hand" in text
     assert "# About pages are timeless." not in text  # its comment went with it
 
-    by_rule = _archiver("ignore", "remove", "--rule", "age-notice", cwd=tmp_path)
+    by_rule = run_archiver("ignore", "remove", "--rule", "age-notice", cwd=tmp_path)
     assert by_rule.returncode == 0 and "notice added by hand" in by_rule.stdout
-    nothing = _archiver("ignore", "remove", "--fingerprint", "zzz", cwd=tmp_path)
+    nothing = run_archiver("ignore", "remove", "--fingerprint", "zzz", cwd=tmp_path)
     assert nothing.returncode == 2 and "no acknowledgement" in nothing.stderr
-    last = _archiver("ignore", "remove", "--fingerprint", "aaa111", cwd=tmp_path)
+    last = run_archiver("ignore", "remove", "--fingerprint", "aaa111", cwd=tmp_path)
     assert last.returncode == 0, last.stderr
     # The file still reads as an (empty) list, and keeps its header.
     assert ignore_file.read_text() == (
         "# Reviewed by the web team; keep under version control.\nignore: []\n"
     )
-    assert "0 acknowledgement(s)" in _archiver("ignore", "list", cwd=tmp_path).stderr
-    assert _archiver("ignore", "remove", cwd=tmp_path).returncode == 2
+    assert "0 acknowledgement(s)" in run_archiver("ignore", "list", cwd=tmp_path).stderr
+    assert run_archiver("ignore", "remove", cwd=tmp_path).returncode == 2
 
 
 def test_version_and_help_need_no_command(tmp_path: Path) -> None:
-    version = _archiver("--version", cwd=tmp_path)
+    version = run_archiver("--version", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("archiver ")
-    helped = _archiver("--help", cwd=tmp_path)
+    helped = run_archiver("--help", cwd=tmp_path)
     assert helped.returncode == 0 and "crawl" in helped.stdout and "ignore" in helped.stdout
 
 

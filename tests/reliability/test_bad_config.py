@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_archiver
 
 
 def run(tmp_path: Path, text: str, command: str = "crawl") -> subprocess.CompletedProcess[str]:
     config = tmp_path / "archiver.toml"
     config.write_text(text, encoding="utf-8")
-    code = "from archiver.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, command, "--config", str(config)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_archiver(command, "--config", str(config), cwd=tmp_path, timeout=60)
 
 
 SITE = '[[sites]]\nname = "a"\nseeds = ["http://127.0.0.1:9/"]\n'
@@ -58,13 +51,6 @@ def test_site_override_out_of_range_names_the_site_entry(tmp_path: Path) -> None
 def test_not_utf8_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "archiver.toml"
     config.write_bytes(b'[crawl]\nuser_agent = "\xff\xfe"\n')
-    code = "from archiver.cli import main; main()"
-    result = subprocess.run(
-        [sys.executable, "-c", code, "crawl", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_archiver("crawl", "--config", str(config), timeout=60)
     assert result.returncode == 2
     assert f"{config}: cannot read config file" in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from archiver.config import load
 from archiver.store.index import Index
 from archiver.store.verify import verify_site
+from tests.helpers import run_archiver
 from tests.store.localsite import serving, write_config
 
 
@@ -35,15 +35,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_full_disk_stops_the_crawl_cleanly(small_disk: Path) -> None:
     with serving(pages=400) as site:
         config = write_config(small_disk, site.url)
-        code = "from archiver.cli import main; main()"
-        result = subprocess.run(
-            [sys.executable, "-c", code, "crawl", "--config", str(config), "-q"],
-            cwd=small_disk,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_archiver("crawl", "--config", str(config), "-q", cwd=small_disk)
     assert result.returncode == 3
     # Whichever write meets the full disk first, the WARC file's or the index's, says so.
     assert "No space left on device" in result.stderr or "disk is full" in result.stderr

@@ -7,7 +7,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from archiver.config import load
 from archiver.crawl.crawler import Crawler
 from archiver.store.index import Index
 from archiver.store.verify import verify_site
+from tests.helpers import ARCHIVER
 from tests.store.localsite import LocalSite, serving, write_config
 
 TRIALS = 20
@@ -31,9 +31,8 @@ def site() -> Iterator[LocalSite]:
 
 
 def _crawl_and_kill(config: Path, after: float) -> int:
-    code = "from archiver.cli import main; main()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "crawl", "--config", str(config), "-q"],
+        [*ARCHIVER, "crawl", "--config", str(config), "-q"],
         cwd=config.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

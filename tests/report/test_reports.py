@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from junitparser import Failure, JUnitXml
 
+from tests.helpers import run_archiver
 from tests.pipeline.helpers import SITE, TwoRuns
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,21 +18,8 @@ ARTIFACTS = REPO / "test-artifacts"
 
 
 def _report(runs: TwoRuns, fmt: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from archiver.cli import main; main()",
-            "report",
-            "--format",
-            fmt,
-            *extra,
-        ],
-        cwd=runs.settings.source.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    return run_archiver(
+        "report", "--format", fmt, *extra, cwd=runs.settings.source.parent, timeout=60
     )
 
 

@@ -6,7 +6,6 @@ import gzip
 import io
 import sqlite3
 import subprocess
-import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,19 +15,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archiver.store import warc
+from tests.helpers import run_archiver
 from tests.store.localsite import serving, write_config
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "from archiver.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +25,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     base = tmp_path_factory.mktemp("crawled")
     with serving(pages=20) as site:
         config = write_config(base, site.url)
-        result = run_cli("crawl", "--config", str(config), cwd=base)
+        result = run_archiver("crawl", "--config", str(config), cwd=base)
         assert result.returncode == 0, result.stderr
     yield base
 
@@ -67,7 +55,7 @@ def a_response(root: Path) -> tuple[Path, int, int]:
 
 
 def verify(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("verify", "--config", str(root / "archiver.toml"), *extra, cwd=root)
+    return run_archiver("verify", "--config", str(root / "archiver.toml"), *extra, cwd=root)
 
 
 def test_clean_archive_verifies(archive: Path) -> None:
@@ -266,9 +254,9 @@ def test_verify_finds_files_where_storage_warcs_puts_them(tmp_path: Path) -> Non
             'root = "snapshots"', 'root = "snapshots"\nwarcs = "vault"'
         )
         config.write_text(text)
-        assert run_cli("crawl", "--config", str(config), cwd=tmp_path).returncode == 0
+        assert run_archiver("crawl", "--config", str(config), cwd=tmp_path).returncode == 0
     assert sorted((tmp_path / "vault" / "local").glob("*.warc.gz"))
     assert not (tmp_path / "snapshots" / "warcs").exists()
-    verified = run_cli("verify", "--config", str(config), cwd=tmp_path)
+    verified = run_archiver("verify", "--config", str(config), cwd=tmp_path)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "0 problem(s)" in verified.stdout

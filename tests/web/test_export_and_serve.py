@@ -16,18 +16,13 @@ from pathlib import Path
 import httpx
 from cdxj_indexer.main import CDXJIndexer
 
+from tests.helpers import ARCHIVER, run_archiver
 from tests.web.conftest import Archived
-
-ARCHIVER = [sys.executable, "-c", "from archiver.cli import main; main()"]
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*ARCHIVER, *args], capture_output=True, text=True, timeout=120)
 
 
 def test_export_writes_a_wacz_that_validates(archived: Archived, tmp_path: Path) -> None:
     out = tmp_path / "small.wacz"
-    result = _run(
+    result = run_archiver(
         "export", "--config", str(archived.config_file), "--site", "small", "--wacz", str(out)
     )
     assert result.returncode == 0, result.stderr
@@ -77,7 +72,7 @@ def test_export_writes_a_wacz_that_validates(archived: Archived, tmp_path: Path)
 def test_export_of_one_run_and_of_an_unknown_site(archived: Archived, tmp_path: Path) -> None:
     out = tmp_path / "run2.wacz"
     run = str(archived.runs[1])
-    ok = _run(
+    ok = run_archiver(
         "export",
         "--config",
         str(archived.config_file),
@@ -96,7 +91,7 @@ def test_export_of_one_run_and_of_an_unknown_site(archived: Archived, tmp_path: 
         "warc/revisit" in cdx
         and len({json.loads(line.split(" ", 2)[2])["filename"] for line in cdx.splitlines()}) == 2
     )
-    bad = _run(
+    bad = run_archiver(
         "export",
         "--config",
         str(archived.config_file),
