@@ -39,8 +39,10 @@ _SEEN_CACHE = 200_000
 # Group commit: captures written to WARC are committed to the index together, at most
 # this many at a time or this many seconds after the first of them. A crash loses at
 # most one group: recovery cuts their records from the `.open` file, and their URLs,
-# still queued in the frontier, are fetched again when the crawl resumes.
-_GROUP_SIZE = 32
+# still queued in the frontier, are fetched again when the crawl resumes. A commit blocks
+# the event loop: larger groups made requests already scheduled by the cluster-wide
+# politeness limiter go out late (and so closer together than `delay`).
+_GROUP_SIZE = 8
 _GROUP_SECONDS = 0.25
 
 

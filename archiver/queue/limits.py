@@ -11,9 +11,12 @@ Per host, two limits hold across every worker process and machine:
   worker's release renews, so a killed worker's slots stayed taken and
   blocked the host: the cluster test caught it.)
 - at least `delay` seconds between request starts: a Redis-held next-start
-  time. Each fetch atomically reserves the next start (`max(now, next)`,
-  then moves `next` on by `delay`) and sleeps until it, so starts are spaced
-  whoever makes them. Time is Redis's own clock, not the workers'.
+  time. A fetch may start only once `next` has passed, and claims its start
+  atomically at that moment (`next` := now + `delay`); until then it sleeps
+  and asks again. The start is claimed when the fetch is actually awake to
+  make it: a start reserved in advance went out late whenever the worker's
+  event loop was busy, while the next one went on time, closer than `delay`
+  (the cluster test saw it under load). Time is Redis's own clock.
 
 A site lock (`RedisSiteLock`) replaces the local `flock` when work is
 distributed: a key with a random token and a TTL, renewed by a thread while
@@ -37,15 +40,18 @@ from typing import Any
 
 from archiver.errors import LockError
 
-# KEYS[1] = next-start key; ARGV[1] = delay (ms). Returns ms to wait before starting.
-_RESERVE_START = """
+# KEYS[1] = next-start key; ARGV[1] = delay (ms). Claims a start now and returns 0, or
+# returns the ms to wait before asking again (nothing claimed).
+_CLAIM_START = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
-local start = math.max(now, nxt)
+if now < nxt then
+  return nxt - now
+end
 local delay = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], start + delay, 'PX', delay + 60000)
-return start - now
+redis.call('SET', KEYS[1], now + delay, 'PX', delay + 60000)
+return 0
 """
 # KEYS[1] = the host's holders (a set); ARGV = limit, holder token, process-key prefix.
 _ACQUIRE_SLOT = """
@@ -88,7 +94,7 @@ class RedisHostLimiter:
         self.alive_ms = int(alive * 1000)
         self.process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._serial = itertools.count()
-        self._reserve = client.register_script(_RESERVE_START)
+        self._claim = client.register_script(_CLAIM_START)
         self._acquire = client.register_script(_ACQUIRE_SLOT)
         self.touch()
 
@@ -106,10 +112,8 @@ class RedisHostLimiter:
         while not self._acquire(keys=[slots], args=args):
             await asyncio.sleep(0.01 + random.random() * 0.02)
         try:
-            wait_ms = int(
-                self._reserve(keys=[f"{self.namespace}:host:{host}:next"], args=[int(delay * 1000)])
-            )
-            if wait_ms > 0:
+            key, delay_ms = f"{self.namespace}:host:{host}:next", int(delay * 1000)
+            while (wait_ms := int(self._claim(keys=[key], args=[delay_ms]))) > 0:
                 await asyncio.sleep(wait_ms / 1000)
             yield
         finally:
