@@ -146,6 +146,13 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The snapshot viewer (`archiver serve`)."""
+
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything archiver.toml says, with defaults filled in."""
 
@@ -157,6 +164,7 @@ class Settings:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     sites: tuple[SiteSettings, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     source: Path | None = None
@@ -308,6 +316,7 @@ def parse(
         tracking=TrackingSettings(ignore_file=_resolve(base, ignore)),
         schedule=ScheduleSettings(**data.get("schedule", {})),
         queue=queue,
+        web=WebSettings(allowed_hosts=tuple(data.get("web", {}).get("allowed_hosts", ()))),
         sites=sites,
         rules_dirs=rules_dirs,
     )

@@ -50,7 +50,7 @@ def serve(
     settings = load_settings(config)
     if host not in LOOPBACK_HOSTS and not token:
         token = secrets.token_urlsafe(24)
-    web_app = create_app(settings, token=token)
+    web_app = create_app(settings, token=token, bind=host)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
