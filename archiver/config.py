@@ -282,6 +282,7 @@ def parse(
     crawl = _crawl(data.get("crawl", {}), CrawlSettings())
     log_data = data.get("log", {})
     log = LogSettings(**log_data)
+    _check_log(log, source)
     queue = QueueSettings(**data.get("queue", {}))
     if queue.broker and not queue.limits_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(
@@ -320,6 +321,34 @@ def parse(
         sites=sites,
         rules_dirs=rules_dirs,
     )
+
+
+_LOG_FORMS = {
+    "rotation": "a size ('50 MB'), an interval ('1 week'), a time ('00:00') or 'daily'",
+    "retention": "a duration such as '30 days' or '1 week'",
+}
+
+
+def _check_log(log: LogSettings, source: str) -> None:
+    """Have loguru parse `[log] rotation` and `retention` now, not when the first run starts."""
+    from loguru import logger
+
+    for key in ("rotation", "retention"):
+        value = getattr(log, key)
+        try:
+            # delay=True opens no file; the filter keeps every message away from it.
+            handler = logger.add(
+                Path("/nonexistent") / "archiver-config-check.log",
+                delay=True,
+                filter=lambda _record: False,
+                **{key: value},
+            )
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{source}: invalid configuration:\n  log.{key}: cannot use {value!r}: "
+                f"{exc} (expected {_LOG_FORMS[key]})"
+            ) from exc
+        logger.remove(handler)
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -54,3 +54,17 @@ def test_not_utf8_is_refused(tmp_path: Path) -> None:
     result = run_archiver("crawl", "--config", str(config), timeout=60)
     assert result.returncode == 2
     assert f"{config}: cannot read config file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("rotation", "every full moon"), ("retention", "forever-ish")]
+)
+def test_bad_log_rotation_or_retention_is_a_configuration_error(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    result = run(tmp_path, f'[log]\n{key} = "{value}"\n' + SITE, "run")
+    assert result.returncode == 2, result.stderr
+    assert f"{tmp_path / 'archiver.toml'}: invalid configuration" in result.stderr
+    assert f"log.{key}: cannot use {value!r}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "snapshots").exists()
