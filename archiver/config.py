@@ -7,7 +7,6 @@ one home of every setting's default and help text. A bad file raises
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from archiver.errors import ConfigError
+from archiver.patterns import PatternError, compile_pattern
 from archiver.resources import load_schema
 
 DEFAULT_CONFIG_NAME = "archiver.toml"
@@ -235,8 +235,8 @@ def _site(data: Mapping[str, Any], crawl: CrawlSettings, source: str, index: int
     for key in ("include", "exclude"):
         for j, pattern in enumerate(data.get(key, ())):
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_pattern(pattern)
+            except PatternError as exc:
                 raise ConfigError(
                     f"{source}: sites.[{index}].{key}.[{j}]: invalid regex {pattern!r}: {exc}"
                 ) from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urljoin
@@ -10,6 +9,7 @@ from urllib.parse import urljoin
 from bs4 import Tag
 
 from archiver.extract.text import collapse, css_path, hidden_reason, visible_text
+from archiver.patterns import search
 
 MAX_IMAGES = 1000
 
@@ -55,7 +55,7 @@ def _container(img: Tag, root: Tag) -> Tag:
 def match_credit(text: str, patterns: tuple[str, ...]) -> str | None:
     """The credited party if ``text`` carries a credit in one of ``patterns``."""
     for pattern in patterns:
-        match = re.search(pattern, text)
+        match = search(pattern, text)
         if match is None:
             continue
         groups = match.groupdict()
