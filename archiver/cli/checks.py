@@ -25,6 +25,7 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    echo,
     emit_report,
     load_settings,
     resolve_run,
@@ -137,7 +138,7 @@ def rules_lint(
         dirs = [*config_module.load(config).rules_dirs, *dirs]
     problems = lint(dirs)
     for problem in problems:
-        typer.echo(str(problem))
+        echo(str(problem))
     typer.echo(f"{len(problems)} problem(s)" if problems else "rule packs OK", err=bool(problems))
     raise typer.Exit(EXIT_USAGE if problems else EXIT_OK)
 

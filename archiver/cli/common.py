@@ -79,6 +79,11 @@ def _root(
     """Archive government websites into WARC snapshots and check them against publishing rules."""
 
 
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print a console message; control characters (from archived sites) are shown escaped."""
+    typer.echo(log.printable(text), err=err, nl=nl)
+
+
 def load_settings(path: Path | None, *, verbose: bool = False, quiet: bool = False) -> Settings:
     settings = config_module.load(path)
     log.setup(settings.log, settings.storage.root, verbose=verbose, quiet=quiet)
@@ -172,7 +177,9 @@ def emit_report(report: Report, fmt: Format, output: Path | None) -> None:
         else render_text(report)
     )
     if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
+        # JSON escapes control characters itself; text shows archived subjects.
+        show = typer.echo if fmt is Format.json else echo
+        show(text, nl=not text.endswith("\n"))
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")

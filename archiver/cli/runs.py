@@ -24,6 +24,7 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    echo,
     load_settings,
     progress_display,
 )
@@ -70,7 +71,7 @@ def run_command(
                     settings, entry, wait=wait, control=control, on_progress=on_progress
                 )
             results.append(result)
-            typer.echo(result.summary())
+            echo(result.summary())
     finally:
         signal.signal(signal.SIGTERM, previous)
     code = combined_exit_code(results, fail_on.value)
