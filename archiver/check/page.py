@@ -11,27 +11,56 @@ import httpx
 from archiver.check.engine import check
 from archiver.check.packs import RuleSet
 from archiver.check.report import PageResult, Report
-from archiver.errors import FetchError
+from archiver.config import CrawlSettings
+from archiver.errors import ExtractError, FetchError
 from archiver.extract import extract
 
 _TIMEOUT = httpx.Timeout(30.0)
+# The crawler's cap on a response body (`crawl.max_bytes`): a page bigger than
+# this would not be archived, and a device like /dev/zero never ends.
+MAX_BYTES = CrawlSettings.max_bytes
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def _read(source: str | Path) -> tuple[bytes, str | None, str]:
     text = str(source)
+    too_big = f"larger than {MAX_BYTES:,} bytes (the crawler's crawl.max_bytes cap)"
     if isinstance(source, str) and text.startswith(("http://", "https://")):
         try:
-            response = httpx.get(text, follow_redirects=True, timeout=_TIMEOUT)
+            with httpx.stream("GET", text, follow_redirects=True, timeout=_TIMEOUT) as response:
+                if response.status_code >= 400:
+                    raise FetchError(text, f"HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BYTES:
+                        raise FetchError(text, too_big)
+                return bytes(body), response.headers.get("content-type"), str(response.url)
         except httpx.HTTPError as exc:
             raise FetchError(text, str(exc) or type(exc).__name__) from exc
-        if response.status_code >= 400:
-            raise FetchError(text, f"HTTP {response.status_code}")
-        return response.content, response.headers.get("content-type"), str(response.url)
     path = Path(source)
     try:
-        return path.read_bytes(), None, path.resolve().as_uri()
+        with path.open("rb") as fh:
+            payload = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise FetchError(str(path), exc.strerror or str(exc)) from exc
+    if len(payload) > MAX_BYTES:
+        raise FetchError(str(path), too_big)
+    return payload, None, path.resolve().as_uri()
+
+
+def _refuse_non_html(payload: bytes, content_type: str | None, source: str) -> None:
+    """ExtractError unless the payload is an HTML page (by its type, else by its first bytes)."""
+    if content_type:
+        kind = content_type.split(";")[0].strip().lower()
+        if kind not in _HTML_TYPES:
+            raise ExtractError(f"{source}: not an HTML page (Content-Type {kind})")
+        return
+    head = payload[:65536]
+    if b"\x00" in head or not head.lstrip(b"\xef\xbb\xbf \t\r\n\x0c").startswith(b"<"):
+        raise ExtractError(
+            f"{source}: not an HTML page (binary, or text that does not start with a tag)"
+        )
 
 
 def check_page(
@@ -50,6 +79,7 @@ def check_page(
     the packs to apply (default: those matching the URL, else ``default``).
     """
     payload, content_type, source_url = _read(source)
+    _refuse_non_html(payload, content_type, str(source))
     page_url = url or source_url
     captured_at = at or datetime.now(UTC)
     ruleset = RuleSet.load(rules_dirs)

@@ -30,7 +30,7 @@ from archiver.cli.common import (
     load_settings,
     resolve_run,
 )
-from archiver.errors import ConfigError
+from archiver.errors import ConfigError, RuleError
 
 
 @app.command()
@@ -49,7 +49,7 @@ def check(
     from archiver.check.report import Report
     from archiver.store.index import Index
 
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     sites = settings.select(site or [])
     index = Index(settings.storage.index_url)
     checker = ArchiveChecker(settings, index)
@@ -114,7 +114,13 @@ def check_page_command(
             raise ConfigError(f"--at: expected an ISO 8601 time, got {at!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-    report = check_page(source, url=url, at=moment, packs=rules or [], rules_dirs=rules_dir or [])
+    try:
+        report = check_page(
+            source, url=url, at=moment, packs=rules or [], rules_dirs=rules_dir or []
+        )
+    except RuleError as exc:
+        # A broken or unknown rule pack is a mistake in what was asked for, not a failed check.
+        raise ConfigError(str(exc)) from exc
     emit_report(report, fmt, None)
     raise typer.Exit(EXIT_VIOLATIONS if at_or_above(report.violations, fail_on.value) else EXIT_OK)
 

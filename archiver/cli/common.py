@@ -84,10 +84,43 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     typer.echo(log.printable(text), err=err, nl=nl)
 
 
-def load_settings(path: Path | None, *, verbose: bool = False, quiet: bool = False) -> Settings:
+def load_settings(
+    path: Path | None, *, verbose: bool = False, quiet: bool = False, checks: bool = False
+) -> Settings:
+    """The settings of `path`, with logging set up.
+
+    With `checks` (commands that check pages), the rule packs, every site's
+    `rules` and the ignore file are loaded too, so a mistake in them is a
+    configuration error (exit 2) before anything runs, not a failed run after
+    a long crawl.
+    """
     settings = config_module.load(path)
+    if checks:
+        check_configuration(settings)
     log.setup(settings.log, settings.storage.root, verbose=verbose, quiet=quiet)
     return settings
+
+
+def check_configuration(settings: Settings) -> None:
+    """Load what checking will need; ConfigError naming the file and key of any mistake."""
+    from archiver.check.packs import RuleSet
+    from archiver.check.tracking import load_ignores
+    from archiver.errors import RuleError
+
+    source = settings.source or "config"
+    try:
+        ruleset = RuleSet.load(settings.rules_dirs)
+    except RuleError as exc:
+        raise ConfigError(f"{source}: rules_dir: {exc}") from exc
+    for index, site in enumerate(settings.sites):
+        for position, pack_id in enumerate(site.rules):
+            if pack_id not in ruleset.packs:
+                known = ", ".join(sorted(ruleset.packs))
+                raise ConfigError(
+                    f"{source}: sites.[{index}].rules.[{position}]: unknown rule pack "
+                    f"{pack_id!r} (known: {known})"
+                )
+    load_ignores(settings.tracking.ignore_file)
 
 
 def crawl_summary(site: str, result: CrawlResult) -> str:

@@ -52,7 +52,7 @@ def run_command(
     """
     from archiver.pipeline import RunControl, combined_exit_code, run_site
 
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     sites = settings.select(site or [])
     control = RunControl()
 
@@ -95,7 +95,7 @@ def schedule_command(
     """Run each site on its cron `schedule` until SIGTERM/SIGINT (which stop at a safe point)."""
     from archiver.schedule import Scheduler, next_runs
 
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     if list_only:
         for name, times in next_runs(settings).items():
             schedule = settings.site(name).schedule
