@@ -1,4 +1,4 @@
-"""`check-page` takes an HTML page, of a size the crawler would archive; anything else is refused."""
+"""`check-page` takes an HTML page of a size the crawler would archive; anything else is refused."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""User patterns (scope include/exclude, rule pack patterns) meet hostile URLs: RE2, no backtracking."""
+"""User patterns (scope, rule packs) meet hostile URLs: RE2 matches them without backtracking."""
 
 from __future__ import annotations
 
