@@ -1,4 +1,4 @@
-"""Text from an archived site reaches the console (and cron mail) with control characters escaped."""
+"""Text from an archived site reaches the console (and cron mail) with controls escaped."""
 
 from __future__ import annotations
 
