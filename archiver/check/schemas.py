@@ -21,7 +21,6 @@ from referencing.jsonschema import DRAFT202012
 from archiver.check.marks import json_marks, pointer
 from archiver.check.problems import LintProblem
 
-
 # What `check_schema` validates against, kept to list every error instead of the best one.
 _META = Draft202012Validator(
     Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
