@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from archiver.errors import ArchiveError
 from archiver.store import index as index_module
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
+from tests.helpers import missing_service
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -36,7 +37,7 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Index]:
         idx.close()
         return
     if not _pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        missing_service("PostgreSQL is not running on 127.0.0.1:5432")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_ADMIN)
     with admin.begin() as conn:

@@ -18,6 +18,7 @@ from archiver.demo import DemoServer
 from archiver.demo.run import write_config
 from archiver.store.index import Index
 from archiver.web import create_app
+from tests.helpers import missing_service
 from tests.web.conftest import Archived
 
 CHROMIUM = "/usr/bin/chromium"
@@ -31,10 +32,7 @@ ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "viewer"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = [pytest.mark.browser]
 
 
 class LiveViewer:
@@ -62,6 +60,8 @@ class LiveViewer:
 
 @pytest.fixture(scope="module")
 def browser():
+    if not os.path.exists(CHROMIUM):
+        missing_service(f"needs Debian's chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
