@@ -169,6 +169,12 @@ def test_serve_runs_a_real_server_on_loopback(archived: Archived) -> None:
         image = http.get(f"/capture/{capture_id}/replay")
         assert image.content.startswith(b"\x89PNG")
         assert http.get("/capture/0").status_code == 404
+        # DNS rebinding: a page on attacker.example pointed at 127.0.0.1 is refused.
+        rebound = http.get(
+            "/violations", headers={"Host": f"attacker.example:{base.rsplit(':', 1)[1]}"}
+        )
+        assert rebound.status_code == 400 and "content-security-policy" in rebound.headers
+        assert http.get("/", headers={"Host": "localhost"}).status_code == 200
 
 
 def test_serve_off_loopback_demands_a_token(archived: Archived) -> None:
