@@ -20,7 +20,7 @@ from collections.abc import Callable
 from hashlib import sha256
 from urllib.parse import unquote
 
-REPLAY_TTL = 600  # seconds a handed-out replay address stays valid
+REPLAY_TTL = 600  # seconds a handed-out replay address stays valid (at least; < 660)
 SIGNED_ROOT = "/r/"
 
 
@@ -43,7 +43,9 @@ class ReplaySigner:
 
     def sign(self, address: str) -> str:
         """`address` (a path with its query) as a signed, short-lived replay address."""
-        expiry = int(self._clock()) + REPLAY_TTL
+        # Rounded up to the minute: an address stays the same for a minute, so
+        # the browser's cache serves a page's embeds on the next view.
+        expiry = -(-(int(self._clock()) + REPLAY_TTL) // 60) * 60
         return f"{SIGNED_ROOT}{expiry}/{self._mac(expiry, address)}{address}"
 
     def verify(self, raw_path: str, query: str) -> str | None:
