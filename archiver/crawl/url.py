@@ -14,7 +14,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from archiver.config import SiteSettings
-from archiver.patterns import Pattern, compile_pattern
+from archiver.patterns import Pattern, compile_any
 
 TRACKING_PARAMS = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|yclid|igshid)$", re.I
@@ -123,8 +123,8 @@ class Scope:
         """The scope a site's settings describe."""
         return cls(
             hosts=frozenset(_idna(h) for h in site.hosts),
-            include=tuple(compile_pattern(p) for p in site.include),
-            exclude=tuple(compile_pattern(p) for p in site.exclude),
+            include=compile_any(site.include),
+            exclude=compile_any(site.exclude),
             max_url_length=site.crawl.max_url_length,
         )
 
