@@ -24,6 +24,7 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    check_connections,
     load_settings,
     progress_display,
 )
@@ -53,6 +54,7 @@ def run_command(
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
+    check_connections(sites)
     control = RunControl()
 
     def stop(signum: int, _frame: object) -> None:

@@ -278,12 +278,14 @@ def connect(
     crawl: CrawlSettings,
     *,
     site: SiteSettings | None = None,
+    insecure: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Connection:
-    """The `Connection` for a site (or for bare crawl settings, as `check-page URL` has)."""
+    """The `Connection` for a site (or for bare crawl settings, as `check-page URL` has);
+    TLS goes unverified when the site says `insecure_tls` or `insecure` is true."""
     env = os.environ if environ is None else environ
     label = f"site {site.name!r}: " if site is not None else ""
-    insecure = site.insecure_tls if site is not None else False
+    insecure = insecure or (site.insecure_tls if site is not None else False)
     proxies: dict[str, Proxy] = {}
     no_proxy: tuple[str, ...] = ()
     if crawl.trust_env:
@@ -294,7 +296,8 @@ def connect(
         raw = env.get("no_proxy") or env.get("NO_PROXY") or ""
         no_proxy = tuple(e.strip() for e in raw.split(",") if e.strip())
     if crawl.proxy:
-        configured = Proxy(_proxy_url(crawl.proxy, f"{label}crawl.proxy"), f"{label}crawl.proxy")
+        setting = "crawl.proxy" + (f" of site {site.name!r}" if site is not None else "")
+        configured = Proxy(_proxy_url(crawl.proxy, setting), setting)
         proxies = {"http": configured, "https": configured}
     return Connection(
         ssl_context=ssl_context(crawl, insecure=insecure, label=label),
@@ -370,7 +373,11 @@ class Routes(httpx.AsyncBaseTransport):
             proxy.url: httpx.AsyncHTTPTransport(
                 verify=connection.ssl_context,
                 limits=limits,
-                proxy=httpx.Proxy(proxy.url, ssl_context=connection.ssl_context),
+                proxy=httpx.Proxy(
+                    proxy.url,
+                    # TLS to the proxy itself (an https:// proxy) trusts what the sites do.
+                    ssl_context=connection.ssl_context if proxy.url.startswith("https:") else None,
+                ),
             )
             for proxy in connection.proxies.values()
         }
