@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import socket
 import ssl
 from collections.abc import Iterator
@@ -12,8 +13,12 @@ from pathlib import Path
 
 import pytest
 import trustme
+from starlette.testclient import TestClient
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver import config
+from archiver.store.index import Index
+from archiver.web import create_app
 from tests.helpers import MakeSettings, crawl, run_archiver
 from tests.servers.network import ConnectProxy, Site
 
@@ -277,3 +282,70 @@ def test_unreachable_proxy_exits_3_naming_the_setting(tmp_path: Path) -> None:
     )
     assert "proxyuser" not in result.stderr
     assert "no URL of the site could be fetched" in result.stderr
+
+
+def test_insecure_tls_is_logged_and_shown_on_reports_and_captures(
+    tmp_path: Path, ca_pem: Path, server_tls: ssl.SSLContext
+) -> None:
+    with Site(tls=server_tls) as preview, Site(tls=server_tls) as verified:
+        _toml(
+            tmp_path,
+            f"name = 'preview'\nseeds = ['{preview.url}']\ninsecure_tls = true\n"
+            f"[[sites]]\nname = 'verified'\nseeds = ['{verified.url}']\n"
+            f"crawl = {{ca_bundle = '{ca_pem}'}}\n",
+        )
+        result = run_archiver("run", "--fail-on", "never", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "NOT verified" in line]
+    assert len(warned) == 1 and "preview" in warned[0]
+    for site, insecure in (("preview", True), ("verified", False)):
+        reports = tmp_path / "reports" / site
+        html = (reports / "latest.html").read_text(encoding="utf-8")
+        assert ("TLS certificates were not verified" in html) is insecure
+        assert json.loads((reports / "latest.json").read_text())["runs"][0]["insecure_tls"] is (
+            insecure
+        )
+        junit = (reports / "latest.junit.xml").read_text(encoding="utf-8")
+        assert ('name="insecure_tls" value="true"' in junit) is insecure
+    settings = config.load(tmp_path / "archiver.toml")
+    index = Index(settings.storage.index_url)
+    try:
+        seeds = {preview.url, verified.url}
+        pages = {
+            row.site: row.id
+            for run in (1, 2)
+            for row in index.captures_of_run(run)
+            if row.url in seeds
+        }
+    finally:
+        index.close()
+    with TestClient(create_app(settings)) as client:
+        shown = client.get(f"/capture/{pages['preview']}").text
+        plain = client.get(f"/capture/{pages['verified']}").text
+    assert "TLS not verified" in shown and "insecure_tls = true" in shown
+    assert "TLS not verified" not in plain
+    info = gzip.decompress(next((tmp_path / "snapshots").rglob("*preview*.warc.gz")).read_bytes())
+    assert b"tls-verification: off" in info
+
+
+def test_check_page_borrows_a_sites_credentials_or_takes_the_options(
+    tmp_path: Path, ca_pem: Path, https_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Site(login=f"editor:{PASSWORD}") as staging:
+        _toml(
+            tmp_path,
+            f"name = 'staging'\nseeds = ['{staging.url}']\n"
+            "auth = {type = 'basic', username = 'editor', password_env = 'STAGING_PW'}\n",
+        )
+        monkeypatch.setenv("STAGING_PW", PASSWORD)
+        anonymous = run_archiver("check-page", f"{staging.url}news", cwd=tmp_path)
+        borrowed = run_archiver(
+            "check-page", f"{staging.url}news", "--site", "staging", cwd=tmp_path
+        )
+    assert anonymous.returncode == 3 and "HTTP 401" in anonymous.stderr
+    assert borrowed.returncode in (0, 1), borrowed.stderr
+    assert staging.requests[-1][1]["Authorization"].startswith("Basic ")
+    untrusted = run_archiver("check-page", https_site.url, cwd=tmp_path)
+    assert untrusted.returncode == 3 and "crawl.ca_bundle" in untrusted.stderr
+    trusted = run_archiver("check-page", https_site.url, "--ca-bundle", str(ca_pem), cwd=tmp_path)
+    assert trusted.returncode in (0, 1), trusted.stderr
