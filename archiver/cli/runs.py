@@ -103,6 +103,7 @@ def schedule_command(
             when = ", ".join(t.isoformat(timespec="minutes") for t in times)
             typer.echo(f"{name:<20} {schedule:<16} next: {when}")
         raise typer.Exit(EXIT_OK)
+    check_connections(settings.sites)
     Scheduler(settings, run_now=now).serve()
     raise typer.Exit(EXIT_OK)
 

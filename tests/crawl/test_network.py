@@ -349,3 +349,21 @@ def test_check_page_borrows_a_sites_credentials_or_takes_the_options(
     assert untrusted.returncode == 3 and "crawl.ca_bundle" in untrusted.stderr
     trusted = run_archiver("check-page", https_site.url, "--ca-bundle", str(ca_pem), cwd=tmp_path)
     assert trusted.returncode in (0, 1), trusted.stderr
+
+
+def test_mutual_tls_site_is_crawled_with_a_client_certificate(
+    ca: trustme.CA, ca_pem: Path, tmp_path: Path, make_settings: MakeSettings, index_for
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED
+    client = tmp_path / "client.pem"
+    ca.issue_cert("archiver@example.gov").private_key_and_cert_chain_pem.write_to_path(str(client))
+    with Site(tls=context) as site:
+        refused = make_settings([site.url], retries=0, ca_bundle=str(ca_pem))
+        assert crawl(refused, index_for(refused)).stats.pages == 0
+        settings = make_settings(
+            [site.url], retries=0, ca_bundle=str(ca_pem), client_cert=str(client)
+        )
+        assert crawl(settings, index_for(settings)).stats.pages == 2
