@@ -200,6 +200,7 @@ class Viewer:
             row=row,
             source=source,
             insecure_tls=self._insecure_tls(row, source),
+            sent=self.archive.request(row),
             before=before,
             after=after,
             violations=violations,

@@ -226,6 +226,16 @@ def test_staging_site_behind_basic_auth(tmp_path: Path, monkeypatch: pytest.Monk
                     warcinfo += record.content_stream().read()
     assert "Basic [redacted]" in requests and None in requests  # /landing went without
     assert b"http-header-redaction: request records: the values of Authorization" in warcinfo
+    settings = config.load(tmp_path / "archiver.toml")
+    index = Index(settings.storage.index_url)
+    try:
+        (home,) = [row.id for row in index.captures_of_run(1) if row.url == staging.url]
+    finally:
+        index.close()
+    with TestClient(create_app(settings)) as client:
+        page = client.get(f"/capture/{home}").text
+    assert "Request as sent" in page and "GET / HTTP/1." in page
+    assert "Authorization: Basic [redacted]" in page
 
 
 def test_missing_secret_is_a_configuration_error(tmp_path: Path) -> None:
