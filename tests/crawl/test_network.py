@@ -114,13 +114,24 @@ def test_https_through_a_connect_proxy_set_in_the_config(
     proxy: ConnectProxy,
     make_settings: MakeSettings,
     index_for,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = make_settings([https_site.url], retries=0, ca_bundle=str(ca_pem), proxy=proxy.url)
+    monkeypatch.setenv("SITE_TOKEN", "tok-for-the-site-only")
+    settings = make_settings(
+        [https_site.url],
+        retries=0,
+        ca_bundle=str(ca_pem),
+        proxy=proxy.url,
+        site={"auth": {"type": "bearer", "token_env": "SITE_TOKEN"}},
+    )
     result = crawl(settings, index_for(settings))
     assert result.stats.pages == 2
     target = f"127.0.0.1:{https_site.port}"
-    # One tunnel (kept alive) or several; each opened with CONNECT to the site, nothing else.
+    # One tunnel (kept alive) or several; each opened with CONNECT to the site, nothing else:
+    # the site's credentials travel inside the tunnel, where the proxy cannot read them.
     assert proxy.seen and all(head.startswith(f"CONNECT {target} HTTP/1.1") for head in proxy.seen)
+    assert not any("tok-for-the-site-only" in head for head in proxy.seen)
+    assert all(h["Authorization"] == "Bearer tok-for-the-site-only" for _, h in https_site.requests)
 
 
 def test_https_proxy_from_the_environment_and_no_proxy(
