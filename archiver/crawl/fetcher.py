@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import random
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -238,19 +239,29 @@ class Fetcher:
     def _reason(self, url: str, exc: httpx.HTTPError) -> str:
         """Why no response came, naming the setting to look at when it is the proxy or TLS."""
         text = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        untrusted = "CERTIFICATE_VERIFY_FAILED" in text
+        tls = _tls_error(exc)
         proxy = self.connection.proxy_for(url)
         if proxy is not None and isinstance(exc, httpx.ProxyError):
             return f"proxy {proxy} refused the tunnel: {text}"
         connect_error = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        if proxy is not None and connect_error and not untrusted:
+        if proxy is not None and connect_error and tls is None:
             return f"cannot connect to proxy {proxy}: {text}"
-        if untrusted:
+        if isinstance(tls, ssl.SSLCertVerificationError):
             return (
                 f"TLS certificate not trusted ({text}); if it is your organisation's, "
                 "set crawl.ca_bundle to its CA bundle"
             )
         return text
+
+
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind an httpx error, if that is what it was (httpcore chains it)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None or isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _header(exchange: Exchange, name: str) -> str | None:
