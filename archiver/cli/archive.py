@@ -19,6 +19,7 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    check_connections,
     crawl_site,
     crawl_summary,
     echo,
@@ -37,6 +38,7 @@ def crawl(
     """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls."""
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
+    check_connections(sites)
     from archiver.store.index import Index
 
     index = Index(settings.storage.index_url)

@@ -25,7 +25,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from archiver import config as config_module
 from archiver import log
-from archiver.config import Settings
+from archiver.config import Settings, SiteSettings
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -121,6 +121,15 @@ def check_configuration(settings: Settings) -> None:
                     f"{pack_id!r} (known: {known})"
                 )
     load_ignores(settings.tracking.ignore_file)
+
+
+def check_connections(sites: tuple[SiteSettings, ...]) -> None:
+    """Load each site's CA bundles and client certificates and read its secrets before
+    anything runs: a problem there is a configuration error (exit 2), not a failed run."""
+    from archiver.crawl.transport import connect
+
+    for site in sites:
+        connect(site.crawl, site=site)
 
 
 def crawl_summary(site: str, result: CrawlResult) -> str:

@@ -24,6 +24,7 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    check_connections,
     echo,
     load_settings,
     progress_display,
@@ -54,6 +55,7 @@ def run_command(
 
     settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     sites = settings.select(site or [])
+    check_connections(sites)
     control = RunControl()
 
     def stop(signum: int, _frame: object) -> None:
@@ -102,6 +104,7 @@ def schedule_command(
             when = ", ".join(t.isoformat(timespec="minutes") for t in times)
             typer.echo(f"{name:<20} {schedule:<16} next: {when}")
         raise typer.Exit(EXIT_OK)
+    check_connections(settings.sites)
     Scheduler(settings, run_now=now).serve()
     raise typer.Exit(EXIT_OK)
 

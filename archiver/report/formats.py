@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "evidence",
     "link",
     "fingerprint",
+    "insecure_tls",
 )
 
 
@@ -58,6 +59,7 @@ def render_csv(report: RunReport) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+    insecure = {s.run_id for s in report.sections if s.insecure_tls}
     for f in report.findings:
         link = report.link(f)
         suppression = f.suppression or {}
@@ -84,6 +86,8 @@ def render_csv(report: RunReport) -> str:
                     "evidence": json.dumps(f.violation.get("evidence", {}), ensure_ascii=False),
                     "link": link.get("href") or link["label"],
                     "fingerprint": f.fingerprint,
+                    # The capture behind the finding was made without verifying TLS.
+                    "insecure_tls": "true" if f.run_id in insecure else "",
                 }
             )
         )
@@ -102,6 +106,9 @@ def render_junit(report: RunReport) -> str:
             name=f"{section.site} run {section.run_id}",
             timestamp=iso(section.started_at).removesuffix("Z"),
         )
+        if section.insecure_tls:
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="insecure_tls", value="true")
         suite_failures = 0
         for page in section.pages:
             case = ET.SubElement(suite, "testcase", classname=section.site, name=page.url)

@@ -200,6 +200,8 @@ class Viewer:
             "capture.html",
             row=row,
             source=source,
+            insecure_tls=self._insecure_tls(row, source),
+            sent=self.archive.request(row),
             before=before,
             after=after,
             violations=violations,
@@ -207,6 +209,14 @@ class Viewer:
             sandbox=IFRAME_SANDBOX,
             outlined=bool(marks_for(violations)),
         )
+
+    def _insecure_tls(self, *rows: Row[Any]) -> bool:
+        """Whether a run that made these captures did not verify TLS (the site's insecure_tls)."""
+        for run_id in {r.run_id for r in rows}:
+            run = self.index.run(run_id)
+            if run is not None and json.loads(run.stats or "{}").get("insecure_tls"):
+                return True
+        return False
 
     def replay(self, request: Request) -> Response:
         row = self.capture_row(request.path_params["capture_id"])
