@@ -24,6 +24,9 @@ from archiver.errors import FetchError
 from archiver.store.warc import Exchange
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# No `br`: `warcio check` (1.7, 1.8 with the brotli package pip installs beside it) fails on
+# br-encoded records, and every record must stay readable by the field's tools.
+ACCEPT_ENCODING = "gzip, deflate"
 # Hop-by-hop framing that httpx has already undone; kept under another name, as pywb does.
 _FRAMING_HEADERS = frozenset({"transfer-encoding"})
 
@@ -74,7 +77,7 @@ class Fetcher:
                 max_connections=settings.concurrency,
                 max_keepalive_connections=settings.concurrency,
             ),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,
         )
 
