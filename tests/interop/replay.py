@@ -50,7 +50,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def ensure_tools() -> None:
-    """Install pywb and ReplayWeb.page under .tools/ unless there (see scripts/install-replay-tools)."""
+    """Install pywb and ReplayWeb.page under .tools/ unless there (scripts/install-replay-tools)."""
     if WB_MANAGER.exists() and (REPLAYWEB / "sw.js").exists():
         return
     subprocess.run([str(REPO / "scripts" / "install-replay-tools")], check=True)
@@ -261,7 +261,9 @@ def replayweb_site(archive: Path) -> Iterator[tuple[str, str]]:
 
 _FRAME_STATE = """async (images) => {
   const loaded = await Promise.all(images.map(async (u) => {
-    try { const r = await fetch(u); const b = await r.blob(); return r.status === 200 && b.size > 0; }
+    try {
+      const r = await fetch(u); const b = await r.blob(); return r.status === 200 && b.size > 0;
+    }
     catch (e) { return false; }
   }));
   return {title: document.title, images: loaded.filter(Boolean).length};
@@ -283,7 +285,8 @@ def replay_replayweb(app: str, wacz_url: str, items: list[Capture]) -> list[Repl
             source = quote(wacz_url, safe="")
             page.goto(f"{app}?source={source}#view=pages", wait_until="load")
             page.wait_for_function(
-                "() => navigator.serviceWorker && navigator.serviceWorker.controller", timeout=60_000
+                "() => navigator.serviceWorker && navigator.serviceWorker.controller",
+                timeout=60_000,
             )
             for item in items:
                 result = Replayed(item)
