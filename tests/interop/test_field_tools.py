@@ -155,3 +155,8 @@ def test_no_tracking_parameter_url_in_warc_index_or_report(archive: Archive) -> 
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in reports]
     for text in [*urls, *texts]:
         assert "utm_" not in text and "fbclid" not in text, text[:200]
+
+
+def test_archiver_verify_accepts_the_revisits(archive: Archive) -> None:
+    result = run_archiver("verify", "-c", str(archive.config), cwd=archive.config.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
