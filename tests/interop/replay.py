@@ -340,8 +340,10 @@ def main(argv: list[str]) -> None:
     for name, results in (("pywb", in_pywb), ("ReplayWeb.page", in_rwp)):
         for r in results:
             if not r.ok:
-                print(f"  {name}: {r.capture.url} status={r.status} title={r.title!r} "
-                      f"images={r.images_ok}/{len(r.capture.images)} {r.problems[:2]}")
+                print(
+                    f"  {name}: {r.capture.url} status={r.status} title={r.title!r} "
+                    f"images={r.images_ok}/{len(r.capture.images)} {r.problems[:2]}"
+                )
 
 
 if __name__ == "__main__":
