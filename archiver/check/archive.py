@@ -25,6 +25,7 @@ from archiver.check.violation import CaptureRef, Violation
 from archiver.config import Settings, SiteSettings
 from archiver.errors import ArchiveError, ExtractError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
+from archiver.markup import is_checkable_page
 from archiver.store import blobs
 from archiver.store.index import Index, checks, page_models, violations
 from archiver.store.payload import PayloadTooLarge, decode, header
@@ -48,10 +49,6 @@ class CheckResult:
         """The most severe severity found, or None when clean."""
         found = [v.severity for v in self.report.violations]
         return max(found, key=lambda s: SEVERITY_RANK[s]) if found else None
-
-
-def _is_html(content_type: str | None) -> bool:
-    return content_type is not None and "html" in content_type.lower()
 
 
 class ArchiveChecker:
@@ -143,7 +140,7 @@ class ArchiveChecker:
                 continue
             try:
                 payload_row = self.index.payload_capture(capture)
-                if payload_row.status != 200 or not _is_html(payload_row.content_type):
+                if not is_checkable_page(payload_row.status, payload_row.content_type):
                     continue
                 _, cached = self._model(capture, payload_row, self._pack(site, capture.url))
             except (ArchiveError, ExtractError) as exc:
@@ -166,7 +163,7 @@ class ArchiveChecker:
             except ArchiveError as exc:
                 result.errors.append(str(exc))
                 continue
-            if payload_row.status != 200 or not _is_html(payload_row.content_type):
+            if not is_checkable_page(payload_row.status, payload_row.content_type):
                 continue
             pack = self._pack(site, capture.url)
             try:

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Row
 
 from archiver.check.violation import canonical_url
 from archiver.errors import ArchiveError, ConfigError
+from archiver.markup import is_checkable_page
 from archiver.store.index import (
     Index,
     findings_of_run,
@@ -360,10 +361,6 @@ def _violation_json(row: Row[Any], capture: Row[Any] | None) -> dict[str, Any]:
     return data
 
 
-def _is_html(content_type: str | None) -> bool:
-    return content_type is not None and "html" in content_type.lower()
-
-
 def track(
     index: Index,
     site: str,
@@ -404,7 +401,7 @@ def track(
             payload = index.payload_capture(capture)
         except ArchiveError:
             continue
-        if payload.status == 200 and _is_html(payload.content_type):
+        if is_checkable_page(payload.status, payload.content_type):
             checked.add(capture.canonical_url)
     if checked_urls is not None:
         checked &= {canonical_url(u) for u in checked_urls}

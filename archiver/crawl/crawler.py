@@ -16,9 +16,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from http import HTTPStatus
 from typing import Any, Protocol
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 from loguru import logger
 from sqlalchemy.engine import Row
@@ -26,11 +27,12 @@ from sqlalchemy.engine import Row
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.fetcher import Fetched, Fetcher
 from archiver.crawl.links import css_links, html_links
-from archiver.crawl.robots import Robots
+from archiver.crawl.robots import MAX_REDIRECTS, Robots
 from archiver.crawl.sitemaps import parse_sitemap
 from archiver.crawl.transport import connect, redaction_note
-from archiver.crawl.url import Scope, canonicalize, host_key, host_of, pattern_of
+from archiver.crawl.url import Scope, canonicalize, clean, host_key, host_of, pattern_of
 from archiver.errors import ArchiveError, FetchError
+from archiver.markup import is_html, mime_type
 from archiver.store import blobs, warc
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
@@ -128,13 +130,16 @@ class _Host:
 
 def _is_html(content_type: str | None, body: bytes) -> bool:
     if content_type:
-        return "html" in content_type.lower()
+        return is_html(content_type)
     head = body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _mime(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 class Crawler:
@@ -211,8 +216,8 @@ class Crawler:
             return True
         self._recover([])
         self._run_id = self.index.start_run(self.site.name, kind="crawl", pid=pid, hostname=host)
-        seeds = [QueuedUrl(canonicalize(url), url, 0, "page") for url in self.site.seeds] + [
-            QueuedUrl(canonicalize(url), url, 1, "sitemap") for url in self.site.sitemaps
+        seeds = [QueuedUrl(canonicalize(url), clean(url), 0, "page") for url in self.site.seeds] + [
+            QueuedUrl(canonicalize(url), clean(url), 1, "sitemap") for url in self.site.sitemaps
         ]
         with self.index.begin() as conn:
             self.index.enqueue(conn, self._run_id, seeds)
@@ -397,30 +402,24 @@ class Crawler:
             robots_url = urljoin(host_key(url) + "/", "/robots.txt")
             canonical = canonicalize(robots_url)
             existing = self.index.capture_in_run(self._run_id, canonical)
-            if existing is not None:
+            if existing is not None and not 300 <= existing.status < 400:
                 record = blobs.read_record(
                     self.settings.storage, existing.warc_file, existing.offset
                 )
-                state.robots = Robots.from_response(record.status, record.payload)
+                state.robots = Robots.from_response(
+                    record.status,
+                    record.payload,
+                    content_encoding=header(record.headers, "content-encoding"),
+                )
             else:
-                try:
-                    fetched = await self._fetch(robots_url, {})
-                except FetchError as exc:
-                    self._log.warning("robots.txt: {}", exc)
-                    state.robots = Robots.from_response(None, b"", exc.reason)
-                else:
-                    exchange = fetched.exchange
-                    state.robots = Robots.from_response(exchange.status, exchange.body)
-                    await self._store(
-                        QueuedUrl(canonical, robots_url, 0, "robots"), fetched, None, []
-                    )
+                state.robots = await self._fetch_robots(robots_url)
             delay = state.robots.crawl_delay(self.crawl.user_agent)
             if delay > state.delay:
                 self._log.info("{}: robots.txt Crawl-delay {}s", host_key(url), delay)
                 state.delay = delay
             if host_of(url) in self.scope.hosts:
                 sitemaps = [
-                    QueuedUrl(canonicalize(s), s, 1, "sitemap")
+                    QueuedUrl(canonicalize(s), clean(s), 1, "sitemap")
                     for s in state.robots.sitemaps()
                     if s.startswith(("http://", "https://")) and host_of(s) in self.scope.hosts
                 ]
@@ -428,6 +427,29 @@ class Crawler:
                     with self.index.begin() as conn:
                         self.index.enqueue(conn, self._run_id, sitemaps)
             return state.robots
+
+    async def _fetch_robots(self, url: str) -> Robots:
+        """Fetch and archive robots.txt, following up to five redirects (RFC 9309 §2.3.1.2)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                fetched = await self._fetch(url, {})
+            except FetchError as exc:
+                self._log.warning("robots.txt: {}", exc)
+                return Robots.from_response(None, b"", exc.reason)
+            exchange = fetched.exchange
+            await self._store(QueuedUrl(canonicalize(url), url, 0, "robots"), fetched, None, [])
+            location = header(exchange.response_headers, "location")
+            if not (300 <= exchange.status < 400 and location):
+                break
+            try:
+                url = clean(urljoin(url, location.strip()))
+            except ValueError:
+                break
+        return Robots.from_response(
+            exchange.status,
+            exchange.body,
+            content_encoding=header(exchange.response_headers, "content-encoding"),
+        )
 
     async def _fetch(self, url: str, headers: dict[str, str]) -> Fetched:
         assert self._fetcher is not None
@@ -504,8 +526,25 @@ class Crawler:
             )
         ):
             revisit_of = previous
+            if exchange.status == 304:
+                fetched = self._revalidated(fetched, previous)
+                exchange = fetched.exchange
         discovered = self._discover(item, exchange, revisit_of)
         await self._store(item, fetched, revisit_of, discovered)
+
+    def _revalidated(self, fetched: Fetched, original: Row[Any]) -> Fetched:
+        """A 304 as the response it confirmed: the original's status line and headers,
+        freshened by the 304's (pywb and ReplayWeb.page replay a revisit with its own
+        status, so a revisit saying 304 replays blank; see docs/architecture.md)."""
+        record = blobs.read_record(self.settings.storage, original.warc_file, original.offset)
+        exchange = replace(
+            fetched.exchange,
+            status=record.status,
+            reason=_reason(record.status),
+            response_headers=warc.freshen(record.headers, fetched.exchange.response_headers),
+            revalidated=True,
+        )
+        return replace(fetched, exchange=exchange)
 
     def _payload(
         self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
@@ -554,7 +593,7 @@ class Crawler:
             return self._scoped(sitemap.children, "sitemap", item.depth, item.url) + self._scoped(
                 sitemap.pages, "page", 1, item.url
             )
-        mime = _mime(content_type)
+        mime = mime_type(content_type)
         if item.kind == "page" and _is_html(mime, data):
             links = html_links(data, exchange.url)
             pages = links.pages if item.depth + 1 <= self.site.max_depth else []
@@ -583,7 +622,8 @@ class Crawler:
                 continue
             if self.scope.refuse(canonical, embed=(kind == "embed")) is not None:
                 continue
-            out.append(QueuedUrl(canonical, urldefrag(url).url, depth, kind, parent, redirects))
+            # Fetched and recorded without tracking parameters, %-escaped (see `clean`).
+            out.append(QueuedUrl(canonical, clean(url), depth, kind, parent, redirects))
         return out
 
     async def _store(
@@ -598,25 +638,18 @@ class Crawler:
         assert self._writer is not None
         exchange = fetched.exchange
         target = None
-        profile = warc.REVISIT_IDENTICAL
         if revisit_of is not None:
             target = (
                 revisit_of.url,
                 warc.warc_date(revisit_of.captured_at),
                 revisit_of.payload_digest,
             )
-            if exchange.status == 304:
-                profile = warc.REVISIT_NOT_MODIFIED
-        written = await self._writer.write_exchange_async(
-            exchange, revisit_of=target, revisit_profile=profile
-        )
+        written = await self._writer.write_exchange_async(exchange, revisit_of=target)
         # No await since the append: this is the file's length with this exchange in it.
         after = self._writer.position()
         self.stats.warc_bytes += after - written.offset
         headers = exchange.response_headers
         content_type = header(headers, "content-type")
-        if exchange.status == 304 and revisit_of is not None:
-            content_type = revisit_of.content_type
         values = {
             "run_id": self._run_id,
             "site": self.site.name,

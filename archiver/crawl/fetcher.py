@@ -28,6 +28,9 @@ from archiver.errors import FetchError
 from archiver.store.warc import Exchange
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# No `br`: `warcio check` (1.7, 1.8 with the brotli package pip installs beside it) fails on
+# br-encoded records, and every record must stay readable by the field's tools.
+ACCEPT_ENCODING = "gzip, deflate"
 # Hop-by-hop framing that httpx has already undone; kept under another name, as pywb does.
 _FRAMING_HEADERS = frozenset({"transfer-encoding"})
 
@@ -90,7 +93,7 @@ class Fetcher:
             transport=Routes(self.connection, limits, self._resolved.get),
             follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             # The environment was read once, into `connection`.
             trust_env=False,
         )

@@ -10,22 +10,19 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from archiver.markup import (
+    EMBED_ATTRS,
+    EMBED_RELS,
+    FRAME_ATTRS,
+    LINK_ATTRS,
+    SRCSET_ATTRS,
+    css_urls,
+    parse_srcset,
+)
+
 MAX_LINKS = 10_000
-_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""", re.I)
 _SKIP = re.compile(r"^\s*(javascript|mailto|tel|data|about|blob|sms|ftp):", re.I)
-_PAGE_TAGS = {"a": "href", "area": "href", "iframe": "src", "frame": "src"}
-_EMBED_ATTRS = {
-    "img": ("src",),
-    "source": ("src",),
-    "script": ("src",),
-    "video": ("src", "poster"),
-    "audio": ("src",),
-    "track": ("src",),
-    "embed": ("src",),
-    "object": ("data",),
-    "input": ("src",),
-}
-_EMBED_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "manifest"}
+_PAGE_ATTRS = {**LINK_ATTRS, **FRAME_ATTRS}
 
 
 @dataclass
@@ -70,10 +67,6 @@ def _absolute(base: str, href: str | None, root: str | None = None) -> str | Non
     return _join(base, href)
 
 
-def _srcset(value: str) -> list[str]:
-    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
-
-
 def html_links(html: bytes, base_url: str) -> Links:
     """Pages (a, area, iframe) and embeds (img, srcset, CSS, scripts, media) of an HTML page."""
     links = Links()
@@ -94,25 +87,26 @@ def html_links(html: bytes, base_url: str) -> Links:
         if not isinstance(tag, str):
             continue
         tag = tag.lower()
-        if tag in _PAGE_TAGS:
-            url = _absolute(base, element.get(_PAGE_TAGS[tag]), root)
+        for attr in _PAGE_ATTRS.get(tag, ()):
+            url = _absolute(base, element.get(attr), root)
             if url:
                 links.pages.append(url)
-        elif tag == "link":
+        if tag == "link":
             rels = set((element.get("rel") or "").lower().split())
-            if rels & _EMBED_RELS:
+            if rels & EMBED_RELS:
                 url = _absolute(base, element.get("href"), root)
                 if url:
                     links.embeds.append(url)
-        elif tag in _EMBED_ATTRS:
-            for attr in _EMBED_ATTRS[tag]:
-                url = _absolute(base, element.get(attr), root)
-                if url:
-                    links.embeds.append(url)
-            srcset = element.get("srcset")
+        for attr in EMBED_ATTRS.get(tag, ()):
+            url = _absolute(base, element.get(attr), root)
+            if url:
+                links.embeds.append(url)
+        for attr in SRCSET_ATTRS:
+            srcset = element.get(attr)
             if srcset:
-                links.embeds.extend(u for u in (_absolute(base, s) for s in _srcset(srcset)) if u)
-        elif tag == "style" and element.text:
+                candidates = (_absolute(base, u) for u, _ in parse_srcset(srcset))
+                links.embeds.extend(u for u in candidates if u)
+        if tag == "style" and element.text:
             links.embeds.extend(css_links(element.text.encode(), base).embeds)
         style = element.get("style")
         if style and "url(" in style:
@@ -126,8 +120,8 @@ def css_links(css: bytes, base_url: str) -> Links:
     """Embeds named by a stylesheet: url(…) and @import."""
     text = css.decode("utf-8", errors="replace")
     urls = []
-    for match in _CSS_URL.finditer(text):
-        url = _absolute(base_url, match.group(1) or match.group(2))
+    for found in css_urls(text):
+        url = _absolute(base_url, found)
         if url:
             urls.append(url)
         if len(urls) >= MAX_LINKS:

@@ -1,8 +1,10 @@
 """robots.txt per host, parsed with Protego (RFC 9309).
 
 A missing robots.txt (4xx) allows everything; a server error or no answer
-disallows everything for this crawl, as RFC 9309 asks. Only the first 500 KiB
-are parsed.
+disallows everything for this crawl (the next run asks again), as RFC 9309
+asks. The body is decoded from its Content-Encoding first (servers gzip
+text/plain; Protego reads no rules from compressed bytes), and only the first
+500 KiB are parsed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from dataclasses import dataclass
 
 from protego import Protego
 
+from archiver.store.payload import PayloadTooLarge, decode
+
 MAX_ROBOTS_BYTES = 500 * 1024
+# A compressed robots.txt decoding past this is a bomb, not rules.
+MAX_DECODED_BYTES = 8 * MAX_ROBOTS_BYTES
+MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2
 
 
 @dataclass
@@ -24,14 +31,30 @@ class Robots:
     unreachable: str | None = None  # why robots.txt could not be had (then nothing is fetched)
 
     @classmethod
-    def from_response(cls, status: int | None, body: bytes, error: str | None = None) -> Robots:
-        """Interpret a robots.txt fetch: status None means no response at all (`error` says why)."""
+    def from_response(
+        cls,
+        status: int | None,
+        body: bytes,
+        error: str | None = None,
+        *,
+        content_encoding: str | None = None,
+    ) -> Robots:
+        """Interpret a robots.txt fetch: status None means no response at all (`error` says why).
+
+        A redirect here is one that was not followed further (more than
+        `MAX_REDIRECTS`): RFC 9309 lets it count as unavailable, like a 4xx.
+        """
         if status is None or status >= 500 or status == 429:
             reason = error or f"robots.txt answered {status}"
             return cls(None, disallow_all=True, unreachable=reason)
         if status >= 400 or status < 200 or status >= 300:
             return cls(None, allow_all=True)
-        text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+        try:
+            data = decode(body, content_encoding, MAX_DECODED_BYTES)
+        except PayloadTooLarge:
+            reason = f"robots.txt decodes to more than {MAX_DECODED_BYTES} bytes"
+            return cls(None, disallow_all=True, unreachable=reason)
+        text = data[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
         try:
             return cls(Protego.parse(text))
         except Exception:  # Protego is lenient; anything it still chokes on means "no rules"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from archiver.config import SiteSettings
 from archiver.patterns import Pattern, compile_any
@@ -21,6 +21,7 @@ TRACKING_PARAMS = re.compile(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+_SAFE_QUERY = "/?:@!$'()*+,;=-._~%"
 _DIGITS = re.compile(r"\d+")
 
 
@@ -58,12 +59,13 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(output)
 
 
-@lru_cache(maxsize=8_192)
-def canonicalize(url: str) -> str:
-    """The canonical form of an absolute http(s) URL; ValueError for anything else.
+def _tracking(piece: str) -> bool:
+    """Whether one `name=value` piece of a query is a tracking parameter."""
+    return bool(TRACKING_PARAMS.match(unquote_plus(piece.split("=", 1)[0])))
 
-    Memoised: a site's navigation links recur on every page, so most calls repeat.
-    """
+
+def _normal(url: str) -> tuple[str, str, str, str]:
+    """Scheme, netloc, path and raw query of an absolute http(s) URL, normalised."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
@@ -77,13 +79,44 @@ def canonicalize(url: str) -> str:
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _remove_dot_segments(_requote(parts.path or "/", _SAFE_PATH))
+    return scheme, netloc, path, parts.query
+
+
+@lru_cache(maxsize=8_192)
+def clean(url: str) -> str:
+    """The address a URL is fetched and recorded under; ValueError for non-http(s) URLs.
+
+    The canonical form's normalisation (host, port, path escapes, no fragment,
+    no tracking parameters) with the query otherwise as written: its order and
+    spelling may matter to the server, while tracking parameters never change
+    content. Characters a URL may not hold (spaces, non-ASCII) are %-escaped,
+    so the WARC-Target-URI and the CDXJ line are well-formed.
+    """
+    scheme, netloc, path, query = _normal(url)
+    pieces = [_requote(p, _SAFE_QUERY) for p in query.split("&") if p and not _tracking(p)]
+    return urlunsplit((scheme, netloc, path, "&".join(pieces), ""))
+
+
+@lru_cache(maxsize=8_192)
+def canonicalize(url: str) -> str:
+    """The canonical form of an absolute http(s) URL; ValueError for anything else.
+
+    Memoised: a site's navigation links recur on every page, so most calls repeat.
+    """
+    scheme, netloc, path, raw_query = _normal(url)
     query_pairs = [
         (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        for k, v in parse_qsl(raw_query, keep_blank_values=True)
         if not TRACKING_PARAMS.match(k)
     ]
     query = urlencode(sorted(query_pairs), quote_via=quote, safe="/:@!$'()*,;")
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an http(s) URL as the canonical form writes it."""
+    scheme, netloc, _, _ = _normal(url)
+    return f"{scheme}://{netloc}"
 
 
 def host_of(url: str) -> str:
@@ -117,11 +150,27 @@ class Scope:
     include: tuple[Pattern, ...]
     exclude: tuple[Pattern, ...]
     max_url_length: int
+    origins: frozenset[str] = frozenset()  # what is in scope when `include` is empty
 
     @classmethod
     def of(cls, site: SiteSettings) -> Scope:
-        """The scope a site's settings describe."""
+        """The scope a site's settings describe.
+
+        By default that is the seeds' origins (scheme, host, port), so another
+        service on a seed's host (another port) is not crawled; an `http` seed on
+        the default port brings its `https` origin, where servers upgrade to.
+        """
+        origins = set()
+        for seed in site.seeds:
+            try:
+                origin = origin_of(seed)
+            except ValueError:
+                continue
+            origins.add(origin)
+            if origin.startswith("http://") and ":" not in origin[len("http://") :]:
+                origins.add("https://" + origin[len("http://") :])
         return cls(
+            origins=frozenset(origins),
             hosts=frozenset(_idna(h) for h in site.hosts),
             include=compile_any(site.include),
             exclude=compile_any(site.exclude),
@@ -134,11 +183,10 @@ class Scope:
             return "url-too-long"
         if any(p.search(url) for p in self.exclude):
             return "excluded"
-        host = host_of(url)
         if self.include and not embed:
             if not any(p.search(url) for p in self.include):
                 return "not-included"
-        elif host not in self.hosts and not any(p.search(url) for p in self.include):
+        elif origin_of(url) not in self.origins and not any(p.search(url) for p in self.include):
             return "other-host"
         if _repeats(urlsplit(url).path):
             return "repeating-path"

@@ -2,7 +2,7 @@
 
 The WARC files are copied byte for byte (stored, not deflated, so replay
 tools can seek into them); the CDXJ index is built from the index rows (the
-same offsets and lengths the viewer uses) with SURT keys as pywb writes them;
+same offsets and lengths the viewer uses) with SURT keys as cdxj-indexer writes them;
 `datapackage.json` lists every file with its SHA-256 and size, and
 `datapackage-digest.json` fixes the digest of `datapackage.json` itself.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -20,18 +21,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import surt
 from sqlalchemy.engine import Row
 
 from archiver import __version__
 from archiver.config import StorageSettings
 from archiver.errors import ArchiveError
+from archiver.markup import is_checkable_page
 from archiver.store import blobs, warc
 from archiver.store.browse import Browse
 from archiver.store.index import Index
 
 WACZ_VERSION = "1.1.1"
+_MIME_END = re.compile(r"[;\s]")
 _CHUNK = 1 << 20
 
 
@@ -45,22 +48,12 @@ class WaczResult:
     pages: int
 
 
-def surt(url: str) -> str:
-    """The SURT form of a URL as pywb's CDXJ keys it (`org,example)/path?a=1&b=2`)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host.startswith("www.") and host.count(".") > 1:
-        host = host[4:]
-    labels = host.split(".")
-    key = ",".join(reversed(labels))  # the surt library reverses IPv4 addresses too
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    if parts.port and parts.port != default:
-        key += f":{parts.port}"
-    path = (parts.path or "/").lower()
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"  # surt drops a trailing slash
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))).lower()
-    return f"{key}){path}" + (f"?{query}" if query else "")
+def url_key(url: str) -> str:
+    """The SURT key of a URL, as `cdxj-indexer` (pywb, py-wacz) writes it: the `surt` library's."""
+    try:
+        return str(surt.surt(url))
+    except ValueError:  # cdxj-indexer keys a URL surt cannot parse by itself
+        return url
 
 
 def _cdx_time(moment: datetime) -> str:
@@ -71,29 +64,28 @@ def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
     """One sorted CDXJ line per capture: SURT, timestamp, JSON (url, mime, status, digest, ...)."""
     lines = []
     for row in rows:
-        fields: dict[str, Any] = {
-            "url": row.url,
-            "mime": "warc/revisit"
-            if row.record_type == "revisit"
-            else (row.content_type or "unk").split(";")[0].strip(),
-            "status": str(row.status),
-            "digest": row.payload_digest,
-            "length": str(row.length),
-            "offset": str(row.offset),
-            "filename": Path(row.warc_file).name,
-        }
-        lines.append(f"{surt(row.url)} {_cdx_time(row.captured_at)} {json.dumps(fields)}")
+        # Field by field what cdxj-indexer writes for the same record: no mime when the
+        # record has no Content-Type, the MIME type cut at the first `;` or blank.
+        fields: dict[str, Any] = {"url": row.url}
+        if row.record_type == "revisit":
+            fields["mime"] = "warc/revisit"
+        elif row.content_type is not None:
+            fields["mime"] = _MIME_END.split(row.content_type, maxsplit=1)[0].strip()
+        fields.update(
+            status=str(row.status),
+            digest=row.payload_digest,
+            length=str(row.length),
+            offset=str(row.offset),
+            filename=Path(row.warc_file).name,
+        )
+        lines.append(f"{url_key(row.url)} {_cdx_time(row.captured_at)} {json.dumps(fields)}")
     return sorted(lines)
 
 
 def _page_lines(rows: Iterable[Row[Any]], browse: Browse) -> list[str]:
     header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
     out = [json.dumps(header)]
-    pages = [
-        row
-        for row in rows
-        if row.is_page and row.status == 200 and "html" in (row.content_type or "")
-    ]
+    pages = [row for row in rows if row.is_page and is_checkable_page(row.status, row.content_type)]
     titles = browse.titles({str(row.payload_digest) for row in pages})
     for row in pages:
         page = {
@@ -214,4 +206,4 @@ def _zip_time() -> tuple[int, int, int, int, int, int]:
     return (now.year, now.month, now.day, now.hour, now.minute, now.second)
 
 
-__all__ = ["WACZ_VERSION", "WaczResult", "cdxj_lines", "export_wacz", "surt"]
+__all__ = ["WACZ_VERSION", "WaczResult", "cdxj_lines", "export_wacz", "url_key"]

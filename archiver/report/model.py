@@ -14,6 +14,7 @@ from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tra
 from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
 from archiver.errors import ArchiveError, ConfigError
+from archiver.markup import is_checkable_page
 from archiver.store import blobs
 from archiver.store.index import Index, latest_tracked_run
 from archiver.store.payload import PayloadTooLarge, decode, header
@@ -156,7 +157,7 @@ def _pages(index: Index, run_id: int) -> list[Page]:
             payload = index.payload_capture(capture)
         except ArchiveError:
             continue
-        if payload.status == 200 and "html" in (payload.content_type or "").lower():
+        if is_checkable_page(payload.status, payload.content_type):
             pages.append(Page(capture.url, capture.captured_at, capture.id))
     return pages
 

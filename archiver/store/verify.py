@@ -35,6 +35,7 @@ from sqlalchemy.engine import Row
 
 from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
+from archiver.markup import is_html
 from archiver.store import blobs, warc
 from archiver.store.index import RUNNING, Index
 from archiver.store.payload import header
@@ -532,7 +533,7 @@ def _capture_values(
         "last_modified": header(record.http_headers, "last-modified"),
         "location": header(record.http_headers, "location"),
         "truncated": record.warc_headers.get("warc-truncated"),
-        "is_page": entry.kind == "page" if entry is not None else "html" in (content_type or ""),
+        "is_page": entry.kind == "page" if entry is not None else is_html(content_type),
         "depth": entry.depth if entry is not None else 0,
     }
 

@@ -33,8 +33,25 @@ from archiver.errors import ArchiveError
 _GZIP_LEVEL = 6
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
-REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# WARC extension field on a revisit record whose HTTP block is the stored response freshened
+# by the server's 304 (see `freshen`): the status the server actually answered with.
+REVALIDATED_HEADER = "Archiver-Revalidated"
+REVALIDATED = "304 Not Modified"
+# Fields a 304 may not replace in the stored response (RFC 9111 §3.2, RFC 9110 §15.4.5):
+# they describe the stored body, which the 304 did not send, or the 304's own framing.
+_NOT_FRESHENED = frozenset(
+    {
+        "content-length",
+        "content-encoding",
+        "content-type",
+        "content-range",
+        "transfer-encoding",
+        "x-archive-orig-transfer-encoding",
+        "connection",
+        "keep-alive",
+    }
+)
 
 
 def sha256_digest(data: bytes) -> str:
@@ -54,6 +71,19 @@ class _Sha256Writer(WARCWriter):  # type: ignore[misc]
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
+
+
+def freshen(
+    stored: Sequence[tuple[str, str]], update: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The stored response's headers updated by a 304's, as a cache does (RFC 9111 §4.3.4).
+
+    Each field the 304 carries replaces every instance of that field in the
+    stored headers, except those describing the stored body; the rest stay.
+    """
+    replaced = {name.lower() for name, _ in update} - _NOT_FRESHENED
+    kept = [(name, value) for name, value in stored if name.lower() not in replaced]
+    return kept + [(name, value) for name, value in update if name.lower() in replaced]
 
 
 def warc_date(moment: datetime) -> str:
@@ -76,6 +106,9 @@ class Exchange:
     started_at: datetime
     ip_address: str | None = None
     truncated: str | None = None  # WARC-Truncated reason: length, time, disconnect
+    # The server answered the conditional request with 304; status and headers are the
+    # stored response's, freshened by the 304 (`freshen`), so replay tools show the page.
+    revalidated: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,7 +234,6 @@ class WarcWriter:
         exchange: Exchange,
         *,
         revisit_of: tuple[str, str, str] | None = None,
-        revisit_profile: str = REVISIT_IDENTICAL,
     ) -> Prepared:
         """Serialise an exchange's records (response or revisit, then request), uncompressed.
 
@@ -222,6 +254,8 @@ class WarcWriter:
             warc_headers["WARC-IP-Address"] = exchange.ip_address
         if exchange.truncated:
             warc_headers["WARC-Truncated"] = exchange.truncated
+        if exchange.revalidated:
+            warc_headers[REVALIDATED_HEADER] = REVALIDATED
         if revisit_of is not None:
             target_uri, target_date, digest = revisit_of
             response = self._writer.create_revisit_record(
@@ -232,7 +266,7 @@ class WarcWriter:
                 http_headers=http_headers,
                 warc_headers_dict=warc_headers,
             )
-            response.rec_headers.replace_header("WARC-Profile", revisit_profile)
+            response.rec_headers.replace_header("WARC-Profile", REVISIT_IDENTICAL)
             payload_digest = digest
         else:
             response = self._writer.create_warc_record(
@@ -271,10 +305,9 @@ class WarcWriter:
         exchange: Exchange,
         *,
         revisit_of: tuple[str, str, str] | None = None,
-        revisit_profile: str = REVISIT_IDENTICAL,
     ) -> Written:
         """Write a response record and its request record (or a revisit record); see `prepare`."""
-        prepared = self.prepare(exchange, revisit_of=revisit_of, revisit_profile=revisit_profile)
+        prepared = self.prepare(exchange, revisit_of=revisit_of)
         return self.append(gzip_members(prepared.records), prepared)
 
     async def write_exchange_async(
@@ -282,14 +315,13 @@ class WarcWriter:
         exchange: Exchange,
         *,
         revisit_of: tuple[str, str, str] | None = None,
-        revisit_profile: str = REVISIT_IDENTICAL,
     ) -> Written:
         """`write_exchange`, compressing in a thread (zlib releases the GIL) so the loop goes on.
 
         Records are appended whole, in the order their compression finishes; each
         append happens on the loop without an await, so appends never interleave.
         """
-        prepared = self.prepare(exchange, revisit_of=revisit_of, revisit_profile=revisit_profile)
+        prepared = self.prepare(exchange, revisit_of=revisit_of)
         members = await asyncio.to_thread(gzip_members, prepared.records)
         return self.append(members, prepared)
 
@@ -432,13 +464,15 @@ def iter_records(fh: IO[bytes]) -> Iterator[tuple[int, int, Any]]:
 
 
 __all__ = [
+    "REVALIDATED",
+    "REVALIDATED_HEADER",
     "REVISIT_IDENTICAL",
-    "REVISIT_NOT_MODIFIED",
     "Exchange",
     "StoredRecord",
     "WarcWriter",
     "Written",
     "file_sha256",
+    "freshen",
     "read_record",
     "recover",
     "sha256_digest",

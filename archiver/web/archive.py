@@ -23,6 +23,7 @@ from archiver.config import Settings
 from archiver.errors import ArchiveError, ConfigError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
 from archiver.extract.decode import decode_payload
+from archiver.markup import is_html
 from archiver.store import blobs
 from archiver.store.browse import Browse
 from archiver.store.index import Index
@@ -44,11 +45,6 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError(f"not a timestamp: {text!r}")
     padded = text + "0101000000"[len(text) - 4 :] if len(text) < 14 else text
     return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-
-
-def is_html(content_type: str | None) -> bool:
-    """Whether a Content-Type names an HTML document."""
-    return content_type is not None and "html" in content_type.lower()
 
 
 def is_css(content_type: str | None) -> bool:

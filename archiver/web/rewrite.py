@@ -18,7 +18,6 @@ elements.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -26,27 +25,22 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError
 
+from archiver.markup import (
+    EMBED_ATTRS,
+    FRAME_ATTRS,
+    LINK_ATTRS,
+    SRCSET_ATTRS,
+    parse_srcset,
+    rewrite_css,
+)
+
 OUTLINE_STYLE = (
     "[data-archiver-violation]{outline:4px solid #d0021b !important;"
     "outline-offset:2px !important;box-shadow:0 0 0 8px rgba(208,2,27,.25) !important}"
 )
 
-_EMBED_ATTRS: dict[str, tuple[str, ...]] = {
-    "img": ("src", "data-src"),
-    "source": ("src",),
-    "script": ("src",),
-    "iframe": ("src",),
-    "frame": ("src",),
-    "embed": ("src",),
-    "video": ("src", "poster"),
-    "audio": ("src",),
-    "track": ("src",),
-    "input": ("src",),
-    "object": ("data",),
-}
-_LINK_ATTRS: dict[str, tuple[str, ...]] = {"a": ("href",), "area": ("href",)}
-_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""", re.IGNORECASE)
-_CSS_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""", re.IGNORECASE)
+# Frames replay as embeds: the capture nearest the page's time, inside the page.
+_EMBED_ATTRS = {**EMBED_ATTRS, **FRAME_ATTRS}
 _SKIP_SCHEMES = ("data:", "javascript:", "mailto:", "tel:", "about:", "blob:", "#")
 
 
@@ -78,17 +72,14 @@ class Rewriter:
 
     def css(self, text: str, base: str) -> str:
         """CSS with `url(...)` and `@import` pointing into the archive."""
-        text = _CSS_IMPORT.sub(lambda m: f"@import {m[1]}{self.embed(m[2], base)}{m[1]}", text)
-        return _CSS_URL.sub(lambda m: f"url({m[1]}{self.embed(m[2], base)}{m[1]})", text)
+        return rewrite_css(text, lambda url: self.embed(url, base))
 
     def srcset(self, value: str, base: str) -> str:
         """A `srcset` with every candidate rewritten."""
-        out = []
-        for candidate in value.split(","):
-            parts = candidate.strip().split()
-            if parts:
-                out.append(" ".join([self.embed(parts[0], base), *parts[1:]]))
-        return ", ".join(out)
+        return ", ".join(
+            f"{self.embed(url, base)} {descriptor}".rstrip()
+            for url, descriptor in parse_srcset(value)
+        )
 
     def html(self, text: str, base: str, marks: Iterable[Mark] = ()) -> str:
         """The archived document with URLs rewritten and violation elements marked."""
@@ -114,7 +105,7 @@ class Rewriter:
             value = tag.get(attr)
             if isinstance(value, str):
                 tag[attr] = self.embed(value, base)
-        for attr in _LINK_ATTRS.get(tag.name, ()):
+        for attr in LINK_ATTRS.get(tag.name, ()):
             value = tag.get(attr)
             if isinstance(value, str):
                 tag[attr] = self.link(value, base)
@@ -135,7 +126,7 @@ class Rewriter:
             if isinstance(equiv, str) and equiv.lower() in ("refresh", "content-security-policy"):
                 tag.decompose()
                 return
-        for attr in ("srcset", "data-srcset"):
+        for attr in SRCSET_ATTRS:
             value = tag.get(attr)
             if isinstance(value, str):
                 tag[attr] = self.srcset(value, base)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archiver.config import CrawlSettings, SiteSettings
-from archiver.crawl.url import Scope, canonicalize, pattern_of
+from archiver.crawl.url import Scope, canonicalize, clean, pattern_of
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,32 @@ def test_scope_excludes_and_refuses_traps() -> None:
     assert scope.refuse("https://www.stortinget.no/en/") == "other-host"
     assert scope.refuse("https://www.regjeringen.no/a/b/a/b/a/b/") == "repeating-path"
     assert scope.refuse("https://www.regjeringen.no/" + "x" * 3000) == "url-too-long"
+
+
+def test_scope_is_the_seeds_origins_by_default() -> None:
+    scope = Scope.of(_site(seeds=("http://127.0.0.1:8321/en/",)))
+    assert scope.refuse("http://127.0.0.1:8321/no/") is None
+    assert scope.refuse("http://127.0.0.1:8322/no/") == "other-host"
+    assert scope.refuse("https://127.0.0.1:8321/no/") == "other-host"
+    assert scope.refuse("http://127.0.0.1:8322/a.png", embed=True) == "other-host"
+    plain = Scope.of(_site(seeds=("http://www.regjeringen.no/",)))
+    assert plain.refuse("https://www.regjeringen.no/en/") is None  # the upgrade servers send
+    assert plain.refuse("http://www.regjeringen.no:8080/en/") == "other-host"
+
+
+@pytest.mark.parametrize(
+    ("raw", "fetched"),
+    [
+        (
+            "https://x.no/a?utm_source=listing&b=2&a=1&fbclid=x#top",
+            "https://x.no/a?b=2&a=1",
+        ),
+        ("https://X.no:443/a b/ø?q=a b&x", "https://x.no/a%20b/%C3%B8?q=a%20b&x"),
+        ("https://x.no/%7Euser/?%2F=1", "https://x.no/~user/?%2F=1"),
+    ],
+)
+def test_fetched_form_drops_tracking_and_escapes_but_keeps_the_query(
+    raw: str, fetched: str
+) -> None:
+    assert clean(raw) == fetched
+    assert canonicalize(clean(raw)) == canonicalize(raw)

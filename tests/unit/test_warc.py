@@ -110,3 +110,31 @@ def test_unreadable_offset_is_an_archive_error(tmp_path: Path) -> None:
 
     with pytest.raises(ArchiveError, match=r"missing\.warc\.gz"):
         warc.read_record(tmp_path / "missing.warc.gz", 0)
+
+
+def test_a_304_freshens_the_stored_headers_but_not_the_body_fields() -> None:
+    stored = [
+        ("Content-Type", "text/html"),
+        ("Content-Length", "1200"),
+        ("Content-Encoding", "gzip"),
+        ("ETag", '"v1"'),
+        ("Date", "Mon, 02 Mar 2026 10:00:00 GMT"),
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2"),
+    ]
+    update = [
+        ("Date", "Tue, 03 Mar 2026 10:00:00 GMT"),
+        ("ETag", '"v1"'),
+        ("Content-Length", "0"),
+        ("Cache-Control", "max-age=60"),
+    ]
+    assert warc.freshen(stored, update) == [
+        ("Content-Type", "text/html"),
+        ("Content-Length", "1200"),
+        ("Content-Encoding", "gzip"),
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2"),
+        ("Date", "Tue, 03 Mar 2026 10:00:00 GMT"),
+        ("ETag", '"v1"'),
+        ("Cache-Control", "max-age=60"),
+    ]
