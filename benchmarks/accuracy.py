@@ -104,7 +104,7 @@ def expected_of(case: Case) -> set[tuple[str, str]]:
 
 @dataclass
 class Tally:
-    """True positives, false positives and false negatives, with the (page, finding) of each miss."""
+    """True and false positives, false negatives, and the (page, finding) of each error."""
 
     tp: int = 0
     fp: int = 0
@@ -205,7 +205,7 @@ def print_score(result: Score, missing: list[str], verbose: bool) -> None:
     print()
     print("\n".join(_table("family", dict(sorted(result.families.items())), None)))
     if verbose:
-        for name, tally in sorted(result.rules.items()):
+        for _rule, tally in sorted(result.rules.items()):
             for line in tally.false:
                 print(f"  false  {line}")
             for line in tally.missed:
@@ -292,7 +292,8 @@ def main() -> None:
             return
         pages = next(iter(dates.values()))["pages"]
         print(f"{pages} pages of htmldate's evaluation set ({args.dates})")
-        print(f"{'extractor':<26} {'TP':>4} {'FP':>4} {'FN':>4} {'prec.':>6} {'recall':>6} {'CPU s':>6}")
+        head = ("extractor", "TP", "FP", "FN", "prec.", "recall", "CPU s")
+        print("{:<26} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}".format(*head))
         for name, r in dates.items():
             print(
                 f"{name:<26} {r['tp']:>4} {r['fp']:>4} {r['fn']:>4} "
