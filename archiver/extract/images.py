@@ -8,10 +8,60 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import Tag
+from bs4.element import NavigableString, PageElement
 
-from archiver.extract.text import collapse, css_path, hidden_reason, visible_text
+from archiver.extract.text import (
+    NOT_TEXT,
+    collapse,
+    css_path,
+    hidden_reason,
+    hides_itself,
+    visible_text,
+)
 
 MAX_IMAGES = 1000
+# Elements that start a new line of text: a credit read from a caption ends at the end of
+# its line, so "Photo: A. Person" in its own <div> does not swallow the caption after it.
+_BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+_IMAGE_FILE = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?|bmp)(?:$|[?#])|__blob=|/media/")
+_LOGO_OR_ICON = re.compile(
+    r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
+)
+_ICON_SIZE = 64  # px: a width or height this small is an icon or a button, not a photograph
 
 
 def _src(img: Tag) -> str:
@@ -25,7 +75,7 @@ def _src(img: Tag) -> str:
     return ""
 
 
-def _decorative(img: Tag) -> str | None:
+def _decorative(img: Tag, captioned: bool) -> str | None:
     role = img.get("role")
     if isinstance(role, str) and role.strip().lower() in ("presentation", "none"):
         return f'role="{role.strip()}"'
@@ -36,8 +86,55 @@ def _decorative(img: Tag) -> str | None:
             return 'aria-hidden="true"'
         node = node.parent
     alt = img.get("alt")
-    if isinstance(alt, str) and not alt.strip():
+    # alt="" says the image adds nothing to the text; an image shown with its own
+    # caption or credit is content all the same (the caption is its text alternative).
+    if isinstance(alt, str) and not alt.strip() and not captioned:
         return 'alt=""'
+    return None
+
+
+def _lines(tag: Tag) -> str:
+    """Visible text of ``tag``, one line per block element (spaces collapsed within lines)."""
+    parts: list[str] = []
+    stack: list[PageElement | str] = list(reversed(tag.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if hides_itself(node):
+                continue
+            if node.name in _BLOCKS:
+                parts.append("\n")
+                stack.append("\n")
+            stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString):
+            if not isinstance(node, NOT_TEXT):
+                parts.append(str(node))
+        elif isinstance(node, str):
+            parts.append(node)
+    lines = (collapse(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _not_content(img: Tag, src: str) -> str | None:
+    """Why an image in the content area is not a content image (a logo, an icon, a teaser of
+    another page), or None."""
+    if src.startswith("data:") or src.split("?")[0].lower().endswith(".svg"):
+        return "vector or inline graphic"
+    for attr in ("width", "height"):
+        value = img.get(attr)
+        if isinstance(value, str) and value.strip().isdigit() and int(value) <= _ICON_SIZE:
+            return f'{attr}="{value.strip()}"'
+    classes = img.get("class")
+    words = [src.rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
+    alt = img.get("alt")
+    if isinstance(alt, str):
+        words.append(alt)
+    if any(_LOGO_OR_ICON.search(w) for w in words):
+        return "logo or icon"
+    link = img.find_parent("a")
+    href = link.get("href") if link is not None else None
+    if isinstance(href, str) and href.strip()[:1] not in ("", "#") and not _IMAGE_FILE.search(href):
+        return "links to another page (a teaser)"
     return None
 
 
@@ -65,16 +162,70 @@ def match_credit(text: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
+def _own(element: Tag, container: Tag) -> bool:
+    """Whether ``element`` belongs to the container's image, not to a figure of another."""
+    if container.name == "figure":
+        return True
+    node = element.parent
+    while node is not None and node is not container:
+        if node.name == "figure":
+            return False
+        node = node.parent
+    return True
+
+
 def _credit(
-    container: Tag, selectors: Sequence[str], patterns: tuple[str, ...]
+    container: Tag, selectors: Sequence[str], patterns: tuple[str, ...], elements: Sequence[str]
 ) -> tuple[str | None, str | None]:
+    for selector in elements:
+        for element in container.select(selector):
+            if not _own(element, container) or hidden_reason(element) is not None:
+                continue
+            if text := _lines(element):
+                return match_credit(text, patterns) or collapse(text), selector
     for selector in selectors:
         for element in container.select(selector):
-            if hidden_reason(element) is not None:
+            if not _own(element, container) or hidden_reason(element) is not None:
                 continue
-            credit = match_credit(visible_text(element), patterns)
+            credit = match_credit(_lines(element), patterns)
             if credit:
                 return credit, selector
+    if container.name == "figure":
+        credit = match_credit(_lines(container), patterns)
+        if credit:
+            return credit, "figure"
+    return None, None
+
+
+_GALLERY_LEVELS = 3  # how far above an image's own container a gallery's credit line may sit
+
+
+def _gallery_credit(
+    container: Tag,
+    root: Tag,
+    selectors: Sequence[str],
+    patterns: tuple[str, ...],
+    elements: Sequence[str],
+) -> tuple[str | None, str | None]:
+    """A collective credit ("Fotos: …") of the gallery around ``container``: an ancestor
+    holding several images and a credit of its own, outside any one image's figure."""
+    node = container.parent
+    for _ in range(_GALLERY_LEVELS):
+        if node is None or node is root.parent:
+            break
+        if len(node.find_all("img", limit=2)) > 1:
+            for selector in (*elements, *selectors):
+                for element in node.select(selector):
+                    if element.find_parent("figure") not in (None, *node.find_parents("figure")):
+                        continue
+                    if element.find("img") is not None or hidden_reason(element) is not None:
+                        continue
+                    credit = match_credit(_lines(element), patterns)
+                    if credit:
+                        return credit, f"gallery {selector}"
+        if node is root:
+            break
+        node = node.parent
     return None, None
 
 
@@ -84,8 +235,14 @@ def extract_images(
     base_url: str,
     selectors: Sequence[str],
     patterns: tuple[str, ...],
+    elements: Sequence[str] = (),
+    not_content: Callable[[Tag], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """One entry per ``<img>`` in ``root`` for which ``excluded`` is false."""
+    """One entry per ``<img>`` in ``root`` for which ``excluded`` is false.
+
+    ``elements`` select credit elements whose whole text is the credit; ``not_content``
+    says which images the pack knows are not content (logos, teasers).
+    """
     images: list[dict[str, Any]] = []
     for img in root.find_all("img"):
         if len(images) >= MAX_IMAGES:
@@ -97,9 +254,14 @@ def extract_images(
         container = _container(img, root)
         figcaption = container.find("figcaption") if container.name == "figure" else None
         caption = visible_text(figcaption) if figcaption is not None else None
-        credit, credit_source = _credit(container, selectors, patterns)
-        decorative = _decorative(img)
+        credit, credit_source = _credit(container, selectors, patterns, elements)
+        if credit is None:
+            credit, credit_source = _gallery_credit(container, root, selectors, patterns, elements)
+        decorative = _decorative(img, bool(caption or credit))
         hidden = hidden_reason(img)
+        reason = _not_content(img, src)
+        if reason is None and not_content is not None and not_content(img):
+            reason = "profile: not a content image"
         images.append(
             {
                 "src": src,
@@ -111,6 +273,8 @@ def extract_images(
                 "decorative": decorative is not None,
                 "decorative_reason": decorative,
                 "hidden": hidden is not None,
+                "content": reason is None,
+                "not_content_reason": reason,
                 "location": css_path(img),
             }
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -21,12 +22,65 @@ def _hit(element: Tag, text: str, via: str) -> dict[str, Any]:
     }
 
 
-def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: Sequence[str]) -> Any:
+# Numbers a notice may write as a digit or a word ("1 år", "eitt år", "one year").
+_ONE = frozenset(
+    {"1", "one", "a", "an", "ett", "eitt", "ein", "eins", "einem", "en", "et", "un", "une", "uno"}
+)
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Text as notice phrases are compared: words only, case-folded, "one" in any language as
+    "1", each word between spaces; punctuation, spacing and case do not count."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    return " " + "".join(("1" if w in _ONE else w) + " " for w in words)
+
+
+def _scan(
+    strings: list[NavigableString],
+    folded_page: str,
+    phrases: tuple[str, ...],
+    via: str,
+    seen: set[int],
+) -> list[dict[str, Any]]:
+    """Elements whose own text holds one of ``phrases`` (each already folded)."""
+    wanted = [p for p in phrases if p.strip() and p in folded_page]
+    hits: list[dict[str, Any]] = []
+    if not wanted:
+        return hits
+    for string in strings:
+        parent = string.parent
+        if parent is None:
+            continue
+        # A phrase split over inline elements is found in the parent's whole text; a
+        # block's text is only read when one of its strings holds a phrase's first word.
+        own = fold(str(string))
+        if not any(p[: p.index(" ", 1) + 1] in own for p in wanted):
+            continue
+        if not any(p in own or p in fold(parent.get_text(" ")) for p in wanted):
+            continue
+        if id(parent) in seen or any(id(a) in seen for a in parent.parents):
+            continue
+        seen.add(id(parent))
+        hits.append(_hit(parent, collapse(parent.get_text(" ")), via))
+    return hits
+
+
+def find_notice(
+    soup: BeautifulSoup,
+    phrases: tuple[str, ...],
+    selectors: Sequence[str],
+    archive_phrases: tuple[str, ...] = (),
+) -> Any:
     """The ``age_notice`` part of the page model.
 
     A notice is *shown* when a configured phrase occurs in visible text, or an
-    element matching a notice selector is visible and has text. Occurrences
-    that a reader cannot see are kept in ``hidden`` as evidence.
+    element matching a notice selector is visible and has text. Phrases match
+    tolerantly (:func:`fold`): "more than one year old." matches "More than 1
+    year old", whatever follows. Occurrences that a reader cannot see are kept
+    in ``hidden`` as evidence. ``archive`` is the same for a historical-archive
+    banner (``archive_phrases``): a pack that lists them counts the banner as the
+    notice (``shown``), but a banner on recent content is not an unexpected notice.
     """
     hits: list[dict[str, Any]] = []
     seen: set[int] = set()
@@ -36,44 +90,38 @@ def find_notice(soup: BeautifulSoup, phrases: tuple[str, ...], selectors: Sequen
             if text and id(element) not in seen:
                 seen.add(id(element))
                 hits.append(_hit(element, text, f"selector:{selector}"))
-    wanted = [collapse(p).casefold() for p in phrases if collapse(p)]
-    strings = (
-        [
+    wanted = tuple(fold(p) for p in phrases)
+    archive = tuple(fold(p) for p in archive_phrases)
+    archive_hits: list[dict[str, Any]] = []
+    if any(wanted) or any(archive):
+        strings = [
             string
             for string in soup.find_all(string=True)
             if isinstance(string, NavigableString) and not isinstance(string, NOT_TEXT)
         ]
-        if wanted
-        else []
-    )
-    # All text joined by NUL (which no whitespace rule or normalisation
-    # crosses), collapsed, contains every string's collapsed text, so a phrase
-    # absent from it is absent from each string. Collapsing only rewrites
-    # whitespace, so before it, each word of a phrase is already there: most
-    # pages have some phrase word missing and skip collapsing and the scan.
-    joined = "\0".join(strings)
-    folded = unicodedata.normalize("NFC", joined).casefold()
-    if any(all(word in folded for word in p.split(" ")) for p in wanted) and any(
-        p in collapse(joined).casefold() for p in wanted
-    ):
-        for string in strings:
-            parent = string.parent
-            if parent is None:
-                continue
-            # A phrase split over inline elements is not found; notices are
-            # plain sentences in practice, and this keeps the scan linear.
-            folded = collapse(str(string)).casefold()
-            if not any(p in folded for p in wanted):
-                continue
-            if id(parent) in seen or any(id(a) in seen for a in parent.parents):
-                continue
-            seen.add(id(parent))
-            hits.append(_hit(parent, collapse(parent.get_text(" ")), "phrase"))
+        # All text, folded once: a phrase absent from it is absent from every element,
+        # and most pages show no notice, so the per-element scan is skipped. Folding
+        # the page costs more than lower-casing it, which already lacks a word of
+        # each phrase on most pages.
+        joined = "\0".join(strings)
+        lowered = unicodedata.normalize("NFC", joined).casefold()
+        words = {w for p in wanted + archive for w in p.split() if w != "1"}
+        present = {w for w in words if w in lowered}
+        maybe = any(set(p.split()) - {"1"} <= present for p in wanted + archive if p.strip())
+        folded = fold(joined) if maybe else ""
+        hits += _scan(strings, folded, wanted, "phrase", seen)
+        archive_hits = _scan(strings, folded, archive, "archive-phrase", seen)
+    archived = next((h for h in archive_hits if h["hidden_reason"] is None), None)
     shown = [h for h in hits if h["hidden_reason"] is None]
-    first = shown[0] if shown else None
+    first = shown[0] if shown else archived
     return {
         "shown": first is not None,
         "text": first["text"] if first else None,
         "location": first["location"] if first else None,
-        "hidden": [h for h in hits if h["hidden_reason"] is not None],
+        "hidden": [h for h in hits + archive_hits if h["hidden_reason"] is not None],
+        "archive": {
+            "shown": archived is not None,
+            "text": archived["text"] if archived else None,
+            "location": archived["location"] if archived else None,
+        },
     }

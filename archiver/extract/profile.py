@@ -31,10 +31,13 @@ class DateSource:
     selector: str | None = None
     attribute: str | None = None
     jsonld: str | None = None
+    near_h1: bool = False
 
     @property
     def label(self) -> str:
         """A short human-readable description used as the date's ``source``."""
+        if self.near_h1:
+            return "near-h1"
         if self.jsonld is not None:
             return f"json-ld:{self.jsonld}"
         if self.attribute is not None:
@@ -57,6 +60,7 @@ def _date_sources(items: Sequence[Mapping[str, Any]] | None) -> tuple[DateSource
             selector=item.get("selector"),
             attribute=item.get("attribute"),
             jsonld=item.get("jsonld"),
+            near_h1=bool(item.get("near_h1", False)),
         )
         for item in items or ()
     )
@@ -74,16 +78,21 @@ class Profile:
 
     content_selectors: tuple[str, ...] = ("main", "[role=main]", "article")
     content_exclude: tuple[str, ...] = ()
+    not_content_images: tuple[str, ...] = ()
     article_selectors: tuple[str, ...] = ()
     article_jsonld_types: tuple[str, ...] = ()
+    article_dated_h1: bool = False
     h1_selectors: tuple[str, ...] = ()
     title_suffixes: tuple[str, ...] = ()
+    infer_suffix: bool = False
     published: tuple[DateSource, ...] = ()
     updated: tuple[DateSource, ...] = ()
     notice_phrases: tuple[str, ...] = ()
     notice_selectors: tuple[str, ...] = ()
+    archive_phrases: tuple[str, ...] = ()
     credit_selectors: tuple[str, ...] = ("figcaption",)
     credit_patterns: tuple[str, ...] = ()
+    credit_elements: tuple[str, ...] = ()
     timezone: str = "UTC"
     max_bytes: int = DEFAULT_MAX_BYTES
     fingerprint: str = field(default="", compare=False)
@@ -100,16 +109,21 @@ class Profile:
         return cls(
             content_selectors=_strings(content.get("selectors", cls.content_selectors)),
             content_exclude=_strings(content.get("exclude")),
+            not_content_images=_strings(content.get("not_content_images")),
             article_selectors=_strings(article.get("selectors")),
             article_jsonld_types=_strings(article.get("jsonld_types")),
+            article_dated_h1=bool(article.get("dated_h1", False)),
             h1_selectors=_strings(titles.get("h1_selectors")),
             title_suffixes=_strings(titles.get("suffixes")),
+            infer_suffix=bool(titles.get("infer_suffix", False)),
             published=_date_sources(dates.get("published")),
             updated=_date_sources(dates.get("updated")),
             notice_phrases=_strings(notice.get("phrases")),
             notice_selectors=_strings(notice.get("selectors")),
+            archive_phrases=_strings(notice.get("archive_phrases")),
             credit_selectors=_strings(credits.get("selectors", cls.credit_selectors)),
             credit_patterns=_strings(credits.get("patterns")),
+            credit_elements=_strings(credits.get("elements")),
             timezone=str(data.get("timezone", "UTC")),
             max_bytes=int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
             fingerprint=fingerprint_of(data),
