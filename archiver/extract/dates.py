@@ -166,6 +166,25 @@ class TextDate:
     raw: str
     start: int
     excluded: bool
+    updated: bool = False
+
+
+# Words that label the date after them as the publication date.
+PUBLISHED_LABEL = re.compile(
+    r"(?i)(?:published|posted|issued|publication date|date of publication|veröffentlicht|"
+    r"erschienen|publiziert|publisert|publisert dato|publié|publiée|date de publication|"
+    r"pubblicato|data di pubblicazione|publicado|fecha de publicación|gepubliceerd|"
+    r"publicerad|publiceret)(?:\s+(?:on|am|le|il|el|op|den|på))?\s*:?\s*$"
+)
+
+
+def labelled_date(text: str) -> TextDate | None:
+    """The one date ``text`` labels as the publication date ("Published: 22 October 2013",
+    "Veröffentlicht am 3. Juli 2026"); None if there is none or they disagree."""
+    labelled = [
+        d for d in text_dates(text) if not d.excluded and PUBLISHED_LABEL.search(text[: d.start])
+    ]
+    return labelled[0] if len({d.day for d in labelled}) == 1 else None
 
 
 def text_dates(text: str) -> list[TextDate]:
@@ -192,7 +211,10 @@ def text_dates(text: str) -> list[TextDate]:
                 continue
             before = text[max(0, match.start() - 40) : match.start()]
             after = text[match.end() : match.end() + 12]
-            excluded = bool(NOT_PUBLISHED.search(before) or _RANGE_AFTER.match(after))
-            excluded = excluded or before.rstrip().endswith(("-", "–", "—", "bis", "to"))
-            found[match.start()] = TextDate(day, match.group(0), match.start(), excluded)
+            updated = NOT_PUBLISHED.search(before) is not None
+            ranged = _RANGE_AFTER.match(after) is not None
+            ranged = ranged or before.rstrip().endswith(("-", "–", "—", "bis", "to"))
+            found[match.start()] = TextDate(
+                day, match.group(0), match.start(), updated or ranged, updated and not ranged
+            )
     return [found[k] for k in sorted(found)]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from bs4 import Tag
 from bs4.element import NavigableString
 
-from archiver.extract.dates import TextDate, text_dates
+from archiver.extract.dates import PUBLISHED_LABEL, TextDate, text_dates
 from archiver.extract.text import NOT_TEXT, hidden_reason
 
 # Headings that only screen readers get: the visible title is elsewhere.
@@ -22,10 +22,8 @@ _SKIPPED_TEXT_PARENTS = frozenset({"script", "style", "noscript", "template", "t
 # a byline after it. Far enough for "From: … First published: …", short of the body text.
 _BEFORE_CHARS = 120
 _AFTER_CHARS = 320
-_PUBLISHED_WORD = re.compile(
-    r"(?i)(?:published|posted|issued|date|dated|veröffentlicht|erschienen|vom|datum|"
-    r"publisert|dato|publié|publiée|pubblicato|publicado|gepubliceerd|publicerad)\W{0,3}$"
-)
+# Besides the labels of dates.PUBLISHED_LABEL, header datelines use these.
+_DATELINE_WORD = re.compile(r"(?i)(?:date|dated|vom|datum|dato)\W{0,3}$")
 
 
 def _classes_and_id(tag: Tag) -> Iterable[str]:
@@ -113,8 +111,8 @@ def _visible_strings(
 
 
 def header_date(h1: Tag) -> TextDate | None:
-    """The publication date written in the heading's header, or None when there is none or
-    it is ambiguous.
+    """The date written in the heading's header (a publication date, or failing that an
+    update date, marked ``updated``), or None when there is none or it is ambiguous.
 
     The header is the visible text just before the heading (a dateline or kicker), the
     heading itself and the text after it (a byline). Dates after an update word or in a
@@ -136,10 +134,17 @@ def header_date(h1: Tag) -> TextDate | None:
     own = _visible_strings(h1.descendants, 1000)
     after = _visible_strings(h1.next_elements, _AFTER_CHARS + sum(map(len, own)), _HEADER_ENDS)
     text = " ".join(before + after)
-    candidates = [d for d in text_dates(text) if not d.excluded]
-    if not candidates:
-        return None
-    if len({d.day for d in candidates}) == 1:
+    dates = text_dates(text)
+    candidates = [d for d in dates if not d.excluded]
+    if candidates and len({d.day for d in candidates}) == 1:
         return candidates[0]
-    introduced = [d for d in candidates if _PUBLISHED_WORD.search(text[: d.start])]
-    return introduced[0] if len({d.day for d in introduced}) == 1 else None
+    introduced = [
+        d
+        for d in candidates
+        if PUBLISHED_LABEL.search(text[: d.start]) or _DATELINE_WORD.search(text[: d.start])
+    ]
+    if introduced and len({d.day for d in introduced}) == 1:
+        return introduced[0]
+    # A header that opens with its last update ("Updated 16 June 2014") is still a dated
+    # content header, though it does not say when the page was published.
+    return dates[0] if dates and dates[0].updated else None

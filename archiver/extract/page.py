@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
-from archiver.extract.dates import ParsedDate, age_of, parse_date
+from archiver.extract.dates import ParsedDate, age_of, labelled_date, parse_date
 from archiver.extract.decode import decode_payload
 from archiver.extract.header import content_h1, header_date, heading_kicker, heading_text, usable_h1
 from archiver.extract.images import extract_images
@@ -31,6 +31,8 @@ from archiver.extract.titles import (
 
 EXTRACTOR_VERSION = "2"
 _MAX_JSONLD_CHARS = 500_000
+# Stems of the words dates.PUBLISHED_LABEL knows, to skip pages that have none of them.
+_LABEL_HINTS = ("publi", "posted", "issued", "veröffentl", "erschienen", "gepubl")
 
 
 def _meta(soup: BeautifulSoup) -> dict[str, str]:
@@ -92,12 +94,14 @@ def _first_date(
     tz: ZoneInfo,
     page: Source,
     near_h1: ParsedDate | None = None,
+    labelled: Callable[[], ParsedDate | None] | None = None,
 ) -> tuple[ParsedDate, DateSource] | None:
     for source in sources:
         texts: list[str] = []
-        if source.near_h1:
-            if near_h1 is not None:
-                return near_h1, source
+        if source.near_h1 or source.labelled:
+            found = near_h1 if source.near_h1 else labelled() if labelled else None
+            if found is not None:
+                return found, source
             continue
         if source.jsonld is not None:
             texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
@@ -254,8 +258,12 @@ def extract(
         None,
     ) or content_h1(root, excluded)
     dateline = header_date(h1) if isinstance(h1, Tag) else None
-    near_h1 = ParsedDate(dateline.day, None, dateline.raw) if dateline is not None else None
-    if profile.article_dated_h1 and near_h1 is not None:
+    near_h1 = (
+        ParsedDate(dateline.day, None, dateline.raw)
+        if dateline is not None and not dateline.updated
+        else None
+    )
+    if profile.article_dated_h1 and dateline is not None:
         signals.append("dated-h1")
     title_tag = soup.find("title")
     article_objects = [o for o in jsonld if _types(o) & article_types]
@@ -294,7 +302,13 @@ def extract(
     titles["inferred_suffix"] = inferred
     titles["mismatches"] = mismatches(titles)
 
-    published = _first_date(soup, jsonld, profile.published, tz, source, near_h1)
+    def labelled() -> ParsedDate | None:
+        if not any(source.contains(w) for w in _LABEL_HINTS):
+            return None  # no publishing word in the page: spare reading the content's text
+        found = labelled_date(collapse(root.get_text(" ")))
+        return ParsedDate(found.day, None, found.raw) if found is not None else None
+
+    published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled)
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:

@@ -23,8 +23,12 @@ class DateSource:
 
     Either ``selector`` (a CSS selector; the value is ``attribute`` or, when
     that is ``None``, the element's text) or ``jsonld`` (a JSON-LD key such
-    as ``datePublished``). ``formats`` are ``"iso"`` or ``strptime`` formats,
-    which is how day-first dates (``%d/%m/%Y``) are stated explicitly.
+    as ``datePublished``) or ``near_h1`` (the date written beside the content
+    ``<h1>``: a dateline or byline) or ``labelled`` (the date the content area's
+    text labels "Published:", "Veröffentlicht am", …). ``formats`` are
+    ``"iso"``, ``"text"`` (a date written out, see :func:`dates.text_dates`) or
+    ``strptime`` formats, which is how day-first dates (``%d/%m/%Y``) are stated
+    explicitly.
     """
 
     formats: tuple[str, ...] = ("iso",)
@@ -32,12 +36,15 @@ class DateSource:
     attribute: str | None = None
     jsonld: str | None = None
     near_h1: bool = False
+    labelled: bool = False
 
     @property
     def label(self) -> str:
         """A short human-readable description used as the date's ``source``."""
         if self.near_h1:
             return "near-h1"
+        if self.labelled:
+            return "labelled"
         if self.jsonld is not None:
             return f"json-ld:{self.jsonld}"
         if self.attribute is not None:
@@ -61,6 +68,7 @@ def _date_sources(items: Sequence[Mapping[str, Any]] | None) -> tuple[DateSource
             attribute=item.get("attribute"),
             jsonld=item.get("jsonld"),
             near_h1=bool(item.get("near_h1", False)),
+            labelled=bool(item.get("labelled", False)),
         )
         for item in items or ()
     )
