@@ -178,12 +178,32 @@ PUBLISHED_LABEL = re.compile(
 )
 
 
+LABEL_WORDS = (
+    "published", "posted", "issued", "publication date", "date of publication",
+    "veröffentlicht", "erschienen", "publiziert", "publisert", "publié", "date de publication",
+    "pubblicato", "data di pubblicazione", "publicado", "fecha de publicación", "gepubliceerd",
+    "publicerad", "publiceret",
+)  # fmt: skip
+_LABEL_WINDOW = 48  # characters after a label word in which its date must start
+
+
 def labelled_date(text: str) -> TextDate | None:
     """The one date ``text`` labels as the publication date ("Published: 22 October 2013",
-    "Veröffentlicht am 3. Juli 2026"); None if there is none or they disagree."""
-    labelled = [
-        d for d in text_dates(text) if not d.excluded and PUBLISHED_LABEL.search(text[: d.start])
-    ]
+    "Veröffentlicht am 3. Juli 2026"); None if there is none or they disagree.
+
+    Only the text right after each label word is read for a date: reading every date
+    of a long page to keep the labelled ones would cost a regex scan of all of it.
+    """
+    lowered = text.lower()
+    labelled: list[TextDate] = []
+    for word in LABEL_WORDS:
+        start = lowered.find(word)
+        while start >= 0:
+            window = text[start : start + len(word) + _LABEL_WINDOW]
+            found = next(iter(text_dates(window)), None)
+            if found and not found.excluded and PUBLISHED_LABEL.search(window[: found.start]):
+                labelled.append(found)
+            start = lowered.find(word, start + len(word))
     return labelled[0] if len({d.day for d in labelled}) == 1 else None
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
+import soupsieve
 from bs4 import Tag
 from bs4.element import NavigableString, PageElement
 
@@ -174,22 +175,56 @@ def _own(element: Tag, container: Tag) -> bool:
     return True
 
 
+_NEIGHBOURS = 2  # sibling elements after (and one before) an image read for its credit
+_SMALL_CONTAINER = 12  # children: a bigger container is a text body, not the image's box
+
+
+def _scopes(img: Tag, container: Tag) -> list[Tag]:
+    """Where an image's credit may be: its figure or small box, else (an image loose in a
+    long text body) the elements right beside it, so a long body is not searched per image."""
+    if container.name == "figure" or len(container.contents) <= _SMALL_CONTAINER:
+        return [container]
+    node: Tag = img
+    while node.parent is not None and node.parent is not container:
+        node = node.parent
+    after = node.find_next_siblings(limit=_NEIGHBOURS)
+    before = node.find_previous_siblings(limit=1)
+    return [node, *after, *before]
+
+
+def _selected(scopes: list[Tag], selectors: Sequence[str]) -> Iterator[tuple[Tag, str]]:
+    """Elements in ``scopes`` (themselves included) matching any of ``selectors``, each with
+    the first selector it matches: one walk of each scope for all of them."""
+    if not selectors:
+        return
+    combined = soupsieve.compile(", ".join(selectors))
+    for scope in scopes:
+        found = combined.select(scope)
+        if len(scopes) > 1 and combined.match(scope):
+            found.insert(0, scope)
+        for element in found:
+            yield element, next((s for s in selectors if soupsieve.match(s, element)), selectors[0])
+
+
 def _credit(
-    container: Tag, selectors: Sequence[str], patterns: tuple[str, ...], elements: Sequence[str]
+    img: Tag,
+    container: Tag,
+    selectors: Sequence[str],
+    patterns: tuple[str, ...],
+    elements: Sequence[str],
 ) -> tuple[str | None, str | None]:
-    for selector in elements:
-        for element in container.select(selector):
-            if not _own(element, container) or hidden_reason(element) is not None:
-                continue
-            if text := _lines(element):
-                return match_credit(text, patterns) or collapse(text), selector
-    for selector in selectors:
-        for element in container.select(selector):
-            if not _own(element, container) or hidden_reason(element) is not None:
-                continue
-            credit = match_credit(_lines(element), patterns)
-            if credit:
-                return credit, selector
+    scopes = _scopes(img, container)
+    for element, selector in _selected(scopes, elements):
+        if not _own(element, container) or hidden_reason(element) is not None:
+            continue
+        if text := _lines(element):
+            return match_credit(text, patterns) or collapse(text), selector
+    for element, selector in _selected(scopes, selectors):
+        if not _own(element, container) or hidden_reason(element) is not None:
+            continue
+        credit = match_credit(_lines(element), patterns)
+        if credit:
+            return credit, selector
     if container.name == "figure":
         credit = match_credit(_lines(container), patterns)
         if credit:
@@ -198,31 +233,47 @@ def _credit(
 
 
 _GALLERY_LEVELS = 3  # how far above an image's own container a gallery's credit line may sit
+_GALLERY_LINE = 200  # characters: a longer child is body text, not a collective credit
 
 
 def _gallery_credit(
     container: Tag,
     root: Tag,
+    pictured: set[int],
     selectors: Sequence[str],
     patterns: tuple[str, ...],
     elements: Sequence[str],
 ) -> tuple[str | None, str | None]:
-    """A collective credit ("Fotos: …") of the gallery around ``container``: an ancestor
-    holding several images and a credit of its own, outside any one image's figure."""
+    """A collective credit ("Fotos: …") of the gallery around ``container``: a line among
+    the children of an ancestor holding several images, itself holding no image.
+
+    Only children are read (not the whole ancestor), so climbing to an article body
+    costs the body's child count, not its size.
+    """
     node = container.parent
+    compiled = [soupsieve.compile(s) for s in (*elements, *selectors)]
     for _ in range(_GALLERY_LEVELS):
         if node is None or node is root.parent:
             break
-        if len(node.find_all("img", limit=2)) > 1:
-            for selector in (*elements, *selectors):
-                for element in node.select(selector):
-                    if element.find_parent("figure") not in (None, *node.find_parents("figure")):
-                        continue
-                    if element.find("img") is not None or hidden_reason(element) is not None:
-                        continue
-                    credit = match_credit(_lines(element), patterns)
-                    if credit:
-                        return credit, f"gallery {selector}"
+        children = node.find_all(True, recursive=False)
+        pictures = [id(c) in pictured for c in children]
+        # A gallery is mostly pictures: an article body with two figures among its
+        # paragraphs is not one, and its paragraphs are no collective credit.
+        if sum(pictures) > 1 and 2 * sum(pictures) >= len(children):
+            for child, picture in zip(children, pictures, strict=True):
+                if picture:
+                    continue
+                if hidden_reason(child) is not None:
+                    continue
+                text = _lines(child)
+                if len(text) > _GALLERY_LINE:
+                    continue  # body text, not a credit line
+                matched = next((c for c in compiled if c.match(child)), None)
+                credit = match_credit(text, patterns)
+                if matched is not None and credit is None and matched.pattern in elements:
+                    credit = collapse(text) or None
+                if credit:
+                    return credit, "gallery"
         if node is root:
             break
         node = node.parent
@@ -244,7 +295,11 @@ def extract_images(
     says which images the pack knows are not content (logos, teasers).
     """
     images: list[dict[str, Any]] = []
-    for img in root.find_all("img"):
+    found = root.find_all("img")
+    pictured: set[int] = set()  # the images and their ancestors, to tell a gallery cheaply
+    for img in found[:MAX_IMAGES]:
+        pictured.update(id(n) for n in (img, *img.parents))
+    for img in found:
         if len(images) >= MAX_IMAGES:
             break
         if excluded(img):
@@ -254,9 +309,11 @@ def extract_images(
         container = _container(img, root)
         figcaption = container.find("figcaption") if container.name == "figure" else None
         caption = visible_text(figcaption) if figcaption is not None else None
-        credit, credit_source = _credit(container, selectors, patterns, elements)
+        credit, credit_source = _credit(img, container, selectors, patterns, elements)
         if credit is None:
-            credit, credit_source = _gallery_credit(container, root, selectors, patterns, elements)
+            credit, credit_source = _gallery_credit(
+                container, root, pictured, selectors, patterns, elements
+            )
         decorative = _decorative(img, bool(caption or credit))
         hidden = hidden_reason(img)
         reason = _not_content(img, src)

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
-from archiver.extract.dates import ParsedDate, age_of, labelled_date, parse_date
+from archiver.extract.dates import LABEL_WORDS, ParsedDate, age_of, labelled_date, parse_date
 from archiver.extract.decode import decode_payload
 from archiver.extract.header import content_h1, header_date, heading_kicker, heading_text, usable_h1
 from archiver.extract.images import extract_images
@@ -31,8 +31,6 @@ from archiver.extract.titles import (
 
 EXTRACTOR_VERSION = "2"
 _MAX_JSONLD_CHARS = 500_000
-# Stems of the words dates.PUBLISHED_LABEL knows, to skip pages that have none of them.
-_LABEL_HINTS = ("publi", "posted", "issued", "veröffentl", "erschienen", "gepubl")
 
 
 def _meta(soup: BeautifulSoup) -> dict[str, str]:
@@ -303,7 +301,7 @@ def extract(
     titles["mismatches"] = mismatches(titles)
 
     def labelled() -> ParsedDate | None:
-        if not any(source.contains(w) for w in _LABEL_HINTS):
+        if not any(source.contains(w) for w in LABEL_WORDS):
             return None  # no publishing word in the page: spare reading the content's text
         found = labelled_date(collapse(root.get_text(" ")))
         return ParsedDate(found.day, None, found.raw) if found is not None else None
