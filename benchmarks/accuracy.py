@@ -84,6 +84,16 @@ def load_corpus(corpus: Path = CORPUS) -> tuple[list[Case], list[str]]:
     return cases, missing
 
 
+def model_of(case: Case, pack: str | None = None) -> dict[str, Any]:
+    """The page model of one case, extracted as check-page extracts it."""
+    from archiver.check.packs import RuleSet
+    from archiver.extract import extract
+
+    url = case.truth["url"]
+    profile = RuleSet.load().resolve([pack or case.truth.get("pack", "default")], url).profile
+    return extract(case.path.read_bytes(), url=url, captured_at=case.at, profile=profile)
+
+
 def findings(rule: str, subject: str, url: str) -> tuple[str, str]:
     """The scoring key of a finding: the image's absolute URL for photo-credits, else the rule."""
     return (rule, urljoin(url, subject)) if rule == "photo-credits" else (rule, "")

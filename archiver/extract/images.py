@@ -58,9 +58,12 @@ _BLOCKS = frozenset(
         "ul",
     ]
 )
-_IMAGE_FILE = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?|bmp)(?:$|[?#])|__blob=|/media/")
 _LOGO_OR_ICON = re.compile(
     r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
+)
+_ENLARGES = re.compile(
+    r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
+    r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
 )
 _ICON_SIZE = 64  # px: a width or height this small is an icon or a button, not a photograph
 
@@ -134,9 +137,20 @@ def _not_content(img: Tag, src: str) -> str | None:
         return "logo or icon"
     link = img.find_parent("a")
     href = link.get("href") if link is not None else None
-    if isinstance(href, str) and href.strip()[:1] not in ("", "#") and not _IMAGE_FILE.search(href):
-        return "links to another page (a teaser)"
-    return None
+    if link is None or not isinstance(href, str) or href.strip()[:1] in ("", "#"):
+        return None
+    # A link that opens the picture itself (its file, or a lightbox view of it) is a
+    # zoom button; a link anywhere else makes the picture a teaser of that page.
+    if any(
+        _ENLARGES.search(" ".join(v) if isinstance(v, list) else str(v))
+        for v in link.attrs.values()
+    ):
+        return None
+    return "links to another page (a teaser)"
+
+
+_INLINE = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
+_WRAPPERS = 4  # inline wrappers around an image searched before its container
 
 
 def _container(img: Tag, root: Tag) -> Tag:
@@ -145,7 +159,7 @@ def _container(img: Tag, root: Tag) -> Tag:
         return figure
     parent = img.parent or root
     # Links and <picture> wrap the image itself; the credit sits beside them.
-    while parent is not root and parent.name in ("a", "picture", "span") and parent.parent:
+    while parent is not root and parent.name in _INLINE and parent.parent:
         parent = parent.parent
     return parent
 
@@ -213,18 +227,26 @@ def _credit(
     patterns: tuple[str, ...],
     elements: Sequence[str],
 ) -> tuple[str | None, str | None]:
-    scopes = _scopes(img, container)
-    for element, selector in _selected(scopes, elements):
-        if not _own(element, container) or hidden_reason(element) is not None:
-            continue
-        if text := _lines(element):
-            return match_credit(text, patterns) or collapse(text), selector
-    for element, selector in _selected(scopes, selectors):
-        if not _own(element, container) or hidden_reason(element) is not None:
-            continue
-        credit = match_credit(_lines(element), patterns)
-        if credit:
-            return credit, selector
+    # Inline wrappers (a link, a <picture>, a <span> box) are searched from the innermost
+    # out, so an image's own box is read before a paragraph holding several such boxes.
+    levels: list[Tag] = []
+    node = img.parent
+    while node is not None and node is not container and len(levels) < _WRAPPERS:
+        levels.append(node)
+        node = node.parent
+    for level in (*levels, container):
+        scopes = _scopes(img, level)
+        for element, selector in _selected(scopes, elements):
+            if not _own(element, level) or hidden_reason(element) is not None:
+                continue
+            if text := _lines(element):
+                return match_credit(text, patterns) or collapse(text), selector
+        for element, selector in _selected(scopes, selectors):
+            if not _own(element, level) or hidden_reason(element) is not None:
+                continue
+            credit = match_credit(_lines(element), patterns)
+            if credit:
+                return credit, selector
     if container.name == "figure":
         credit = match_credit(_lines(container), patterns)
         if credit:
