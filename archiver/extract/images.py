@@ -65,7 +65,7 @@ _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
 )
-_ICON_SIZE = 64  # px: a width or height this small is an icon or a button, not a photograph
+_ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 
 
 def _src(img: Tag) -> str:
@@ -124,10 +124,10 @@ def _not_content(img: Tag, src: str) -> str | None:
     another page), or None."""
     if src.startswith("data:") or src.split("?")[0].lower().endswith(".svg"):
         return "vector or inline graphic"
-    for attr in ("width", "height"):
-        value = img.get(attr)
-        if isinstance(value, str) and value.strip().isdigit() and int(value) <= _ICON_SIZE:
-            return f'{attr}="{value.strip()}"'
+    sizes = [img.get(attr) for attr in ("width", "height")]
+    given = [int(v) for v in sizes if isinstance(v, str) and v.strip().isdigit()]
+    if given and max(given) <= _ICON_SIZE:
+        return f"{'x'.join(map(str, given))} px"
     classes = img.get("class")
     words = [src.rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
     alt = img.get("alt")
@@ -296,6 +296,18 @@ def _gallery_credit(
                     credit = collapse(text) or None
                 if credit:
                     return credit, "gallery"
+            # Or the line just before or after the gallery ("Fotos: …" ending the text).
+            for sibling, line in (
+                (node.find_previous_sibling(), -1),
+                (node.find_next_sibling(), 0),
+            ):
+                if sibling is None or id(sibling) in pictured or hidden_reason(sibling):
+                    continue
+                lines = _lines(sibling).split("\n")
+                if len(lines[line]) <= _GALLERY_LINE and (
+                    credit := match_credit(lines[line], patterns)
+                ):
+                    return credit, "gallery"
         if node is root:
             break
         node = node.parent
@@ -310,11 +322,13 @@ def extract_images(
     patterns: tuple[str, ...],
     elements: Sequence[str] = (),
     not_content: Callable[[Tag], bool] | None = None,
+    lead_patterns: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """One entry per ``<img>`` in ``root`` for which ``excluded`` is false.
 
     ``elements`` select credit elements whose whole text is the credit; ``not_content``
-    says which images the pack knows are not content (logos, teasers).
+    says which images the pack knows are not content (logos, teasers); a line of the
+    content matching ``lead_patterns`` ("Titelbild: …") credits the first content image.
     """
     images: list[dict[str, Any]] = []
     found = root.find_all("img")
@@ -357,4 +371,12 @@ def extract_images(
                 "location": css_path(img),
             }
         )
+    lead = next(
+        (i for i in images if i["content"] and not i["decorative"] and not i["hidden"]), None
+    )
+    if lead is not None and lead["credit"] is None and lead_patterns:
+        lines = _lines(root).split("\n")
+        credit = next((c for line in lines if (c := match_credit(line, lead_patterns))), None)
+        if credit:
+            lead["credit"], lead["credit_source"] = credit, "lead image credit"
     return images

@@ -341,6 +341,7 @@ def extract(
             profile.credit_patterns,
             [s for s in profile.credit_elements if source.may_match(s)],
             _exclusion(root, profile.not_content_images, source),
+            profile.lead_credit_patterns,
         ),
         "warnings": warnings,
     }

@@ -101,6 +101,7 @@ class Profile:
     credit_selectors: tuple[str, ...] = ("figcaption",)
     credit_patterns: tuple[str, ...] = ()
     credit_elements: tuple[str, ...] = ()
+    lead_credit_patterns: tuple[str, ...] = ()
     timezone: str = "UTC"
     max_bytes: int = DEFAULT_MAX_BYTES
     fingerprint: str = field(default="", compare=False)
@@ -132,6 +133,7 @@ class Profile:
             credit_selectors=_strings(credits.get("selectors", cls.credit_selectors)),
             credit_patterns=_strings(credits.get("patterns")),
             credit_elements=_strings(credits.get("elements")),
+            lead_credit_patterns=_strings(credits.get("lead_patterns")),
             timezone=str(data.get("timezone", "UTC")),
             max_bytes=int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
             fingerprint=fingerprint_of(data),
