@@ -237,7 +237,8 @@ def archiver_date(html: bytes, url: str) -> str | None:
 
 
 def date_methods() -> dict[str, Callable[[bytes, str], str | None]]:
-    """The date extractors compared: the archiver's default pack and htmldate's two modes."""
+    """The date extractors compared: the archiver's default pack, htmldate's two modes, and
+    the archiver falling back on htmldate."""
     from htmldate import find_date
 
     def fast(html: bytes, _url: str) -> str | None:
@@ -246,8 +247,13 @@ def date_methods() -> dict[str, Callable[[bytes, str], str | None]]:
     def extensive(html: bytes, _url: str) -> str | None:
         return find_date(html, original_date=True, extensive_search=True)
 
+    def with_fallback(html: bytes, url: str) -> str | None:
+        return archiver_date(html, url) or fast(html, url)
+
+    # The last row answers whether htmldate should be the default pack's last resort.
     return {"archiver (default pack)": archiver_date, "htmldate fast": fast,
-            "htmldate extensive": extensive}  # fmt: skip
+            "htmldate extensive": extensive,
+            "archiver, else htmldate fast": with_fallback}  # fmt: skip
 
 
 def score_dates(tests: Path) -> dict[str, dict[str, Any]]:

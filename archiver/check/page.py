@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 
 from archiver.check.engine import check
-from archiver.check.packs import RuleSet
+from archiver.check.packs import RuleSet, merge
 from archiver.check.report import PageResult, Report
 from archiver.errors import FetchError
-from archiver.extract import extract
+from archiver.extract import Profile, extract
 
 _TIMEOUT = httpx.Timeout(30.0)
 
@@ -41,24 +41,31 @@ def check_page(
     at: datetime | None = None,
     packs: Sequence[str] = (),
     rules_dirs: Sequence[Path] = (),
+    title_suffixes: Sequence[str] = (),
 ) -> Report:
     """Check one page: ``source`` is an HTML file or an http(s) URL fetched once.
 
     ``url`` is the URL to report and to match packs against (default: the
     fetched URL, or the file's ``file://`` URI); ``at`` is the time the page
     is judged at (default: now, the only place "now" is used); ``packs`` name
-    the packs to apply (default: those matching the URL, else ``default``).
+    the packs to apply (default: those matching the URL, else ``default``);
+    ``title_suffixes`` are site suffixes to strip from titles besides the packs'
+    (what a crawl of the whole site would learn from its titles).
     """
     payload, content_type, source_url = _read(source)
     page_url = url or source_url
     captured_at = at or datetime.now(UTC)
     ruleset = RuleSet.load(rules_dirs)
     pack = ruleset.resolve(packs, page_url)
+    profile = pack.profile
+    if title_suffixes:
+        extra = {"titles": {"suffixes": list(title_suffixes)}}
+        profile = Profile.from_mapping(merge(pack.profile_data, extra))
     model = extract(
         payload,
         url=page_url,
         captured_at=captured_at,
-        profile=pack.profile,
+        profile=profile,
         content_type=content_type,
     )
     page = PageResult(

@@ -98,6 +98,14 @@ def check_page_command(
     rules_dir: Annotated[
         list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule packs.")
     ] = None,
+    title_suffix: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--title-suffix",
+            help="A site suffix to strip from titles, e.g. ' | News | European Parliament' "
+            "(repeatable; added to the pack's titles.suffixes).",
+        ),
+    ] = None,
     fmt: FormatOption = Format.text,
     fail_on: FailOnOption = FailOn.error,
 ) -> None:
@@ -113,7 +121,14 @@ def check_page_command(
             raise ConfigError(f"--at: expected an ISO 8601 time, got {at!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-    report = check_page(source, url=url, at=moment, packs=rules or [], rules_dirs=rules_dir or [])
+    report = check_page(
+        source,
+        url=url,
+        at=moment,
+        packs=rules or [],
+        rules_dirs=rules_dir or [],
+        title_suffixes=title_suffix or [],
+    )
     emit_report(report, fmt, None)
     raise typer.Exit(EXIT_VIOLATIONS if at_or_above(report.violations, fail_on.value) else EXIT_OK)
 

@@ -6,6 +6,7 @@ in ../shared/realpages beside the repository and are skipped when it is absent (
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import pytest
 from archiver.check.packs import RuleSet
 from archiver.extract import extract
 from benchmarks.accuracy import Case, load_corpus, model_of, run_case
+from tests.helpers import run_archiver
 
 CASES, MISSING = load_corpus()
 BY_STEM = {case.stem: case for case in CASES}
@@ -195,3 +197,23 @@ def test_findings_follow_the_capture_time() -> None:
     later = replace(page, truth={**page.truth, "at": "2026-06-01T00:00:00Z"})
     assert ("age-notice", "") not in run_case(page)
     assert ("age-notice", "") in run_case(later)
+
+
+def test_check_page_title_suffix_flag_strips_a_suffix_no_other_title_shows() -> None:
+    # eawag.ch's <title> is the generic "News - Eawag": a real inconsistency with the
+    # headline, but its " - Eawag" is the site's suffix, which the flag names.
+    page = case("ch-eawag-news-elektron")
+    args = ["check-page", str(page.path), "--url", page.truth["url"], "--at", page.truth["at"]]
+
+    def titles(*extra: str) -> list[tuple[str, str]]:
+        done = run_archiver(*args, *extra, "--format", "json")
+        assert done.returncode == 1, done.stderr
+        found = json.loads(done.stdout)["violations"]
+        return [
+            (v["evidence"]["source"], v["evidence"]["value"])
+            for v in found
+            if v["rule"] == "consistent-titles"
+        ]
+
+    assert titles() == [("title", "News - Eawag")]
+    assert titles("--title-suffix", " - Eawag") == [("title", "News")]
