@@ -30,9 +30,11 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
         if not suffix:
             continue
         # The template's leading space is significant ("Title - Site"), but
-        # normalisation strips it, so require whitespace or start before it.
+        # normalisation strips it, so require whitespace or start before it; a
+        # template starting with punctuation (": Site") follows the title directly.
         words = [re.escape(w) for w in suffix.split(" ")]
-        pattern = re.compile(r"(?:^|\s)" + r"\s*".join(words) + r"\s*$", re.IGNORECASE)
+        before = r"(?:^|\s)" if template[:1].isspace() else r"\s*"
+        pattern = re.compile(before + r"\s*".join(words) + r"\s*$", re.IGNORECASE)
         stripped = pattern.sub("", title).strip()
         if stripped != title and stripped:
             return stripped
