@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from archiver.check import schemas_dir
 from archiver.check.packs import RuleSet
 from archiver.extract import extract
 from benchmarks.accuracy import Case, load_corpus, model_of, run_case
@@ -217,3 +219,10 @@ def test_check_page_title_suffix_flag_strips_a_suffix_no_other_title_shows() -> 
 
     assert titles() == [("title", "News - Eawag")]
     assert titles("--title-suffix", " - Eawag") == [("title", "News")]
+
+
+def test_every_corpus_page_model_is_valid_against_the_page_schema() -> None:
+    schema = json.loads((schemas_dir() / "page.schema.json").read_text())
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for page in CASES:
+        assert list(validator.iter_errors(model_of(page))) == [], page.stem
