@@ -255,6 +255,11 @@ def extract(
         (e for s in profile.h1_selectors if (e := _select_one(soup, s, source)) is not None),
         None,
     ) or content_h1(root, excluded)
+    if h1 is None and headings and root is not soup.body:
+        # The heading may stand just before the content area (a page-title band above
+        # <main>): it is the content's heading unless it sits in the site's chrome.
+        chrome = _exclusion(soup, profile.content_exclude, source)
+        h1 = next((h for h in headings if not chrome(h) and h.get_text(strip=True)), None)
     dateline = header_date(h1) if isinstance(h1, Tag) else None
     near_h1 = (
         ParsedDate(dateline.day, None, dateline.raw)
