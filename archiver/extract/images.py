@@ -61,6 +61,12 @@ _BLOCKS = frozenset(
 _LOGO_OR_ICON = re.compile(
     r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
 )
+# File or class names of interface graphics (not said of photographs' alt texts, which
+# may well mention a button or a flag).
+_UI_GRAPHIC = re.compile(
+    r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
+    r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp)(?:$|[\W_\d])"
+)
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
@@ -129,12 +135,12 @@ def _not_content(img: Tag, src: str) -> str | None:
     if given and max(given) <= _ICON_SIZE:
         return f"{'x'.join(map(str, given))} px"
     classes = img.get("class")
-    words = [src.rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
+    names = [src.split("?")[0].rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
     alt = img.get("alt")
-    if isinstance(alt, str):
-        words.append(alt)
-    if any(_LOGO_OR_ICON.search(w) for w in words):
+    if any(_LOGO_OR_ICON.search(w) for w in (*names, alt if isinstance(alt, str) else "")):
         return "logo or icon"
+    if any(_UI_GRAPHIC.search(w) for w in names):
+        return "interface graphic"
     link = img.find_parent("a")
     href = link.get("href") if link is not None else None
     if link is None or not isinstance(href, str) or href.strip()[:1] in ("", "#"):
