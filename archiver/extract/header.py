@@ -12,9 +12,11 @@ from archiver.extract.dates import PUBLISHED_LABEL, TextDate, text_dates
 from archiver.extract.text import NOT_TEXT, hidden_reason
 
 # Headings that only screen readers get: the visible title is elsewhere.
+# Headings of skip links ("Hauptnavigation", "Springe direkt zu") are for them too.
 _SCREEN_READER_ONLY = re.compile(
     r"(?i)^(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|element-invisible|offscreen|"
-    r"hidden|a11y-hidden|u-visually-hidden|is-hidden)$"
+    r"hidden|a11y-hidden|u-visually-hidden|is-hidden|aural|invisible|nav-?skip|skip-?links?|"
+    r"skip)$"
 )
 _BREADCRUMB = re.compile(r"(?i)breadcrumb")
 _SKIPPED_TEXT_PARENTS = frozenset({"script", "style", "noscript", "template", "title", "head"})

@@ -226,3 +226,10 @@ def test_every_corpus_page_model_is_valid_against_the_page_schema() -> None:
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for page in CASES:
         assert list(validator.iter_errors(model_of(page))) == [], page.stem
+
+
+def test_skip_link_heading_is_not_the_page_heading_and_the_dateline_is_read() -> None:
+    # thw.de has no <main>: the body's first <h1> is the skip links' "Hauptnavigation".
+    found = model("de-thw-frauen-im-thw")
+    assert found["titles"]["h1"]["normalized"].startswith("Frauen im THW")
+    assert found["dates"]["published"]["value"] == "2021-10-11"
