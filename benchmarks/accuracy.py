@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+from functools import cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from archiver.check.packs import RuleSet
 from archiver.check.page import check_page
+from archiver.extract import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "realworld"
@@ -84,13 +87,15 @@ def load_corpus(corpus: Path = CORPUS) -> tuple[list[Case], list[str]]:
     return cases, missing
 
 
+@cache
+def _rules() -> RuleSet:
+    return RuleSet.load()
+
+
 def model_of(case: Case, pack: str | None = None) -> dict[str, Any]:
     """The page model of one case, extracted as check-page extracts it."""
-    from archiver.check.packs import RuleSet
-    from archiver.extract import extract
-
     url = case.truth["url"]
-    profile = RuleSet.load().resolve([pack or case.truth.get("pack", "default")], url).profile
+    profile = _rules().resolve([pack or case.truth.get("pack", "default")], url).profile
     return extract(case.path.read_bytes(), url=url, captured_at=case.at, profile=profile)
 
 
@@ -227,10 +232,7 @@ def print_score(result: Score, missing: list[str], verbose: bool) -> None:
 
 def archiver_date(html: bytes, url: str) -> str | None:
     """The published date the default pack reads from a page, as ``YYYY-MM-DD``."""
-    from archiver.check.packs import RuleSet
-    from archiver.extract import extract
-
-    profile = RuleSet.load().resolve(["default"], url).profile
+    profile = _rules().resolve(["default"], url).profile
     model = extract(html, url=url, captured_at=datetime.now(UTC), profile=profile)
     published = model["dates"]["published"]
     return published["value"] if published else None
@@ -309,10 +311,10 @@ def main() -> None:
         pages = next(iter(dates.values()))["pages"]
         print(f"{pages} pages of htmldate's evaluation set ({args.dates})")
         head = ("extractor", "TP", "FP", "FN", "prec.", "recall", "CPU s")
-        print("{:<26} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}".format(*head))
+        print("{:<30} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}".format(*head))
         for name, r in dates.items():
             print(
-                f"{name:<26} {r['tp']:>4} {r['fp']:>4} {r['fn']:>4} "
+                f"{name:<30} {r['tp']:>4} {r['fp']:>4} {r['fn']:>4} "
                 f"{r['precision']:>6.3f} {r['recall']:>6.3f} {r['seconds']:>6.1f}"
             )
         return
