@@ -23,10 +23,10 @@ import json
 import os
 import sys
 import time
-from functools import cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
