@@ -155,7 +155,8 @@ NOT_PUBLISHED = re.compile(
     r"mis à jour|modifié|révisé|aggiornat[oa]|actualizad[oa]|bijgewerkt|gewijzigd|"
     r"uppdaterad|ändrad|opdateret|ændret)\W{0,3}(?:\w+\W{1,3}){0,2}$"
 )
-_RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]|to|bis|til|till|au|al|à|tot)\s*\S")
+_RANGE_BEFORE = re.compile(r"(?i)(?:[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
+_RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]|(?:to|bis|til|till|au|al|à|tot)(?!\w))\s*\S")
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def text_dates(text: str) -> list[TextDate]:
             after = text[match.end() : match.end() + 12]
             updated = NOT_PUBLISHED.search(before) is not None
             ranged = _RANGE_AFTER.match(after) is not None
-            ranged = ranged or before.rstrip().endswith(("-", "–", "—", "bis", "to"))
+            ranged = ranged or _RANGE_BEFORE.search(before) is not None
             found[match.start()] = TextDate(
                 day, match.group(0), match.start(), updated or ranged, updated and not ranged
             )

@@ -87,9 +87,11 @@ def heading_kicker(h1: Tag) -> str | None:
     return text if text and rest.strip() else None
 
 
-# After the heading, the header ends where a list of items or a new section starts: a
-# date there belongs to the first item of a listing, not to the page.
-_HEADER_ENDS = frozenset({"li", "article", "h2", "h3", "h4", "h5", "h6", "table"})
+# After the heading, the header ends where a new section or a list of linked items starts:
+# a date there belongs to the first item of a listing, not to the page. A list item
+# without a link ("Datum: 26. Januar 2022") is metadata and stays in the header.
+_HEADER_ENDS = frozenset({"article", "h2", "h3", "h4", "h5", "h6", "table"})
+_LINKED_ITEMS = frozenset({"li"})
 
 
 def _visible_strings(
@@ -99,6 +101,8 @@ def _visible_strings(
     size = 0
     for node in elements:
         if size >= limit or (isinstance(node, Tag) and node.name in stop):
+            break
+        if stop and isinstance(node, Tag) and node.name in _LINKED_ITEMS and node.find("a"):
             break
         if not isinstance(node, NavigableString) or isinstance(node, NOT_TEXT):
             continue

@@ -47,8 +47,17 @@ def test_update_dates_are_no_publication_dates(text: str) -> None:
     assert found.excluded and found.updated
 
 
-def test_a_range_is_no_publication_date() -> None:
-    assert all(d.excluded and not d.updated for d in text_dates("12. mars 2024 – 15. mars 2024"))
+@pytest.mark.parametrize(
+    "text", ["12. mars 2024 – 15. mars 2024", "12. mars 2024 til 15. mars 2024"]
+)
+def test_a_range_is_no_publication_date(text: str) -> None:
+    assert all(d.excluded and not d.updated for d in text_dates(text))
+
+
+def test_a_word_starting_like_a_range_word_is_no_range() -> None:
+    # "Ausgabejahr" begins with "au" (French "to"): bka.de's "Datum: 26. Januar 2022".
+    [found] = text_dates("Datum: 26. Januar 2022 Ausgabejahr: 2022")
+    assert not found.excluded
 
 
 def test_labelled_date_needs_one_agreeing_label() -> None:

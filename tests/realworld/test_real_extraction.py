@@ -128,6 +128,8 @@ def test_a_listing_page_is_not_an_article() -> None:
         ("jm-jis-aice-2022", "2022-04-26", "near-h1"),
         ("govuk-publication-nhs-special-measures", "2014-08-04", "near-h1"),
         ("govuk-publication-uk-guarantees", "2013-10-22", "labelled"),
+        ("de-bka-pm-telegram", "2022-01-26", "near-h1"),
+        ("de-thw-frauen-im-thw", "2021-10-11", "near-h1"),
     ],
 )
 def test_publication_date_read_from_visible_text(stem: str, day: str, source: str) -> None:
