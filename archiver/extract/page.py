@@ -266,8 +266,6 @@ def extract(
         if dateline is not None and not dateline.updated
         else None
     )
-    if profile.article_dated_h1 and dateline is not None:
-        signals.append("dated-h1")
     title_tag = soup.find("title")
     article_objects = [o for o in jsonld if _types(o) & article_types]
     headline = next((o["headline"] for o in jsonld if isinstance(o.get("headline"), str)), None)
@@ -312,6 +310,14 @@ def extract(
         return ParsedDate(found.day, None, found.raw) if found is not None else None
 
     published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled)
+    # A header dated by its last update alone ("Stand: …", "Updated …") is on plenty of
+    # pages that are no articles; it makes one only with a publication date beside.
+    if (
+        profile.article_dated_h1
+        and dateline is not None
+        and (not dateline.updated or (published is not None and published[1].labelled))
+    ):
+        signals.append("dated-h1")
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:
