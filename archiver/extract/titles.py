@@ -41,8 +41,9 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
     return title
 
 
-# Separators between a page's title and its site's name: " | ", " - ", " – ", " — ", " :: ", " · ".
-_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
+# Separators between a page's title and its site's name or section path:
+# " | ", " - ", " – ", " — ", " :: ", " · ", " / ", " › ".
+_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>)\s+")
 
 
 def infer_affixes(

@@ -235,3 +235,9 @@ def test_skip_link_heading_is_not_the_page_heading_and_the_dateline_is_read() ->
     found = model("de-thw-frauen-im-thw")
     assert found["titles"]["h1"]["normalized"].startswith("Frauen im THW")
     assert found["dates"]["published"]["value"] == "2021-10-11"
+
+
+def test_site_and_section_prefix_separated_by_slashes_is_learnt() -> None:
+    titles = model("de-bundespraesident-rede-rau-2003")["titles"]
+    assert titles["inferred_prefix"].startswith("www.bundespraesident.de: Der Bundespräsident")
+    assert titles["mismatches"] == []
