@@ -7,7 +7,6 @@ one home of every setting's default and help text. A bad file raises
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from archiver.errors import ConfigError
+from archiver.patterns import PatternError, compile_pattern
 from archiver.resources import load_schema
 
 DEFAULT_CONFIG_NAME = "archiver.toml"
@@ -40,6 +40,24 @@ class CrawlSettings:
     max_url_length: int = 2048
     max_per_pattern: int = 1000
     allow_private: bool = False
+    proxy: str = ""
+    trust_env: bool = True
+    ca_bundle: str = ""
+    client_cert: str = ""
+    client_key: str = ""
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """One credential of a site, by reference: the secret is read from `env` or `file` at
+    crawl time, never kept in archiver.toml (see `sites[].auth` in the README)."""
+
+    type: str  # basic, bearer, cookie, header
+    where: str  # the setting's path, for error messages: sites.[0].auth
+    username: str = ""
+    name: str = ""  # the header's name (type header)
+    env: str = ""
+    file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,8 @@ class SiteSettings:
     rules: tuple[str, ...] = ()
     schedule: str = "0 3 * * *"
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    auth: tuple[AuthSettings, ...] = ()
+    insecure_tls: bool = False
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -146,6 +166,13 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The snapshot viewer (`archiver serve`)."""
+
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything archiver.toml says, with defaults filled in."""
 
@@ -157,6 +184,7 @@ class Settings:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     sites: tuple[SiteSettings, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     source: Path | None = None
@@ -218,17 +246,72 @@ def _validate(data: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: invalid configuration:\n  {lines}")
 
 
-def _crawl(data: Mapping[str, Any], base: CrawlSettings) -> CrawlSettings:
+_CRAWL_PATHS = ("ca_bundle", "client_cert", "client_key")
+# Which key holds the secret of each kind of credential; the secret itself is never a key.
+_AUTH_SECRET = {"basic": "password", "bearer": "token", "cookie": "cookie", "header": "value"}
+
+
+def _crawl(
+    data: Mapping[str, Any], base: CrawlSettings, base_dir: Path, where: str
+) -> CrawlSettings:
     known = {f.name for f in fields(CrawlSettings)}
-    return replace(base, **{k: v for k, v in data.items() if k in known})
+    values = {k: v for k, v in data.items() if k in known}
+    for key in _CRAWL_PATHS:
+        if values.get(key):
+            values[key] = str(_resolve(base_dir, values[key]))
+    if urlsplit(values.get("proxy", "")).password:
+        raise ConfigError(
+            f"{where}.proxy: a password does not belong in archiver.toml; "
+            "set HTTPS_PROXY / HTTP_PROXY in the environment instead"
+        )
+    return replace(base, **values)
 
 
-def _site(data: Mapping[str, Any], crawl: CrawlSettings, source: str, index: int) -> SiteSettings:
+def _auth(data: Any, where: str, base_dir: Path) -> tuple[AuthSettings, ...]:
+    """`sites[].auth` (one table or a list of them) → AuthSettings, each with its secret's
+    reference checked: exactly one of `<secret>_env` / `<secret>_file`."""
+    entries = data if isinstance(data, list) else [data]
+    out = []
+    for j, entry in enumerate(entries):
+        at = f"{where}.[{j}]" if isinstance(data, list) else where
+        kind = entry["type"]
+        secret = _AUTH_SECRET[kind]
+        refs = [k for k in (f"{secret}_env", f"{secret}_file") if entry.get(k)]
+        if len(refs) != 1:
+            raise ConfigError(
+                f"{at}: type {kind!r} needs exactly one of {secret}_env "
+                f"(an environment variable's name) or {secret}_file (a file's path)"
+            )
+        needed = {"basic": "username", "header": "name"}.get(kind)
+        if needed and not entry.get(needed):
+            raise ConfigError(f"{at}: type {kind!r} needs {needed}")
+        foreign = sorted(
+            k for k in entry if k not in ("type", needed, *refs) and not k.startswith(f"{secret}_")
+        )
+        if foreign:
+            raise ConfigError(f"{at}: {', '.join(foreign)} does not go with type {kind!r}")
+        file = entry.get(f"{secret}_file")
+        out.append(
+            AuthSettings(
+                type=kind,
+                where=f"{at}.{refs[0]}",
+                username=entry.get("username", ""),
+                name=entry.get("name", ""),
+                env=entry.get(f"{secret}_env", ""),
+                file=_resolve(base_dir, file) if file else None,
+            )
+        )
+    return tuple(out)
+
+
+def _site(
+    data: Mapping[str, Any], crawl: CrawlSettings, source: str, index: int, base_dir: Path
+) -> SiteSettings:
     for key in ("include", "exclude"):
         for j, pattern in enumerate(data.get(key, ())):
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_pattern(pattern)
+            except PatternError as exc:
                 raise ConfigError(
                     f"{source}: sites.[{index}].{key}.[{j}]: invalid regex {pattern!r}: {exc}"
                 ) from exc
@@ -242,7 +325,11 @@ def _site(data: Mapping[str, Any], crawl: CrawlSettings, source: str, index: int
         max_depth=data.get("max_depth", 3),
         rules=tuple(data.get("rules", ())),
         schedule=data.get("schedule", "0 3 * * *"),
-        crawl=_crawl(data.get("crawl", {}), crawl),
+        crawl=_crawl(data.get("crawl", {}), crawl, base_dir, f"{source}: sites.[{index}].crawl"),
+        auth=_auth(data["auth"], f"{source}: sites.[{index}].auth", base_dir)
+        if "auth" in data
+        else (),
+        insecure_tls=data.get("insecure_tls", False),
     )
 
 
@@ -271,16 +358,17 @@ def parse(
         warcs=_warcs_location(storage_data.get("warcs", ""), root, base),
         warcs_endpoint=storage_data.get("warcs_endpoint", ""),
     )
-    crawl = _crawl(data.get("crawl", {}), CrawlSettings())
+    crawl = _crawl(data.get("crawl", {}), CrawlSettings(), base, f"{source}: crawl")
     log_data = data.get("log", {})
     log = LogSettings(**log_data)
+    _check_log(log, source)
     queue = QueueSettings(**data.get("queue", {}))
     if queue.broker and not queue.limits_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(
             f"{source}: queue.limits: the broker is not Redis, so set queue.limits to a "
             "redis:// URL for the cluster-wide locks and rate limits"
         )
-    sites = tuple(_site(s, crawl, source, i) for i, s in enumerate(data.get("sites", ())))
+    sites = tuple(_site(s, crawl, source, i, base) for i, s in enumerate(data.get("sites", ())))
     names = [s.name for s in sites]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -308,9 +396,38 @@ def parse(
         tracking=TrackingSettings(ignore_file=_resolve(base, ignore)),
         schedule=ScheduleSettings(**data.get("schedule", {})),
         queue=queue,
+        web=WebSettings(allowed_hosts=tuple(data.get("web", {}).get("allowed_hosts", ()))),
         sites=sites,
         rules_dirs=rules_dirs,
     )
+
+
+_LOG_FORMS = {
+    "rotation": "a size ('50 MB'), an interval ('1 week'), a time ('00:00') or 'daily'",
+    "retention": "a duration such as '30 days' or '1 week'",
+}
+
+
+def _check_log(log: LogSettings, source: str) -> None:
+    """Have loguru parse `[log] rotation` and `retention` now, not when the first run starts."""
+    from loguru import logger
+
+    for key in ("rotation", "retention"):
+        value = getattr(log, key)
+        try:
+            # delay=True opens no file; the filter keeps every message away from it.
+            handler = logger.add(
+                Path("/nonexistent") / "archiver-config-check.log",
+                delay=True,
+                filter=lambda _record: False,
+                **{key: value},
+            )
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{source}: invalid configuration:\n  log.{key}: cannot use {value!r}: "
+                f"{exc} (expected {_LOG_FORMS[key]})"
+            ) from exc
+        logger.remove(handler)
 
 
 def _resolve(base: Path, value: str) -> Path:

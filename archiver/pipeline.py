@@ -25,7 +25,7 @@ from archiver.errors import ArchiverError, LockError
 from archiver.lock import site_lock
 from archiver.notify import notify
 from archiver.report import write_reports
-from archiver.store.index import COMPLETED, Index
+from archiver.store.index import COMPLETED, Index, untracked_crawl
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -227,18 +227,28 @@ def _stages(
     trigger: str,
 ) -> None:
     ignores = load_ignores(settings.tracking.ignore_file)
-    crawler = Crawler(settings, site, index, on_progress=on_progress)
-    if control is not None:
-        control.attach(crawler)
-    try:
-        outcome.crawl = crawler.run()
-    finally:
+    pending = untracked_crawl(index, site.name)
+    if pending is not None:
+        # The last run died after its crawl: finish that run (check, track,
+        # report) instead of crawling again and leaving it unreported.
+        logger.bind(site=site.name).warning(
+            "run {} was crawled but never tracked: checking, tracking and reporting it",
+            pending.id,
+        )
+        outcome.run_id = pending.id
+    else:
+        crawler = Crawler(settings, site, index, on_progress=on_progress)
         if control is not None:
-            control.attach(None)
-    outcome.run_id = outcome.crawl.run_id
-    if outcome.crawl.status != COMPLETED:
-        outcome.outcome = INTERRUPTED_RUN
-        return
+            control.attach(crawler)
+        try:
+            outcome.crawl = crawler.run()
+        finally:
+            if control is not None:
+                control.attach(None)
+        outcome.run_id = outcome.crawl.run_id
+        if outcome.crawl.status != COMPLETED:
+            outcome.outcome = INTERRUPTED_RUN
+            return
     # The pipeline logs each violation once, with its tracking status, below.
     checker = ArchiveChecker(settings, index, log_violations=False)
     outcome.check = checker.check_run(site, outcome.run_id)

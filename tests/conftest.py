@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,11 @@ from archiver.demo import DemoServer
 from archiver.store.index import Index
 from tests.helpers import MakeSettings
 from tests.servers.hostile import HostileServer
+
+# The tests talk to 127.0.0.1 only: a proxy set in the developer's or the CI's environment
+# (which the crawler honours, see crawl.trust_env) must not catch their requests.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")

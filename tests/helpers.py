@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler, CrawlResult
@@ -15,6 +19,17 @@ from archiver.store.index import Index
 MakeSettings = Callable[..., Settings]
 # The `archiver` command as cron starts it: a child process, a fresh interpreter.
 ARCHIVER = [sys.executable, "-c", "from archiver.cli import main; main()"]
+
+
+def missing_service(reason: str) -> NoReturn:
+    """Skip a test whose service (PostgreSQL, Redis, Chromium) is missing; in CI, fail it.
+
+    CI (`CI=true`, set by .ci/run and by CI systems) provides every service, so a
+    missing one is a broken CI set-up that must not pass green.
+    """
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: every service must be there)", pytrace=False)
+    pytest.skip(reason)
 
 
 def run_archiver(

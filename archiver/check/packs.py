@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from archiver.check.problems import LintProblem
 from archiver.check.schemas import SchemaStore, load_schemas
 from archiver.errors import RuleError
 from archiver.extract.profile import Profile
+from archiver.patterns import Pattern, PatternError, compile_pattern, search
 from archiver.resources import rules_dir, schemas_dir
 
 DEFAULT_PACK = "default"
@@ -43,9 +43,9 @@ class RulePack:
     document: MarkedDocument = field(repr=False, compare=False)
 
     @cached_property
-    def match(self) -> tuple[re.Pattern[str], ...]:
+    def match(self) -> tuple[Pattern, ...]:
         """The compiled ``match`` patterns."""
-        return tuple(re.compile(p) for p in self.data.get("match", []))
+        return tuple(compile_pattern(p) for p in self.data.get("match", []))
 
     def matches(self, url: str) -> bool:
         """Whether this pack applies automatically to ``url``."""
@@ -68,7 +68,7 @@ class Check:
 
     def applies_to(self, url: str) -> bool:
         """Whether the check's ``urls`` patterns (if any) accept ``url``."""
-        return not self.urls or any(re.search(p, url) for p in self.urls)
+        return not self.urls or any(search(p, url) for p in self.urls)
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,21 @@ def _selectors(profile: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
                     for i, d in enumerate(items)
                     if "selector" in d
                 ]
+    return found
+
+
+def _patterns(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Every regular expression a pack holds, with where it is (all run on hostile input)."""
+    found: list[tuple[tuple[Any, ...], str]] = [
+        (("match", i), p) for i, p in enumerate(data.get("match", []))
+    ]
+    credits = data.get("profile", {}).get("credits", {})
+    found += [
+        (("profile", "credits", "patterns", i), p)
+        for i, p in enumerate(credits.get("patterns", []))
+    ]
+    for index, check in enumerate(data.get("checks", [])):
+        found += [(("checks", index, "urls", i), p) for i, p in enumerate(check.get("urls", []))]
     return found
 
 
@@ -316,6 +331,13 @@ def _load_pack(
             line, column = document.position(ptr)
             message = f"invalid CSS selector {selector!r}: {exc.args[0] if exc.args else exc}"
             problems.append(LintProblem(path, line, column, ptr, message))
+    for where, pattern in _patterns(data):
+        try:
+            compile_pattern(pattern)
+        except PatternError as exc:
+            ptr = pointer(where)
+            line, column = document.position(ptr)
+            problems.append(LintProblem(path, line, column, ptr, f"pattern {pattern!r}: {exc}"))
     for index, check in enumerate(data.get("checks", [])):
         for key in ("message", "subject"):
             if key in check:

@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from archiver.check.marks import json_marks, pointer
 from archiver.check.problems import LintProblem
+
+# What `check_schema` validates against, kept to list every error instead of the best one.
+_META = Draft202012Validator(
+    Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
 
 
 @dataclass
@@ -87,11 +91,14 @@ def load_schemas(folders: Sequence[Path]) -> SchemaStore:
             if not isinstance(contents, dict):
                 store.problems.append(LintProblem(path, 1, 1, "", "a schema must be an object"))
                 continue
-            try:
-                Draft202012Validator.check_schema(contents)
-            except SchemaError as exc:
-                message = f"not a valid JSON Schema (Draft 2020-12): {exc.message}"
-                store.problems.append(_problem(path, text, exc.absolute_path, message))
+            errors = sorted(
+                _META.iter_errors(contents), key=lambda e: list(map(str, e.absolute_path))
+            )
+            for error in errors:
+                # Every mistake at once: a fix-one-rerun loop per schema wastes an author's time.
+                message = f"not a valid JSON Schema (Draft 2020-12): {error.message}"
+                store.problems.append(_problem(path, text, error.absolute_path, message))
+            if errors:
                 continue
             uri = contents.get("$id") or path.as_uri()
             if not isinstance(uri, str):

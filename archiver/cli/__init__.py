@@ -12,7 +12,7 @@ import typer
 
 # Importing the command modules registers their commands on the app.
 from archiver.cli import archive, checks, cluster, runs, web
-from archiver.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app
+from archiver.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, echo
 from archiver.errors import ArchiverError, ConfigError
 
 __all__ = ["app", "archive", "checks", "cluster", "main", "runs", "web"]
@@ -24,10 +24,10 @@ def main() -> None:
         # Without standalone mode click returns (not raises) the code of typer.Exit.
         code = app(standalone_mode=False)
     except ConfigError as exc:
-        typer.echo(f"archiver: {exc}", err=True)
+        echo(f"archiver: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except ArchiverError as exc:
-        typer.echo(f"archiver: {exc}", err=True)
+        echo(f"archiver: {exc}", err=True)
         sys.exit(EXIT_FAILED)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

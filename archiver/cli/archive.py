@@ -19,8 +19,10 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    check_connections,
     crawl_site,
     crawl_summary,
+    echo,
     load_settings,
 )
 from archiver.errors import ArchiverError, LockError
@@ -36,6 +38,7 @@ def crawl(
     """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls."""
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
+    check_connections(sites)
     from archiver.store.index import Index
 
     index = Index(settings.storage.index_url)
@@ -135,12 +138,12 @@ def verify(
                 code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
                 continue
             for name in result.recovered:
-                typer.echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
+                echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
             for change in result.repaired:
-                typer.echo(f"{entry.name}: repaired: {change}")
+                echo(f"{entry.name}: repaired: {change}")
             for problem in result.problems:
-                typer.echo(f"{entry.name}: FAIL {problem}")
-            typer.echo(
+                echo(f"{entry.name}: FAIL {problem}")
+            echo(
                 f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
                 f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
                 f"{len(result.problems)} problem(s)"

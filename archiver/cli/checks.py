@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from loguru import logger
@@ -25,11 +26,12 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    echo,
     emit_report,
     load_settings,
     resolve_run,
 )
-from archiver.errors import ConfigError
+from archiver.errors import ConfigError, RuleError
 
 
 @app.command()
@@ -48,7 +50,7 @@ def check(
     from archiver.check.report import Report
     from archiver.store.index import Index
 
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     sites = settings.select(site or [])
     index = Index(settings.storage.index_url)
     checker = ArchiveChecker(settings, index)
@@ -108,6 +110,38 @@ def check_page_command(
     ] = None,
     fmt: FormatOption = Format.text,
     fail_on: FailOnOption = FailOn.error,
+    config: ConfigOption = None,
+    site: Annotated[
+        str | None,
+        typer.Option(
+            "--site",
+            "-s",
+            help="Fetch as this configured site's crawl does: its proxy, CAs, credentials, "
+            "insecure_tls and rule packs.",
+        ),
+    ] = None,
+    proxy: Annotated[
+        str | None, typer.Option("--proxy", help="HTTP proxy URL (as crawl.proxy).")
+    ] = None,
+    ca_bundle: Annotated[
+        Path | None, typer.Option("--ca-bundle", help="Extra CAs to trust (as crawl.ca_bundle).")
+    ] = None,
+    client_cert: Annotated[
+        Path | None,
+        typer.Option("--client-cert", help="Client certificate for mutual TLS (PEM)."),
+    ] = None,
+    client_key: Annotated[
+        Path | None, typer.Option("--client-key", help="Its private key, if kept apart (PEM).")
+    ] = None,
+    insecure_tls: Annotated[
+        bool, typer.Option("--insecure-tls", help="Do not verify TLS certificates (warned).")
+    ] = False,
+    no_trust_env: Annotated[
+        bool,
+        typer.Option(
+            "--no-trust-env", help="Ignore *_PROXY, NO_PROXY and SSL_CERT_* (trust_env = false)."
+        ),
+    ] = False,
 ) -> None:
     """Check one HTML file or URL without archiving it (before publishing, or in CI)."""
     from archiver.check.archive import at_or_above
@@ -121,14 +155,40 @@ def check_page_command(
             raise ConfigError(f"--at: expected an ISO 8601 time, got {at!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-    report = check_page(
-        source,
-        url=url,
-        at=moment,
-        packs=rules or [],
-        rules_dirs=rules_dir or [],
-        title_suffixes=title_suffix or [],
+    # Without --config or --site the page is checked as before: no archiver.toml is read.
+    settings = (
+        config_module.load(config)
+        if config is not None or site is not None
+        else config_module.Settings()
     )
+    entry = settings.site(site) if site is not None else None
+    crawl = entry.crawl if entry is not None else settings.crawl
+    given: dict[str, Any] = {
+        "proxy": proxy,
+        "ca_bundle": str(ca_bundle.resolve()) if ca_bundle else None,
+        "client_cert": str(client_cert.resolve()) if client_cert else None,
+        "client_key": str(client_key.resolve()) if client_key else None,
+        "trust_env": False if no_trust_env else None,
+    }
+    crawl = replace(crawl, **{k: v for k, v in given.items() if v is not None})
+    if insecure_tls or (entry is not None and entry.insecure_tls):
+        typer.echo("archiver: warning: TLS certificates are NOT verified (insecure_tls)", err=True)
+    packs = rules or (list(entry.rules) if entry is not None else [])
+    try:
+        report = check_page(
+            source,
+            url=url,
+            at=moment,
+            packs=packs,
+            rules_dirs=[*settings.rules_dirs, *(rules_dir or [])],
+            crawl=crawl,
+            site=entry,
+            insecure_tls=insecure_tls,
+            title_suffixes=title_suffix or [],
+        )
+    except RuleError as exc:
+        # A broken or unknown rule pack is a mistake in what was asked for, not a failed check.
+        raise ConfigError(str(exc)) from exc
     emit_report(report, fmt, None)
     raise typer.Exit(EXIT_VIOLATIONS if at_or_above(report.violations, fail_on.value) else EXIT_OK)
 
@@ -152,7 +212,7 @@ def rules_lint(
         dirs = [*config_module.load(config).rules_dirs, *dirs]
     problems = lint(dirs)
     for problem in problems:
-        typer.echo(str(problem))
+        echo(str(problem))
     typer.echo(f"{len(problems)} problem(s)" if problems else "rule packs OK", err=bool(problems))
     raise typer.Exit(EXIT_USAGE if problems else EXIT_OK)
 

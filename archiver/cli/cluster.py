@@ -23,7 +23,7 @@ from archiver.errors import ConfigError
 
 
 def _cluster_settings(config: Path | None, verbose: bool, quiet: bool) -> Settings:
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     if not settings.queue.broker:
         raise ConfigError(
             f"{settings.source or 'config'}: [queue] broker is not set (e.g. redis://host:6379/0)"

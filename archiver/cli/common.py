@@ -25,7 +25,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from archiver import config as config_module
 from archiver import log
-from archiver.config import Settings
+from archiver.config import Settings, SiteSettings
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -79,10 +79,57 @@ def _root(
     """Archive government websites into WARC snapshots and check them against publishing rules."""
 
 
-def load_settings(path: Path | None, *, verbose: bool = False, quiet: bool = False) -> Settings:
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print a console message; control characters (from archived sites) are shown escaped."""
+    typer.echo(log.printable(text), err=err, nl=nl)
+
+
+def load_settings(
+    path: Path | None, *, verbose: bool = False, quiet: bool = False, checks: bool = False
+) -> Settings:
+    """The settings of `path`, with logging set up.
+
+    With `checks` (commands that check pages), the rule packs, every site's
+    `rules` and the ignore file are loaded too, so a mistake in them is a
+    configuration error (exit 2) before anything runs, not a failed run after
+    a long crawl.
+    """
     settings = config_module.load(path)
+    if checks:
+        check_configuration(settings)
     log.setup(settings.log, settings.storage.root, verbose=verbose, quiet=quiet)
     return settings
+
+
+def check_configuration(settings: Settings) -> None:
+    """Load what checking will need; ConfigError naming the file and key of any mistake."""
+    from archiver.check.packs import RuleSet
+    from archiver.check.tracking import load_ignores
+    from archiver.errors import RuleError
+
+    source = settings.source or "config"
+    try:
+        ruleset = RuleSet.load(settings.rules_dirs)
+    except RuleError as exc:
+        raise ConfigError(f"{source}: rules_dir: {exc}") from exc
+    for index, site in enumerate(settings.sites):
+        for position, pack_id in enumerate(site.rules):
+            if pack_id not in ruleset.packs:
+                known = ", ".join(sorted(ruleset.packs))
+                raise ConfigError(
+                    f"{source}: sites.[{index}].rules.[{position}]: unknown rule pack "
+                    f"{pack_id!r} (known: {known})"
+                )
+    load_ignores(settings.tracking.ignore_file)
+
+
+def check_connections(sites: tuple[SiteSettings, ...]) -> None:
+    """Load each site's CA bundles and client certificates and read its secrets before
+    anything runs: a problem there is a configuration error (exit 2), not a failed run."""
+    from archiver.crawl.transport import connect
+
+    for site in sites:
+        connect(site.crawl, site=site)
 
 
 def crawl_summary(site: str, result: CrawlResult) -> str:
@@ -172,7 +219,9 @@ def emit_report(report: Report, fmt: Format, output: Path | None) -> None:
         else render_text(report)
     )
     if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
+        # JSON escapes control characters itself; text shows archived subjects.
+        show = typer.echo if fmt is Format.json else echo
+        show(text, nl=not text.endswith("\n"))
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")

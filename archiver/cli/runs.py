@@ -24,6 +24,8 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    check_connections,
+    echo,
     load_settings,
     progress_display,
 )
@@ -51,8 +53,9 @@ def run_command(
     """
     from archiver.pipeline import RunControl, combined_exit_code, run_site
 
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     sites = settings.select(site or [])
+    check_connections(sites)
     control = RunControl()
 
     def stop(signum: int, _frame: object) -> None:
@@ -70,7 +73,7 @@ def run_command(
                     settings, entry, wait=wait, control=control, on_progress=on_progress
                 )
             results.append(result)
-            typer.echo(result.summary())
+            echo(result.summary())
     finally:
         signal.signal(signal.SIGTERM, previous)
     code = combined_exit_code(results, fail_on.value)
@@ -94,13 +97,14 @@ def schedule_command(
     """Run each site on its cron `schedule` until SIGTERM/SIGINT (which stop at a safe point)."""
     from archiver.schedule import Scheduler, next_runs
 
-    settings = load_settings(config, verbose=verbose, quiet=quiet)
+    settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     if list_only:
         for name, times in next_runs(settings).items():
             schedule = settings.site(name).schedule
             when = ", ".join(t.isoformat(timespec="minutes") for t in times)
             typer.echo(f"{name:<20} {schedule:<16} next: {when}")
         raise typer.Exit(EXIT_OK)
+    check_connections(settings.sites)
     Scheduler(settings, run_now=now).serve()
     raise typer.Exit(EXIT_OK)
 

@@ -50,7 +50,7 @@ def serve(
     settings = load_settings(config)
     if host not in LOOPBACK_HOSTS and not token:
         token = secrets.token_urlsafe(24)
-    web_app = create_app(settings, token=token)
+    web_app = create_app(settings, token=token, bind=host)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -82,12 +82,17 @@ def export(
     run: Annotated[
         int | None, typer.Option("--run", help="Only this run (default: every run).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (never one the archive uses).")
+    ] = False,
 ) -> None:
     """Export a site's captures as a WACZ package (WARCs, CDXJ index, pages, datapackage)."""
     from archiver.export import export_wacz
+    from archiver.export.destination import check_destination
 
     settings = load_settings(config)
     settings.site(site)
+    wacz = check_destination(wacz, settings, force=force)
     from archiver.store.index import Index
 
     index = Index(settings.storage.index_url)

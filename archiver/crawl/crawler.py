@@ -28,6 +28,7 @@ from archiver.crawl.fetcher import Fetched, Fetcher
 from archiver.crawl.links import css_links, html_links
 from archiver.crawl.robots import Robots
 from archiver.crawl.sitemaps import parse_sitemap
+from archiver.crawl.transport import connect, redaction_note
 from archiver.crawl.url import Scope, canonicalize, host_key, host_of, pattern_of
 from archiver.errors import ArchiveError, FetchError
 from archiver.store import blobs, warc
@@ -63,6 +64,9 @@ class CrawlStats:
     queued: int = 0
     elapsed: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
+    # Whether this run's TLS certificates went unverified (the site's insecure_tls):
+    # reports and the viewer say so on every capture of the run.
+    insecure_tls: bool = False
 
     @property
     def fetched(self) -> int:
@@ -227,20 +231,33 @@ class Crawler:
     async def run_async(self) -> CrawlResult:
         """The async body of `run()`."""
         started = time.monotonic()
+        # Before the run starts: a bad CA bundle or a missing secret is a configuration error.
+        connection = connect(self.crawl, site=self.site)
         resumed = self._start()
         self._log = self._log.bind(run=self._run_id)
         # A first crawl has nothing to revisit: skip the per-URL lookup of an earlier capture.
         self._history = self.index.has_earlier_captures(self.site.name, self._run_id)
-        self._fetcher = Fetcher(self.crawl, private_ok=self.scope.hosts)
+        self._fetcher = Fetcher(self.crawl, private_ok=self.scope.hosts, connection=connection)
+        for line in connection.describe():
+            self._log.info("connecting: {}", line)
+        info = {
+            "isPartOf": self.site.name,
+            "run": str(self._run_id),
+            "robots": "obey" if self.crawl.respect_robots else "ignore",
+            "http-header-redaction": redaction_note(connection.credentials),
+        }
+        if connection.insecure:
+            self.stats.insecure_tls = True
+            info["tls-verification"] = "off: server certificates were not verified (insecure_tls)"
+            self._log.warning(
+                "TLS certificates of this site are NOT verified (insecure_tls = true): "
+                "its captures are marked so in reports and the viewer"
+            )
         self._writer = warc.WarcWriter(
             self.warc_dir,
             prefix=f"{self.settings.storage.warc_prefix}-{self.site.name}",
             max_bytes=self.settings.storage.warc_max_bytes,
-            info={
-                "isPartOf": self.site.name,
-                "run": str(self._run_id),
-                "robots": "obey" if self.crawl.respect_robots else "ignore",
-            },
+            info=info,
         )
         self._writer.on_open.append(
             lambda name, pos: self.index.warc_opened(self._run_id, self._rel(name), pos)

@@ -2,7 +2,8 @@
 
 The body is kept as the server sent it (still content-encoded) so the WARC
 record is faithful; a body cut by `max_bytes`, the time cap or a dropped
-connection is kept and marked with the WARC-Truncated reason.
+connection is kept and marked with the WARC-Truncated reason. The request is
+kept as sent, with the values of credentials redacted (see `transport`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import ipaddress
 import random
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +22,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from archiver.config import CrawlSettings
+from archiver.crawl.transport import Connection, Routes, connect, redact
+from archiver.crawl.url import host_of
 from archiver.errors import FetchError
 from archiver.store.warc import Exchange
 
@@ -61,20 +65,33 @@ def _is_public(address: str) -> bool:
 
 
 class Fetcher:
-    """An httpx client with the crawl's caps; one per crawl."""
+    """An httpx client with the crawl's caps; one per crawl.
 
-    def __init__(self, settings: CrawlSettings, *, private_ok: frozenset[str]) -> None:
+    `connection` says how requests are sent (CAs, proxy, credentials); by
+    default, as `settings` alone describe, without credentials.
+    """
+
+    def __init__(
+        self,
+        settings: CrawlSettings,
+        *,
+        private_ok: frozenset[str],
+        connection: Connection | None = None,
+    ) -> None:
         self.settings = settings
         self.private_ok = private_ok
+        self.connection = connection or connect(settings)
         self._resolved: dict[str, list[str]] = {}
+        limits = httpx.Limits(
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.concurrency,
+        )
         self.client = httpx.AsyncClient(
+            transport=Routes(self.connection, limits, self._resolved.get),
             follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout),
-            limits=httpx.Limits(
-                max_connections=settings.concurrency,
-                max_keepalive_connections=settings.concurrency,
-            ),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+            # The environment was read once, into `connection`.
             trust_env=False,
         )
 
@@ -101,12 +118,19 @@ class Fetcher:
     async def check_destination(self, url: str) -> str | None:
         """Refuse hosts that resolve into private address space (unless a seed is there).
 
-        Returns the address to record as WARC-IP-Address.
+        Returns the address to record as WARC-IP-Address; a direct connection
+        goes to the addresses checked here. Through a proxy, a name that does
+        not resolve here (the proxy's DNS may see more) is left to the proxy.
         """
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        host = host_of(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = await self._addresses(host, port)
+        try:
+            addresses = await self._addresses(host, port)
+        except FetchError:
+            if self.connection.proxy_for(url) is None:
+                raise
+            return None
         if not (self.settings.allow_private or host in self.private_ok):
             private = [a for a in addresses if not _is_public(a)]
             if private:
@@ -127,7 +151,9 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                exchange = await self._once(url, headers or {}, ip_address)
+                exchange = await self._once(
+                    url, {**(headers or {}), **self.connection.credentials.for_url(url)}, ip_address
+                )
             except FetchError as exc:
                 if attempt > settings.retries:
                     raise FetchError(url, f"{exc.reason} (after {attempt} attempts)") from exc
@@ -180,7 +206,7 @@ class Fetcher:
             raise FetchError(url, f"invalid URL: {exc}") from exc
         except httpx.HTTPError as exc:
             if response is None:
-                raise FetchError(url, f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+                raise FetchError(url, self._reason(url, exc)) from exc
             truncated = "disconnect"
         assert response is not None
         response_headers = [
@@ -192,9 +218,10 @@ class Fetcher:
             )
             for k, v in response.headers.raw
         ]
-        request_headers = [
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw
-        ]
+        request_headers = redact(
+            ((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw),
+            self.connection.credentials.names,
+        )
         return Exchange(
             url=url,
             method="GET",
@@ -208,6 +235,33 @@ class Fetcher:
             ip_address=ip_address,
             truncated=truncated,
         )
+
+    def _reason(self, url: str, exc: httpx.HTTPError) -> str:
+        """Why no response came, naming the setting to look at when it is the proxy or TLS."""
+        text = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        tls = _tls_error(exc)
+        proxy = self.connection.proxy_for(url)
+        if proxy is not None and isinstance(exc, httpx.ProxyError):
+            return f"proxy {proxy} refused the tunnel: {text}"
+        connect_error = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+        if proxy is not None and connect_error and tls is None:
+            return f"cannot connect to proxy {proxy}: {text}"
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            return (
+                f"TLS certificate not trusted ({text}); if it is your organisation's, "
+                "set crawl.ca_bundle to its CA bundle"
+            )
+        return text
+
+
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind an httpx error, if that is what it was (httpcore chains it)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None or isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _header(exchange: Exchange, name: str) -> str | None:

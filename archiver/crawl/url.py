@@ -14,6 +14,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from archiver.config import SiteSettings
+from archiver.patterns import Pattern, compile_any
 
 TRACKING_PARAMS = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|yclid|igshid)$", re.I
@@ -113,8 +114,8 @@ class Scope:
     """What a site's crawl may fetch: page URLs (followed) and embeds (images, CSS, scripts)."""
 
     hosts: frozenset[str]
-    include: tuple[re.Pattern[str], ...]
-    exclude: tuple[re.Pattern[str], ...]
+    include: tuple[Pattern, ...]
+    exclude: tuple[Pattern, ...]
     max_url_length: int
 
     @classmethod
@@ -122,8 +123,8 @@ class Scope:
         """The scope a site's settings describe."""
         return cls(
             hosts=frozenset(_idna(h) for h in site.hosts),
-            include=tuple(re.compile(p) for p in site.include),
-            exclude=tuple(re.compile(p) for p in site.exclude),
+            include=compile_any(site.include),
+            exclude=compile_any(site.exclude),
             max_url_length=site.crawl.max_url_length,
         )
 

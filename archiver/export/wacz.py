@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import zipfile
@@ -155,7 +156,12 @@ def export_wacz(
         )
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
+    # A fresh temporary name beside `out`: readers never see a half-written
+    # package, and no existing file is touched until the rename.
+    handle, partial_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    os.close(handle)
+    partial = Path(partial_name)
+    partial.chmod(0o644)  # mkstemp's 0600 would hide the package from its readers
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
             for path in warc_paths:

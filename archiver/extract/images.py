@@ -19,6 +19,7 @@ from archiver.extract.text import (
     hides_itself,
     visible_text,
 )
+from archiver.patterns import search
 
 MAX_IMAGES = 1000
 # Elements that start a new line of text: a credit read from a caption ends at the end of
@@ -173,7 +174,7 @@ def _container(img: Tag, root: Tag) -> Tag:
 def match_credit(text: str, patterns: tuple[str, ...]) -> str | None:
     """The credited party if ``text`` carries a credit in one of ``patterns``."""
     for pattern in patterns:
-        match = re.search(pattern, text)
+        match = search(pattern, text)
         if match is None:
             continue
         groups = match.groupdict()

@@ -31,7 +31,22 @@ CSV_COLUMNS = (
     "evidence",
     "link",
     "fingerprint",
+    "insecure_tls",
 )
+
+
+# A spreadsheet runs a cell starting with one of these as a formula; archived
+# pages choose subjects and messages (an <img src="=HYPERLINK(…)">), so such
+# cells get a leading apostrophe, as OWASP advises against CSV injection.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: dict[str, object]) -> dict[str, object]:
+    """A CSV row whose cells a spreadsheet shows as text, never evaluates."""
+    return {
+        key: "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+        for key, value in row.items()
+    }
 
 
 def render_json(report: RunReport) -> str:
@@ -44,32 +59,37 @@ def render_csv(report: RunReport) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+    insecure = {s.run_id for s in report.sections if s.insecure_tls}
     for f in report.findings:
         link = report.link(f)
         suppression = f.suppression or {}
         writer.writerow(
-            {
-                "site": f.site,
-                "run": f.run_id,
-                "status": f.status,
-                "severity": f.severity,
-                "rule": f.rule,
-                "url": f.url,
-                "subject": f.violation.get("subject", ""),
-                "message": f.violation.get("message", ""),
-                "first_seen": iso(f.first_seen_at),
-                "first_seen_run": f.first_seen_run,
-                "last_seen": iso(f.last_seen_at),
-                "last_seen_run": f.last_seen_run,
-                "fixed_in_run": f.closed_run if f.status == "fixed" else "",
-                "disappeared_in_run": f.closed_run if f.status == "disappeared" else "",
-                "note": f.note or "",
-                "suppressed_reason": suppression.get("reason", ""),
-                "suppressed_until": suppression.get("expires", ""),
-                "evidence": json.dumps(f.violation.get("evidence", {}), ensure_ascii=False),
-                "link": link.get("href") or link["label"],
-                "fingerprint": f.fingerprint,
-            }
+            spreadsheet_safe(
+                {
+                    "site": f.site,
+                    "run": f.run_id,
+                    "status": f.status,
+                    "severity": f.severity,
+                    "rule": f.rule,
+                    "url": f.url,
+                    "subject": f.violation.get("subject", ""),
+                    "message": f.violation.get("message", ""),
+                    "first_seen": iso(f.first_seen_at),
+                    "first_seen_run": f.first_seen_run,
+                    "last_seen": iso(f.last_seen_at),
+                    "last_seen_run": f.last_seen_run,
+                    "fixed_in_run": f.closed_run if f.status == "fixed" else "",
+                    "disappeared_in_run": f.closed_run if f.status == "disappeared" else "",
+                    "note": f.note or "",
+                    "suppressed_reason": suppression.get("reason", ""),
+                    "suppressed_until": suppression.get("expires", ""),
+                    "evidence": json.dumps(f.violation.get("evidence", {}), ensure_ascii=False),
+                    "link": link.get("href") or link["label"],
+                    "fingerprint": f.fingerprint,
+                    # The capture behind the finding was made without verifying TLS.
+                    "insecure_tls": "true" if f.run_id in insecure else "",
+                }
+            )
         )
     return out.getvalue()
 
@@ -86,6 +106,9 @@ def render_junit(report: RunReport) -> str:
             name=f"{section.site} run {section.run_id}",
             timestamp=iso(section.started_at).removesuffix("Z"),
         )
+        if section.insecure_tls:
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="insecure_tls", value="true")
         suite_failures = 0
         for page in section.pages:
             case = ET.SubElement(suite, "testcase", classname=section.site, name=page.url)

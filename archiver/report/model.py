@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +43,7 @@ class Section:
     tracking: TrackingResult
     pages: list[Page]
     images: dict[str, str] = field(default_factory=dict)
+    insecure_tls: bool = False  # the crawl did not verify TLS certificates
 
     @property
     def findings(self) -> list[Finding]:
@@ -128,6 +130,7 @@ class RunReport:
                     "finished_at": iso(s.finished_at) if s.finished_at else None,
                     "pages": len(s.pages),
                     "counts": s.tracking.counts,
+                    "insecure_tls": s.insecure_tls,
                 }
                 for s in self.sections
             ],
@@ -208,6 +211,7 @@ def section(
         finished_at=row.finished_at,
         tracking=tracking,
         pages=_pages(index, run_id),
+        insecure_tls=bool(json.loads(row.stats or "{}").get("insecure_tls")),
     )
     if images and storage is not None:
         for f in result.findings:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 import fsspec
@@ -42,10 +42,18 @@ class WarcStore:
         self._remote: tuple[Any, str] | None = None
 
     def _key(self, name: str) -> str:
-        parts = PurePosixPath(name).parts
-        if not name.startswith(_PREFIX) or ".." in parts or PurePosixPath(name).is_absolute():
+        # Names come from the index, which in distributed mode is a shared
+        # database: `warcs//etc/passwd` or `warcs/a/../../x` must name nothing.
+        key = name.removeprefix(_PREFIX)
+        segments = key.split("/")
+        if (
+            not name.startswith(_PREFIX)
+            or "\\" in key
+            or "\x00" in key
+            or any(part in ("", ".", "..") for part in segments)
+        ):
             raise ArchiveError(f"{name}: not a WARC file name of this archive")
-        return name.removeprefix(_PREFIX)
+        return key
 
     @property
     def fs(self) -> Any:
@@ -73,8 +81,16 @@ class WarcStore:
         return (self.spool if self.remote else self.base) / site
 
     def local_path(self, name: str) -> Path:
-        """The local path of a file named in the index (for a remote store: its spool copy)."""
-        return (self.spool if self.remote else self.base) / self._key(name)
+        """The local path of a file named in the index (for a remote store: its spool copy).
+
+        Resolved (symbolic links followed) and refused unless it stays inside
+        the WARC folder.
+        """
+        folder = (self.spool if self.remote else self.base).resolve()
+        path = (folder / self._key(name)).resolve()
+        if not path.is_relative_to(folder):
+            raise ArchiveError(f"{name}: resolves to {path}, outside the WARC folder {folder}")
+        return path
 
     def publish(self, name: str, sha256: str | None) -> bool:
         """Upload a closed file, verify its digest in the store, drop the local copy.

@@ -747,6 +747,36 @@ def previous_tracked_run(index: Index, site: str, before: int) -> Row[Any] | Non
         ).first()
 
 
+def untracked_crawl(index: Index, site: str) -> Row[Any] | None:
+    """The site's latest crawl run when it completed but was never tracked.
+
+    That is what a run killed after its crawl (before or during check, track
+    or report) leaves. None when the latest crawl is unfinished, tracked, or
+    was checked and had no page to track (left untracked on purpose).
+    """
+    with index.read() as conn:
+        latest = conn.execute(
+            sa.select(runs)
+            .where(runs.c.site == site, runs.c.kind == "crawl")
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        ).first()
+        if latest is None or latest.status != COMPLETED:
+            return None
+        tracked = conn.execute(
+            sa.select(tracked_runs.c.run_id).where(tracked_runs.c.run_id == latest.id)
+        ).first()
+        if tracked is not None:
+            return None
+        checked = conn.execute(
+            sa.select(checks.c.pages)
+            .where(checks.c.run_id == latest.id)
+            .order_by(checks.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if checked is not None and checked.pages == 0 else latest
+
+
 def latest_tracked_run(index: Index, site: str) -> Row[Any] | None:
     """The site's newest tracked run."""
     with index.read() as conn:

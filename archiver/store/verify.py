@@ -117,6 +117,10 @@ def _digests(data: bytes | memoryview, algorithms: set[str]) -> dict[str, bytes]
     return {algo: hashlib.new(algo, data).digest() for algo in algorithms}
 
 
+# The 10-byte gzip header of every member archiver writes (mtime 0, no flags).
+_WRITTEN_HEADER = warc.gzip_member(b"")[:10]
+
+
 def _algorithms(*values: str | None) -> set[str]:
     found = {v.partition(":")[0].strip().lower() for v in values if v}
     return found & {"sha256", "sha1", "sha512", "md5"}
@@ -162,6 +166,31 @@ def iter_members(fh: BinaryIO) -> Iterator[tuple[int, int, bytes | None, str | N
         if following is None:
             return
         position = following
+
+
+def _changed_headers(path: Path, name: str) -> list[Problem]:
+    """Members of a changed file whose gzip header is not the one archiver writes.
+
+    The gzip CRC covers the data, not the header: a flipped byte in a member's
+    mtime, flags or OS field decompresses cleanly and shows only as a changed
+    file digest. Every member archiver writes has the same header, so a
+    different one names the member that changed.
+    """
+    problems = []
+    with path.open("rb") as fh:
+        for offset, _length, _data, _error in iter_members(fh):
+            fh.seek(offset)
+            found = fh.read(len(_WRITTEN_HEADER))
+            if found != _WRITTEN_HEADER:
+                problems.append(
+                    Problem(
+                        name,
+                        offset,
+                        f"gzip header {found.hex()} differs from the one written "
+                        f"({_WRITTEN_HEADER.hex()}: bytes 4-7 are the mtime)",
+                    )
+                )
+    return problems
 
 
 def _next_magic(fh: BinaryIO, start: int) -> int | None:
@@ -445,6 +474,7 @@ def _verify(
                 )
             elif row.sha256 and warc.file_sha256(path) != row.sha256:
                 result.problems.append(Problem(name, None, "SHA-256 differs from when closed"))
+                result.problems.extend(_changed_headers(path, name))
         found, problems = read_file(path, name)
         result.problems.extend(problems)
         result.records += len(found)

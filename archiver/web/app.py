@@ -5,21 +5,24 @@ come through `archiver.web.archive`, rewriting is `archiver.web.rewrite`.
 Archived content is hostile: it is served only from `/capture/<id>/replay`
 and `/web/<timestamp>id_/<url>`, always with `Content-Security-Policy:
 sandbox` (an opaque origin: no access to the viewer's cookies, storage or
-DOM) and shown in an `<iframe sandbox>` without `allow-same-origin`. Every
-error becomes an HTTP status rendered by `render_error`.
+DOM) and shown in an `<iframe sandbox>` without `allow-same-origin` and
+without any top-navigation allowance. With a token set, replay addresses are
+signed per address and short-lived (`archiver.web.signed`): archived content
+never learns a credential. Every error becomes an HTTP status rendered by
+`render_error` (docs/security.md has the threat model).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from hashlib import sha256
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.engine import Row
@@ -57,21 +60,24 @@ from archiver.web.archive import (
 )
 from archiver.web.compare import compare_models, diff_lines
 from archiver.web.rewrite import Rewriter
+from archiver.web.signed import SIGNED_ROOT, ReplaySigner, unsigned
 
 # Archived documents get an opaque origin; they may run their own scripts there
-# but reach nothing of the viewer, and may load only what the viewer serves.
+# but reach nothing of the viewer, may load only what the viewer serves, may not
+# move the viewer's window, and may be framed only by the viewer.
 ARCHIVED_CSP = (
-    "sandbox allow-scripts allow-top-navigation-by-user-activation; "
+    "sandbox allow-scripts; "
     "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
-    "form-action 'none'; base-uri 'none'"
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
 VIEWER_CSP = (
     "default-src 'self'; img-src 'self' data:; frame-src 'self'; "
     "script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'self'"
 )
-IFRAME_SANDBOX = "allow-scripts allow-top-navigation-by-user-activation"
+IFRAME_SANDBOX = "allow-scripts"
 TOKEN_COOKIE = "archiver_token"
 MAX_REDIRECTS = 5
+MAX_ID = 2**63 - 1  # the index's ids are signed 64-bit integers
 # Archived headers are shown, not obeyed: only the body's own encoding passes through.
 _PASS_HEADERS = {"content-encoding"}
 
@@ -84,11 +90,6 @@ _env.filters["when"] = lambda moment: (
     moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
 )
 _env.filters["q"] = lambda value: quote(str(value), safe="")
-
-
-def replay_key(token: str) -> str:
-    """The key in `/k/<key>/` replay addresses: derived from the token, not the token itself."""
-    return hmac.new(token.encode(), b"archiver-replay", sha256).hexdigest()[:32]
 
 
 def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
@@ -136,18 +137,18 @@ class Viewer:
         self.archive = Archive(settings, index)
         self.browse = Browse(index)
         self.token = token
-        self.prefix = f"/k/{replay_key(token)}" if token else ""
+        self.sign = ReplaySigner(token).sign if token else unsigned
 
     # -- helpers ----------------------------------------------------------------
 
     def page(self, request: Request, name: str, **context: Any) -> HTMLResponse:
         html = _env.get_template(name).render(
-            request=request, version=__version__, prefix=self.prefix, **context
+            request=request, version=__version__, sign=self.sign, **context
         )
         return HTMLResponse(html, headers=_viewer_headers())
 
     def capture_row(self, capture_id: int) -> Row[Any]:
-        row = self.index.capture(capture_id)
+        row = self.index.capture(capture_id) if capture_id <= MAX_ID else None
         if row is None:
             raise HTTPException(404, f"no capture {capture_id}")
         return row
@@ -199,6 +200,8 @@ class Viewer:
             "capture.html",
             row=row,
             source=source,
+            insecure_tls=self._insecure_tls(row, source),
+            sent=self.archive.request(row),
             before=before,
             after=after,
             violations=violations,
@@ -207,8 +210,18 @@ class Viewer:
             outlined=bool(marks_for(violations)),
         )
 
+    def _insecure_tls(self, *rows: Row[Any]) -> bool:
+        """Whether a run that made these captures did not verify TLS (the site's insecure_tls)."""
+        for run_id in {r.run_id for r in rows}:
+            run = self.index.run(run_id)
+            if run is not None and json.loads(run.stats or "{}").get("insecure_tls"):
+                return True
+        return False
+
     def replay(self, request: Request) -> Response:
         row = self.capture_row(request.path_params["capture_id"])
+        if _top_level(request):
+            return _to_capture_page(row)
         outline = request.query_params.get("outline", "1") != "0"
         marks = marks_for(self.browse.violations_of_capture(row.id)) if outline else []
         return self.serve_archived(row, marks=marks)
@@ -217,7 +230,7 @@ class Viewer:
         """An archived response, rewritten when HTML or CSS, streamed otherwise."""
         source = self.index.payload_capture(row)
         content_type = source.content_type
-        rewriter = Rewriter(self.prefix, timestamp(row.captured_at))
+        rewriter = Rewriter(self.sign, timestamp(row.captured_at))
         if is_html(content_type) or is_css(content_type):
             payload = self.archive.payload(row, whole=True)
             text, _, _ = decode_payload(
@@ -282,8 +295,10 @@ class Viewer:
         except ValueError:
             raise HTTPException(400, f"{stamp!r} is not a 4- to 14-digit timestamp") from None
         row = self._nearest(url, moment)
-        if not raw:
-            return RedirectResponse(f"/capture/{row.id}", status_code=302)
+        if _top_level(request) or (not raw and not _in_frame(request)):
+            return _to_capture_page(row)
+        # A link clicked inside the replay frame lands here too: the frame shows
+        # the linked capture, since archived content may not move the viewer.
         for _ in range(MAX_REDIRECTS):
             location = row.location
             if not (300 <= row.status < 400 and location):
@@ -312,13 +327,13 @@ class Viewer:
     def compare(self, request: Request) -> Response:
         params = request.query_params
         try:
-            left_id = int(params.get("a", ""))
+            left_id = _id(params.get("a", ""))
         except ValueError:
             raise HTTPException(400, "compare: give ?a=<capture id>&b=<capture id>") from None
         left = self.capture_row(left_id)
         if params.get("b"):
             try:
-                right = self.capture_row(int(params["b"]))
+                right = self.capture_row(_id(params["b"]))
             except ValueError:
                 raise HTTPException(400, "compare: b must be a capture id") from None
         else:
@@ -350,6 +365,8 @@ class Viewer:
         run_text = request.query_params.get("run", "")
         if run_text and not run_text.isdigit():
             raise HTTPException(400, f"run: expected a run id, got {run_text!r}")
+        if run_text and int(run_text) > MAX_ID:
+            raise HTTPException(404, f"no run {run_text}")
         board = self.browse.dashboard(site, int(run_text) if run_text else None) if site else None
         return self.page(
             request,
@@ -359,6 +376,26 @@ class Viewer:
             site=site,
             runs=self.browse.checked_runs(site) if site else [],
         )
+
+
+def _id(text: str) -> int:
+    """A row id from a query parameter; ValueError when not a number, capped to what fits."""
+    value = int(text)
+    return value if value >= 0 else MAX_ID + 1
+
+
+def _top_level(request: Request) -> bool:
+    # Browsers say what a request is for; archived content opened as a
+    # top-level document would be its own window, outside the viewer's frame.
+    return request.headers.get("sec-fetch-dest") == "document"
+
+
+def _in_frame(request: Request) -> bool:
+    return request.headers.get("sec-fetch-dest") in ("iframe", "frame")
+
+
+def _to_capture_page(row: Row[Any]) -> Response:
+    return RedirectResponse(f"/capture/{row.id}", status_code=302, headers=_viewer_headers())
 
 
 def _replay_status(status: int) -> int:
@@ -371,42 +408,108 @@ class TokenGate(BaseHTTPMiddleware):
     """Refuse every request without the token (when one is set).
 
     The token arrives once as `?token=`, becomes an HttpOnly SameSite=Strict
-    cookie, and is then dropped from the address. Replay addresses, requested
-    by sandboxed (opaque-origin) frames that send no cookies, carry a key
-    derived from the token in a `/k/<key>/` prefix; that key opens archived
-    content only, never the viewer's pages.
+    cookie, and is then dropped from the address; scripts may send it as
+    `Authorization: Bearer <token>`. Replay addresses, requested by sandboxed
+    (opaque-origin) frames that send no cookies, are signed one by one and
+    expire (`ReplaySigner`); a signed address opens archived content only.
     """
 
     def __init__(self, app: Any, token: str) -> None:
         super().__init__(app)
         self.token = token
-        self.key_prefix = f"/k/{replay_key(token)}/"
+        self.signer = ReplaySigner(token)
 
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         path = request.url.path
-        if path.startswith("/k/"):
-            if not path.startswith(self.key_prefix):
-                return render_error(request, 401, "wrong replay key")
-            rest = "/" + path[len(self.key_prefix) :]
-            if not (rest.startswith("/web/") or rest.endswith("/replay")):
-                return render_error(request, 403, "the replay key opens archived content only")
-            request.scope["path"] = rest
-            request.scope["raw_path"] = rest.encode()
+        if path.startswith(SIGNED_ROOT):
+            raw_path = request.scope.get("raw_path", path.encode()).decode("latin-1")
+            query = request.scope.get("query_string", b"").decode("latin-1")
+            rest = self.signer.verify(raw_path, query)
+            if rest is None:
+                return render_error(request, 401, "replay address expired or not valid")
+            if not (rest.startswith("/web/") or _is_replay(rest)):
+                return render_error(request, 403, "a replay address opens archived content only")
+            request.scope["path"] = unquote(rest)
+            request.scope["raw_path"] = rest.encode("latin-1")
             return await call_next(request)
         given = request.query_params.get("token")
-        if given is not None and hmac.compare_digest(given, self.token):
+        if given is not None and hmac.compare_digest(given.encode(), self.token.encode()):
             kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             target = path + ("?" + urlencode(kept) if kept else "")
             response: Response = RedirectResponse(target, status_code=303)
-            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="lax")
+            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
             return response
         cookie = request.cookies.get(TOKEN_COOKIE, "")
-        bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if any(hmac.compare_digest(v, self.token) for v in (cookie, bearer) if v):
+        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+        bearer = bearer.strip() if scheme.lower() == "bearer" else ""
+        if any(hmac.compare_digest(v.encode(), self.token.encode()) for v in (cookie, bearer) if v):
             return await call_next(request)
         return render_error(request, 401, "this viewer needs its token: open the URL it printed")
+
+
+def _is_replay(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) == 4 and parts[1] == "capture" and parts[2].isdigit() and parts[3] == "replay"
+
+
+class HostGate(BaseHTTPMiddleware):
+    """Answer only to the host names the viewer is reached by (against DNS rebinding).
+
+    A page on any web site can point its own host name at 127.0.0.1 and then
+    read the viewer as same-origin; the `Host` header it sends still names the
+    attacker's host, so only the names and addresses the viewer was bound to
+    (and `web.allowed_hosts`) are accepted.
+    """
+
+    def __init__(self, app: Any, hosts: frozenset[str], any_address: bool) -> None:
+        super().__init__(app)
+        self.hosts = hosts
+        self.any_address = any_address
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        name = _host_name(request.headers.get("host", ""))
+        if name in self.hosts or (self.any_address and _is_address(name)):
+            return await call_next(request)
+        return render_error(
+            request, 400, f"Host {name!r} is not one this viewer answers to (web.allowed_hosts)"
+        )
+
+
+def _host_name(header_value: str) -> str:
+    value = header_value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def allowed_hosts(bind: str, configured: Iterable[str]) -> tuple[frozenset[str], bool]:
+    """The Host names the viewer bound to `bind` accepts, and whether any IP address is accepted.
+
+    Loopback answers to its addresses and `localhost`; a specific address to
+    itself; a wildcard bind (0.0.0.0, ::) to any IP address (an address is not
+    a name anyone can rebind). Names beyond these come from `web.allowed_hosts`.
+    """
+    hosts = {h.strip("[]").lower() for h in configured}
+    bound = bind.strip("[]").lower()
+    hosts.add(bound)
+    wildcard = bound in ("0.0.0.0", "::", "")
+    if bound in ("localhost", "127.0.0.1", "::1") or (
+        _is_address(bound) and ipaddress.ip_address(bound).is_loopback
+    ):
+        hosts.update({"localhost", "127.0.0.1", "::1"})
+    return frozenset(hosts), wildcard
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -417,8 +520,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render_error(request, 500, "internal error")
 
 
-def create_app(settings: Settings, *, token: str | None = None) -> Starlette:
-    """The viewer app over `settings`' archive; with `token`, every request must carry it."""
+def create_app(
+    settings: Settings, *, token: str | None = None, bind: str | None = None
+) -> Starlette:
+    """The viewer app over `settings`' archive; with `token`, every request must carry it.
+
+    With `bind` (the address it listens on), only the Host names `allowed_hosts`
+    gives are answered; without, any (an in-process client).
+    """
     index = Index(settings.storage.index_url)
     viewer = Viewer(settings, index, token)
     static = Path(__file__).parent / "static"
@@ -435,14 +544,23 @@ def create_app(settings: Settings, *, token: str | None = None) -> Starlette:
         Route("/violations", viewer.violations, name="violations"),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
-    middleware = [Middleware(TokenGate, token=token)] if token else []
+    middleware = []
+    if bind is not None:
+        hosts, any_address = allowed_hosts(bind, settings.web.allowed_hosts)
+        middleware.append(Middleware(HostGate, hosts=hosts, any_address=any_address))
+    if token:
+        middleware.append(Middleware(TokenGate, token=token))
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: _http_error, ArchiverError: _http_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ArchiverError: _http_error,
+            Exception: _http_error,
+        },
     )
     app.state.viewer = viewer
     return app
 
 
-__all__ = ["ARCHIVED_CSP", "IFRAME_SANDBOX", "create_app", "render_error", "replay_key"]
+__all__ = ["ARCHIVED_CSP", "IFRAME_SANDBOX", "allowed_hosts", "create_app", "render_error"]

@@ -102,6 +102,27 @@ class Archive:
 
         return chunks()
 
+    def request(self, row: Row[Any]) -> tuple[str, list[tuple[str, str]]] | None:
+        """The request line and headers sent for a capture, as its request record keeps them
+        (credentials already redacted by the fetcher); None for a revisit, which has none."""
+        if row.record_type != "response":
+            return None
+        with self.open_warc(row) as fh:
+            try:
+                fh.seek(int(row.offset) + int(row.length))
+                iterator = iter(ArchiveIterator(fh))
+                record = next(iterator)
+            except (OSError, StopIteration, ValueError):
+                return None
+            http = record.http_headers
+            if (
+                record.rec_type != "request"
+                or http is None
+                or record.rec_headers.get_header("WARC-Target-URI") != row.url
+            ):
+                return None
+            return f"{http.protocol} {http.statusline}", list(http.headers)
+
     def payload(self, row: Row[Any], *, whole: bool) -> Payload:
         """The payload of a capture (of its revisit target), decoded when read whole.
 

@@ -3,7 +3,9 @@
 Every URL an archived page names is turned into a viewer address: embeds
 (images, CSS, scripts, frames) into ``/web/<timestamp>id_/<url>``, which
 serves the capture of that URL nearest in time; links into
-``/web/<timestamp>/<url>``, which opens the viewer's capture page. Forms are
+``/web/<timestamp>/<url>``, which shows that capture inside the replay frame
+(archived content may not move the viewer's window). Every address goes
+through the viewer's ``sign`` (signed and short-lived when a token is set). Forms are
 disarmed and ``<base>`` is dropped once used. Nothing is ever fetched from the
 live web: a URL the archive lacks answers 404 from the viewer.
 
@@ -17,7 +19,7 @@ elements.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -61,18 +63,18 @@ class Mark:
 class Rewriter:
     """Turns archived URLs into viewer URLs for one capture time."""
 
-    prefix: str  # "" or "/k/<key>" when the viewer requires a token
+    sign: Callable[[str], str]  # the viewer address handed out for a path
     timestamp: str  # 14 digits
 
     def embed(self, url: str, base: str) -> str:
         """The viewer address of an embedded resource."""
         target = _absolute(url, base)
-        return url if target is None else f"{self.prefix}/web/{self.timestamp}id_/{target}"
+        return url if target is None else self.sign(f"/web/{self.timestamp}id_/{target}")
 
     def link(self, url: str, base: str) -> str:
         """The viewer address of a linked page (opens its capture page)."""
         target = _absolute(url, base)
-        return url if target is None else f"{self.prefix}/web/{self.timestamp}/{target}"
+        return url if target is None else self.sign(f"/web/{self.timestamp}/{target}")
 
     def css(self, text: str, base: str) -> str:
         """CSS with `url(...)` and `@import` pointing into the archive."""
@@ -116,8 +118,8 @@ class Rewriter:
             value = tag.get(attr)
             if isinstance(value, str):
                 tag[attr] = self.link(value, base)
-                # The replay frame may not navigate itself; a click opens the capture page.
-                tag["target"] = "_top"
+                # No other window may be named: a click replays the link in the same frame.
+                tag.attrs.pop("target", None)
         if tag.name == "link":
             href = tag.get("href")
             if isinstance(href, str):

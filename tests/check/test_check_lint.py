@@ -137,3 +137,14 @@ def test_extra_folder_adds_and_overrides_packs(tmp_path) -> None:
     assert {c.id: c.severity for c in reg.checks}["photo-credits"] == "warning"
     # The override dropped regjeringen's own profile, so the fingerprint changes.
     assert reg.fingerprint != RuleSet.load().resolve(["regjeringen"], "https://x").fingerprint
+
+
+def test_every_error_of_a_broken_schema_is_listed(tmp_path) -> None:
+    write(
+        tmp_path,
+        "many.schema.json",
+        '{\n  "type": "objekt",\n  "minProperties": -1,\n  "required": "title"\n}\n',
+    )
+    found = [p for p in lint([tmp_path]) if p.file.name == "many.schema.json"]
+    assert sorted(p.pointer for p in found) == ["/minProperties", "/required", "/type"]
+    assert [p.line for p in sorted(found, key=lambda p: p.line)] == [2, 3, 4]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from archiver.errors import ArchiveError
 from archiver.store import index as index_module
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
+from tests.helpers import missing_service
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -36,7 +37,7 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Index]:
         idx.close()
         return
     if not _pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        missing_service("PostgreSQL is not running on 127.0.0.1:5432")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_ADMIN)
     with admin.begin() as conn:
@@ -174,3 +175,36 @@ def test_naive_datetimes_are_rejected(index: Index) -> None:
     run = index.start_run("s", kind="crawl", pid=1, hostname="h")
     with pytest.raises((ArchiveError, ValueError)), index.begin() as conn:
         index.add_capture(conn, _capture(run, "https://a/", datetime(2026, 1, 1)), 10)
+
+
+@pytest.mark.parametrize(
+    "name", ["warcs//etc/passwd", "warcs/s/../../../../etc/passwd", "warcs/s/link.warc.gz"]
+)
+def test_index_rows_naming_files_outside_the_archive_read_nothing(
+    index: Index, tmp_path: Path, name: str
+) -> None:
+    from starlette.testclient import TestClient
+
+    from archiver import config
+    from archiver.export import export_wacz
+    from archiver.web import create_app
+
+    root = tmp_path / "snapshots"
+    (root / "warcs" / "s").mkdir(parents=True)
+    (root / "warcs" / "s" / "link.warc.gz").symlink_to("/etc/passwd")
+    run = index.start_run("s", kind="crawl", pid=1, hostname="h")
+    with index.begin() as conn:
+        capture_id = index.add_capture(
+            conn, _capture(run, "https://a/", datetime(2026, 1, 1, tzinfo=UTC), warc_file=name), 50
+        )
+    index.finish_run(run, COMPLETED, {})
+    url = index.engine.url.render_as_string(hide_password=False)
+    settings = config.parse({"storage": {"root": str(root), "index": url}})
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for path in (f"/capture/{capture_id}/record.warc.gz", f"/capture/{capture_id}/replay"):
+            response = client.get(path)
+            assert response.status_code >= 400 and "root:" not in response.text, path
+    app.state.viewer.index.close()
+    with pytest.raises(ArchiveError, match="WARC f"):
+        export_wacz(root, index, "s", tmp_path / "out.wacz", storage=settings.storage)

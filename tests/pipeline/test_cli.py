@@ -197,3 +197,24 @@ def test_demo_follow_up_commands_work_as_printed(tmp_path: Path) -> None:
     )
     assert report.returncode == 0, report.stderr
     assert report.stdout.startswith("status,") or "photo-credits" in report.stdout
+
+
+def test_a_run_killed_after_its_crawl_is_checked_tracked_and_reported_next_time(
+    tmp_path: Path,
+) -> None:
+    with DemoServer() as server:
+        write_config(tmp_path, server)
+        # `archiver crawl` leaves what a run killed between crawl and tracking leaves:
+        # a completed crawl, never checked or tracked.
+        crawled = run_archiver("crawl", "-q", cwd=tmp_path)
+        assert crawled.returncode == 0, crawled.stderr
+        assert _runs(tmp_path) == [(1, "completed")]
+        finished = run_archiver("run", "--fail-on", "never", cwd=tmp_path)
+        assert finished.returncode == 0, finished.stderr
+        assert finished.stdout.startswith(f"{SITE}: run 1 completed")
+        assert "run 1 was crawled but never tracked" in finished.stderr
+        assert _runs(tmp_path) == [(1, "completed")]  # not crawled again
+        assert (tmp_path / "reports" / SITE / "latest.html").exists()
+        following = run_archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
+    assert following.stdout.startswith(f"{SITE}: run 2 completed"), following.stderr
+    assert _runs(tmp_path) == [(1, "completed"), (2, "completed")]

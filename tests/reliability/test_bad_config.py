@@ -54,3 +54,40 @@ def test_not_utf8_is_refused(tmp_path: Path) -> None:
     result = run_archiver("crawl", "--config", str(config), timeout=60)
     assert result.returncode == 2
     assert f"{config}: cannot read config file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("rotation", "every full moon"), ("retention", "forever-ish")]
+)
+def test_bad_log_rotation_or_retention_is_a_configuration_error(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    result = run(tmp_path, f'[log]\n{key} = "{value}"\n' + SITE, "run")
+    assert result.returncode == 2, result.stderr
+    assert f"{tmp_path / 'archiver.toml'}: invalid configuration" in result.stderr
+    assert f"log.{key}: cannot use {value!r}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "snapshots").exists()
+
+
+def test_unknown_rule_pack_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    result = run(tmp_path, SITE + 'rules = ["nosuchpack"]\n', "run")
+    assert result.returncode == 2, result.stderr
+    assert "sites.[0].rules.[0]: unknown rule pack 'nosuchpack'" in result.stderr
+    assert "archiver.toml" in result.stderr
+    assert not (tmp_path / "snapshots").exists()  # nothing crawled, not even a log
+
+
+def test_missing_rules_dir_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    result = run(tmp_path, 'rules_dir = "my-rules"\n' + SITE, "check")
+    assert result.returncode == 2, result.stderr
+    assert "rules_dir" in result.stderr and "my-rules" in result.stderr
+    assert not (tmp_path / "snapshots").exists()
+
+
+def test_a_bad_ignore_file_is_a_configuration_error_for_run(tmp_path: Path) -> None:
+    (tmp_path / "ignore.yaml").write_text("ignore: {not: a list}\n", encoding="utf-8")
+    result = run(tmp_path, SITE, "run")
+    assert result.returncode == 2, result.stderr
+    assert "ignore.yaml: expected a top-level 'ignore:' list" in result.stderr
+    assert not (tmp_path / "snapshots").exists()

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import missing_service
+
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -26,7 +28,7 @@ def _listening(port: int) -> bool:
 def pg_schema_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a schema of its own, dropped afterwards."""
     if not _listening(5432):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        missing_service("PostgreSQL is not running on 127.0.0.1:5432")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_ADMIN)
     with admin.begin() as conn:
@@ -58,7 +60,7 @@ def pg_url() -> Iterator[str]:
 def redis_url() -> str:
     """The local Redis (the tests use a namespace of their own, see `namespace`)."""
     if not _listening(6379):
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+        missing_service("Redis is not running on 127.0.0.1:6379")
     return REDIS
 
 

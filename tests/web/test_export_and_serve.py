@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -103,6 +104,32 @@ def test_export_of_one_run_and_of_an_unknown_site(archived: Archived, tmp_path: 
     assert bad.returncode == 2 and "no site named 'nope'" in bad.stderr
 
 
+def test_export_never_replaces_the_archive_and_asks_before_replacing_a_file(
+    archived: Archived, tmp_path: Path
+) -> None:
+    root = archived.settings.storage.root
+    index_file = root / "index.sqlite3"
+    warc_file = next((root / "warcs").rglob("*.warc.gz"))
+    kept = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (index_file, warc_file)}
+    base = ("export", "--config", str(archived.config_file), "--site", "small")
+    for target in (index_file, warc_file, root / "new.wacz", archived.config_file):
+        for force in ((), ("--force",)):
+            refused = run_archiver(*base, "--wacz", str(target), *force)
+            assert refused.returncode == 2, (target, refused.stdout)
+            assert "archive uses" in refused.stderr
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in kept} == kept
+    assert not (root / "new.wacz").exists()
+    existing = tmp_path / "mine.wacz"
+    existing.write_bytes(b"someone's file")
+    asked = run_archiver(*base, "--wacz", str(existing))
+    assert asked.returncode == 2 and "--force" in asked.stderr
+    assert existing.read_bytes() == b"someone's file"
+    replaced = run_archiver(*base, "--wacz", str(existing), "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert zipfile.is_zipfile(existing)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.wacz"]  # no temp file left
+
+
 @contextmanager
 def _serving(*args: str) -> Iterator[tuple[str, str]]:
     """Run `archiver serve`; yield its loopback base URL and the first line it printed."""
@@ -142,6 +169,12 @@ def test_serve_runs_a_real_server_on_loopback(archived: Archived) -> None:
         image = http.get(f"/capture/{capture_id}/replay")
         assert image.content.startswith(b"\x89PNG")
         assert http.get("/capture/0").status_code == 404
+        # DNS rebinding: a page on attacker.example pointed at 127.0.0.1 is refused.
+        rebound = http.get(
+            "/violations", headers={"Host": f"attacker.example:{base.rsplit(':', 1)[1]}"}
+        )
+        assert rebound.status_code == 400 and "content-security-policy" in rebound.headers
+        assert http.get("/", headers={"Host": "localhost"}).status_code == 200
 
 
 def test_serve_off_loopback_demands_a_token(archived: Archived) -> None:

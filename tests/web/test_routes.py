@@ -10,7 +10,7 @@ from dataclasses import replace
 from starlette.testclient import TestClient
 
 from archiver.web import create_app
-from archiver.web.app import replay_key
+from archiver.web.signed import REPLAY_TTL, ReplaySigner
 from tests.web.conftest import Archived
 
 
@@ -56,7 +56,7 @@ def test_capture_page_shows_banner_violations_and_a_sandboxed_frame(
     assert 'data-rule="photo-credits"' in page.text
     frame = re.search(r"<iframe[^>]*>", page.text)
     assert frame is not None
-    assert 'sandbox="allow-scripts allow-top-navigation-by-user-activation"' in frame.group(0)
+    assert 'sandbox="allow-scripts"' in frame.group(0)
     assert "allow-same-origin" not in page.text
     assert "frame-src 'self'" in page.headers["content-security-policy"]
 
@@ -209,30 +209,108 @@ def test_paths_cannot_reach_files(client: TestClient) -> None:
         assert "root:" not in response.text and "sqlalchemy" not in response.text
 
 
-def test_token_gates_pages_and_replay_keys_open_archived_content_only(
+def test_token_gates_pages_and_signed_replay_addresses_open_one_resource_briefly(
     archived: Archived,
 ) -> None:
     app = create_app(archived.settings, token="s3cret")
-    key = replay_key("s3cret")
     capture_id = archived.capture(1, "/en/tromso/")
+    other_id = archived.capture(1, "/en/ferry/")
     with TestClient(app, follow_redirects=False) as anonymous:
         assert anonymous.get("/").status_code == 401
         assert anonymous.get(f"/capture/{capture_id}/replay").status_code == 401
-        assert anonymous.get("/k/wrong/web/2024/http://x/").status_code == 401
-        replay = anonymous.get(f"/k/{key}/capture/{capture_id}/replay")
-        assert replay.status_code == 200
-        assert f'src="/k/{key}/web/' in replay.text
-        assert anonymous.get(f"/k/{key}/violations").status_code == 403
         login = anonymous.get("/", params={"token": "s3cret"})
         assert login.status_code == 303 and login.headers["location"] == "/"
-        assert "httponly" in login.headers["set-cookie"].lower()
-        assert anonymous.get("/").status_code == 200  # the cookie now carries the token
+        cookie = login.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
         page = anonymous.get(f"/capture/{capture_id}")
-        assert f'src="/k/{key}/capture/{capture_id}/replay"' in page.text
+        assert page.status_code == 200  # the cookie now carries the token
+        frame_src = re.search(r'<iframe[^>]* src="([^"]+)"', page.text)
+        assert frame_src is not None and "s3cret" not in page.text.split("<iframe")[1]
+        signed = frame_src.group(1).replace("&amp;", "&")
+    with TestClient(app, follow_redirects=False) as outsider:
+        # What archived content can learn (its own address and those it embeds)...
+        replay = outsider.get(signed)
+        assert replay.status_code == 200 and "s3cret" not in replay.text
+        embedded = re.findall(r'src="(/r/[^"]+)"', replay.text)
+        assert embedded and outsider.get(embedded[0]).status_code == 200
+        # ...opens exactly those addresses: no other capture, no viewer page.
+        for forged in (
+            signed.replace(f"/capture/{capture_id}/", f"/capture/{other_id}/"),
+            signed.replace(f"/capture/{capture_id}/replay", "/violations"),
+            signed.replace(f"/capture/{capture_id}/replay", f"/capture/{capture_id}"),
+            "/k/whatever/violations",
+        ):
+            assert outsider.get(forged).status_code in (401, 403, 404), forged
+        assert outsider.get("/violations").status_code == 401
+        # A signed address for a viewer page opens nothing either.
+        viewer_page = ReplaySigner("s3cret").sign("/violations")
+        assert outsider.get(viewer_page).status_code == 403
+        # And it expires.
+        later = ReplaySigner("s3cret", clock=lambda: 0.0).sign(f"/capture/{capture_id}/replay")
+        assert int(later.split("/")[2]) == REPLAY_TTL
+        assert outsider.get(later).status_code == 401
+        # The token goes in a Bearer header; a bare one is refused.
+        assert outsider.get("/", headers={"Authorization": "s3cret"}).status_code == 401
+        assert outsider.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     app.state.viewer.index.close()
-    with TestClient(create_app(archived.settings, token="s3cret")) as bearer:
-        assert bearer.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-        bearer.app.state.viewer.index.close()  # type: ignore[attr-defined]
+
+
+def test_archived_responses_may_be_framed_only_by_the_viewer_and_never_open_top_level(
+    client: TestClient, archived: Archived
+) -> None:
+    capture_id = archived.capture(1, "/en/tromso/")
+    replay = client.get(f"/capture/{capture_id}/replay")
+    policy = replay.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in policy and "allow-top-navigation" not in policy
+    assert 'target="_top"' not in replay.text
+    page = client.get(f"/capture/{capture_id}")
+    assert 'sandbox="allow-scripts"' in page.text
+    # Opened as a document (typed in, or a link out of the frame), a replay
+    # address shows the viewer's capture page, which frames it.
+    document = {"Sec-Fetch-Dest": "document"}
+    direct = client.get(f"/capture/{capture_id}/replay", headers=document)
+    assert direct.status_code == 302 and direct.headers["location"] == f"/capture/{capture_id}"
+    stamp = _ts(replay.text)
+    raw = client.get(f"/web/{stamp}id_/{archived.site_url}en/tromso/", headers=document)
+    assert raw.status_code == 302 and raw.headers["location"] == f"/capture/{capture_id}"
+    # A link clicked inside the frame replays the linked page in the frame.
+    ferry = archived.site_url + "en/ferry/"
+    framed = client.get(f"/web/{stamp}/{ferry}", headers={"Sec-Fetch-Dest": "iframe"})
+    assert framed.status_code == 200 and framed.headers["content-security-policy"] == policy
+
+
+def test_ids_too_large_for_the_index_are_not_found_with_the_security_headers(
+    client: TestClient,
+) -> None:
+    huge = str(2**63)
+    for path, params in (
+        (f"/capture/{huge}", {}),
+        (f"/capture/{huge}/replay", {}),
+        ("/compare", {"a": huge}),
+        ("/compare", {"a": "1", "b": huge}),
+        ("/violations", {"run": huge}),
+    ):
+        response = client.get(path, params=params)
+        assert response.status_code == 404, (path, params, response.status_code)
+        assert "frame-ancestors" in response.headers["content-security-policy"]
+
+
+def test_viewer_answers_only_to_the_host_names_it_is_bound_to(archived: Archived) -> None:
+    app = create_app(archived.settings, bind="127.0.0.1")
+    with TestClient(app, base_url="http://127.0.0.1:8080") as loopback:
+        assert loopback.get("/violations").status_code == 200
+        for host in ("localhost:8080", "[::1]:8080", "127.0.0.1"):
+            assert loopback.get("/violations", headers={"Host": host}).status_code == 200
+        rebound = loopback.get("/violations", headers={"Host": "attacker.example"})
+        assert rebound.status_code == 400 and "web.allowed_hosts" in rebound.text
+    app.state.viewer.index.close()
+    web = replace(archived.settings.web, allowed_hosts=("archive.intranet.example",))
+    app = create_app(replace(archived.settings, web=web), bind="0.0.0.0")
+    with TestClient(app, base_url="http://archive.intranet.example") as office:
+        assert office.get("/violations").status_code == 200
+        assert office.get("/", headers={"Host": "10.1.2.3:8080"}).status_code == 200
+        assert office.get("/", headers={"Host": "attacker.example"}).status_code == 400
+    app.state.viewer.index.close()
 
 
 def test_model_json_matches_the_page_schema_fields(client: TestClient, archived: Archived) -> None:
