@@ -43,6 +43,7 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
 
 # Separators between a page's title and its site's name or section path:
 # " | ", " - ", " – ", " — ", " :: ", " · ", " / ", " › ".
+_WORD = re.compile(r"\w+")
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>)\s+")
 
 
@@ -60,7 +61,7 @@ def infer_affixes(
     difference between titles is still reported.
     """
     values = {k: strip_suffix(normalise_title(v), suffixes, site_name) for k, v in raw.items() if v}
-    plain = {v.casefold() for v in values.values() if v}
+    plain = {_words(v).casefold() for v in values.values() if v}
     suffix: str | None = None
     prefix: str | None = None
     for key in ("title", "og_title", "twitter_title", "dc_title"):
@@ -70,11 +71,11 @@ def infer_affixes(
         for match in _SEPARATOR.finditer(value):
             head = value[: match.start()].strip()
             tail = value[match.end() :].strip()
-            if head and head.casefold() in plain:
+            if head and _words(head).casefold() in plain:
                 candidate = value[match.start() :]
                 if suffix is None or len(candidate) > len(suffix):
                     suffix = candidate
-            if tail and tail.casefold() in plain:
+            if tail and _words(tail).casefold() in plain:
                 candidate = value[: match.end()]
                 if prefix is None or len(candidate) > len(prefix):
                     prefix = candidate
@@ -100,6 +101,10 @@ def title_entry(
     return {"raw": raw, "normalized": strip_prefix(normalized, prefix)}
 
 
+def _words(title: str) -> str:
+    return " ".join(_WORD.findall(title))
+
+
 def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     """Pairs ``(reference, source)`` whose normalised titles differ.
 
@@ -111,11 +116,14 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     present = [(name, entries[name]["normalized"]) for name in TITLE_SOURCES if entries[name]]
     if len(present) < 2:
         return []
+    # Titles are compared by their words: "Home | Mika AALTOLA" and "Home Mika AALTOLA"
+    # (a separator, a colon for a dash, other quotes) read the same to a reader.
     groups: dict[str, list[str]] = {}
     for name, value in present:
-        groups.setdefault(value, []).append(name)
-    reference_value = max(groups, key=lambda v: len(groups[v]))
-    reference = groups[reference_value][0]
+        groups.setdefault(_words(value), []).append(name)
+    reference_key = max(groups, key=lambda v: len(groups[v]))
+    reference = groups[reference_key][0]
+    reference_value = entries[reference]["normalized"]
     return [
         {
             "reference": reference,
@@ -126,5 +134,5 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
             "raw": entries[name]["raw"],
         }
         for name, value in present
-        if value != reference_value
+        if _words(value) != reference_key
     ]
