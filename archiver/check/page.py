@@ -9,14 +9,14 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from archiver.check.engine import check
-from archiver.check.packs import RuleSet
+from archiver.check.packs import RuleSet, merge
 from archiver.check.report import PageResult, Report
 from archiver.config import CrawlSettings, SiteSettings
 from archiver.crawl.fetcher import Fetcher
 from archiver.crawl.transport import Connection, connect
 from archiver.crawl.url import host_of
 from archiver.errors import ExtractError, FetchError
-from archiver.extract import extract
+from archiver.extract import Profile, extract
 from archiver.store.payload import PayloadTooLarge, decode, header
 
 # The crawler's cap on a response body (`crawl.max_bytes`): a page bigger than
@@ -97,6 +97,7 @@ def check_page(
     at: datetime | None = None,
     packs: Sequence[str] = (),
     rules_dirs: Sequence[Path] = (),
+    title_suffixes: Sequence[str] = (),
     crawl: CrawlSettings | None = None,
     site: SiteSettings | None = None,
     insecure_tls: bool = False,
@@ -106,7 +107,9 @@ def check_page(
     ``url`` is the URL to report and to match packs against (default: the
     fetched URL, or the file's ``file://`` URI); ``at`` is the time the page
     is judged at (default: now, the only place "now" is used); ``packs`` name
-    the packs to apply (default: those matching the URL, else ``default``).
+    the packs to apply (default: those matching the URL, else ``default``);
+    ``title_suffixes`` are site suffixes to strip from titles besides the packs'
+    (what a crawl of the whole site would learn from its titles).
     A URL is fetched with ``crawl``'s proxy and TLS settings, and with
     ``site``'s credentials when it is on that site.
     """
@@ -118,11 +121,15 @@ def check_page(
     captured_at = at or datetime.now(UTC)
     ruleset = RuleSet.load(rules_dirs)
     pack = ruleset.resolve(packs, page_url)
+    profile = pack.profile
+    if title_suffixes:
+        extra = {"titles": {"suffixes": list(title_suffixes)}}
+        profile = Profile.from_mapping(merge(pack.profile_data, extra))
     model = extract(
         payload,
         url=page_url,
         captured_at=captured_at,
-        profile=pack.profile,
+        profile=profile,
         content_type=content_type,
     )
     page = PageResult(

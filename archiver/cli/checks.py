@@ -100,6 +100,14 @@ def check_page_command(
     rules_dir: Annotated[
         list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule packs.")
     ] = None,
+    title_suffix: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--title-suffix",
+            help="A site suffix to strip from titles, e.g. ' | News | European Parliament' "
+            "(repeatable; added to the pack's titles.suffixes).",
+        ),
+    ] = None,
     fmt: FormatOption = Format.text,
     fail_on: FailOnOption = FailOn.error,
     config: ConfigOption = None,
@@ -176,6 +184,7 @@ def check_page_command(
             crawl=crawl,
             site=entry,
             insecure_tls=insecure_tls,
+            title_suffixes=title_suffix or [],
         )
     except RuleError as exc:
         # A broken or unknown rule pack is a mistake in what was asked for, not a failed check.

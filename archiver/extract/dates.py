@@ -68,9 +68,18 @@ def _parse_iso(text: str, tz: ZoneInfo) -> ParsedDate | None:
 
 
 def parse_date(text: str, formats: tuple[str, ...], tz: ZoneInfo) -> ParsedDate | None:
-    """Find the first date in ``text`` readable by one of ``formats`` (``"iso"`` or strptime)."""
+    """Find the first date in ``text`` readable by one of ``formats``.
+
+    A format is ``"iso"``, ``"text"`` (a date written out in any language
+    :func:`text_dates` reads, not after an update word) or a strptime format.
+    """
     text = text[:1000]
     for fmt in formats:
+        if fmt == "text":
+            written = next((d for d in text_dates(text) if not d.excluded), None)
+            if written is not None:
+                return ParsedDate(written.day, None, written.raw)
+            continue
         if fmt == "iso":
             found = _parse_iso(text, tz)
             if found is not None:
@@ -104,3 +113,129 @@ def age_of(published: date, captured: datetime, tz: ZoneInfo) -> tuple[int, bool
     anniversary = add_years(published, 1)
     days = (captured_day - published) // timedelta(days=1)
     return days, captured_day > anniversary, anniversary
+
+
+# Month names as written on public-sector pages in the corpus's languages (English,
+# Norwegian, Danish, Swedish, German, French, Dutch, Italian, Spanish), with their usual
+# abbreviations. strptime's %B knows only the C locale's English names.
+_MONTH_NAMES = {
+    1: "january jan januar jänner jän janvier janv januari gennaio gen enero ene",
+    2: "february feb februar feber février févr fevrier februari febbraio febrero",
+    3: "march mar mars märz maerz mrz maart marzo marts",
+    4: "april apr avril aprile abril",
+    5: "may mai maj mei maggio mag mayo",
+    6: "june jun juni juin giugno giu junio",
+    7: "july jul juli juillet juil luglio lug julio",
+    8: "august aug août aout augusti augustus agosto ago",
+    9: "september sep sept septembre settembre set septiembre setiembre",
+    10: "october oct oktober octobre okt ottobre ott octubre",
+    11: "november nov novembre noviembre",
+    12: "december dec dezember dez desember des décembre déc decembre dicembre dic diciembre",
+}
+MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
+_MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:\.|st|nd|rd|th|er)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+# One alternative per way of writing a date; named groups repeat across them, so
+# each alternative is its own pattern, tried together through one regex scan each.
+_TEXT_DATES = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"(?<![\w.]){_DAY}\s*(?:de\s+)?{_MONTH}\s*(?:de\s+)?,?\s*{_YEAR}(?!\d)",  # 3. juli 2026
+        rf"(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)",  # April 26, 2022
+        rf"(?<![\d.]){_YEAR}-(?P<month>[01]?\d)-{_DAY}(?![\d])",  # 2022-04-26
+        rf"(?<![\d.]){_DAY}\.\s?(?P<month>[01]?\d)\.\s?{_YEAR}(?!\d)",  # 02.01.2022 (day first)
+        rf"(?<![\d/]){_DAY}/(?P<month>[01]?\d)/{_YEAR}(?![\d/])",  # 26/04/2022, if unambiguous
+    )
+)
+# A date these words lead up to is not a publication date.
+NOT_PUBLISHED = re.compile(
+    r"(?i)(?:updated|update|modified|revised|reviewed|last changed|as of|valid from|"
+    r"aktualisiert|geändert|stand|überarbeitet|oppdatert|endret|sist endra|endra|"
+    r"mis à jour|modifié|révisé|aggiornat[oa]|actualizad[oa]|bijgewerkt|gewijzigd|"
+    r"uppdaterad|ändrad|opdateret|ændret)\W{0,3}(?:\w+\W{1,3}){0,2}$"
+)
+_RANGE_BEFORE = re.compile(r"(?i)(?:[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
+_RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]|(?:to|bis|til|till|au|al|à|tot)(?!\w))\s*\S")
+
+
+@dataclass(frozen=True)
+class TextDate:
+    """A date written in visible text, and whether its context makes it no publication date."""
+
+    day: date
+    raw: str
+    start: int
+    excluded: bool
+    updated: bool = False
+
+
+# Words that label the date after them as the publication date.
+PUBLISHED_LABEL = re.compile(
+    r"(?i)(?:published|posted|issued|publication date|date of publication|veröffentlicht|"
+    r"erschienen|publiziert|publisert|publisert dato|publié|publiée|date de publication|"
+    r"pubblicato|data di pubblicazione|publicado|fecha de publicación|gepubliceerd|"
+    r"publicerad|publiceret)(?:\s+(?:on|am|le|il|el|op|den|på))?\s*:?\s*$"
+)
+
+
+LABEL_WORDS = (
+    "published", "posted", "issued", "publication date", "date of publication",
+    "veröffentlicht", "erschienen", "publiziert", "publisert", "publié", "date de publication",
+    "pubblicato", "data di pubblicazione", "publicado", "fecha de publicación", "gepubliceerd",
+    "publicerad", "publiceret",
+)  # fmt: skip
+_LABEL_WINDOW = 48  # characters after a label word in which its date must start
+
+
+def labelled_date(text: str) -> TextDate | None:
+    """The one date ``text`` labels as the publication date ("Published: 22 October 2013",
+    "Veröffentlicht am 3. Juli 2026"); None if there is none or they disagree.
+
+    Only the text right after each label word is read for a date: reading every date
+    of a long page to keep the labelled ones would cost a regex scan of all of it.
+    """
+    lowered = text.lower()
+    labelled: list[TextDate] = []
+    for word in LABEL_WORDS:
+        start = lowered.find(word)
+        while start >= 0:
+            window = text[start : start + len(word) + _LABEL_WINDOW]
+            found = next(iter(text_dates(window)), None)
+            if found and not found.excluded and PUBLISHED_LABEL.search(window[: found.start]):
+                labelled.append(found)
+            start = lowered.find(word, start + len(word))
+    return labelled[0] if len({d.day for d in labelled}) == 1 else None
+
+
+def text_dates(text: str) -> list[TextDate]:
+    """Every calendar date written out in ``text``, in order, with its exclusion.
+
+    Precision first: a slashed date is read only when day and month cannot be
+    swapped (one part above 12, or both equal); a date preceded by an update
+    word ("Last updated", "Stand", "oppdatert", …) or part of a range
+    ("1.–3. März 2022", "2021 – 2022") is marked excluded.
+    """
+    found: dict[int, TextDate] = {}
+    for number, pattern in enumerate(_TEXT_DATES):
+        for match in pattern.finditer(text):
+            if any(d.start <= match.start() < d.start + len(d.raw) for d in found.values()):
+                continue
+            month_text = match["month"].lower().rstrip(".")
+            month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text, 0)
+            day_number = int(match["day"])
+            if number == 4 and day_number <= 12 and month <= 12 and day_number != month:
+                continue
+            try:
+                day = date(int(match["year"]), month, day_number)
+            except ValueError:
+                continue
+            before = text[max(0, match.start() - 40) : match.start()]
+            after = text[match.end() : match.end() + 12]
+            updated = NOT_PUBLISHED.search(before) is not None
+            ranged = _RANGE_AFTER.match(after) is not None
+            ranged = ranged or _RANGE_BEFORE.search(before) is not None
+            found[match.start()] = TextDate(
+                day, match.group(0), match.start(), updated or ranged, updated and not ranged
+            )
+    return [found[k] for k in sorted(found)]

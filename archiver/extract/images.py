@@ -2,16 +2,77 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
+import soupsieve
 from bs4 import Tag
+from bs4.element import NavigableString, PageElement
 
-from archiver.extract.text import collapse, css_path, hidden_reason, visible_text
+from archiver.extract.text import (
+    NOT_TEXT,
+    collapse,
+    css_path,
+    hidden_reason,
+    hides_itself,
+    visible_text,
+)
 from archiver.patterns import search
 
 MAX_IMAGES = 1000
+# Elements that start a new line of text: a credit read from a caption ends at the end of
+# its line, so "Photo: A. Person" in its own <div> does not swallow the caption after it.
+_BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+_LOGO_OR_ICON = re.compile(
+    r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
+)
+# File or class names of interface graphics (not said of photographs' alt texts, which
+# may well mention a button or a flag).
+_UI_GRAPHIC = re.compile(
+    r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
+    r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp)(?:$|[\W_\d])"
+)
+_ENLARGES = re.compile(
+    r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
+    r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
+)
+_ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 
 
 def _src(img: Tag) -> str:
@@ -25,7 +86,7 @@ def _src(img: Tag) -> str:
     return ""
 
 
-def _decorative(img: Tag) -> str | None:
+def _decorative(img: Tag, captioned: bool) -> str | None:
     role = img.get("role")
     if isinstance(role, str) and role.strip().lower() in ("presentation", "none"):
         return f'role="{role.strip()}"'
@@ -36,9 +97,67 @@ def _decorative(img: Tag) -> str | None:
             return 'aria-hidden="true"'
         node = node.parent
     alt = img.get("alt")
-    if isinstance(alt, str) and not alt.strip():
+    # alt="" says the image adds nothing to the text; an image shown with its own
+    # caption or credit is content all the same (the caption is its text alternative).
+    if isinstance(alt, str) and not alt.strip() and not captioned:
         return 'alt=""'
     return None
+
+
+def _lines(tag: Tag) -> str:
+    """Visible text of ``tag``, one line per block element (spaces collapsed within lines)."""
+    parts: list[str] = []
+    stack: list[PageElement | str] = list(reversed(tag.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if hides_itself(node):
+                continue
+            if node.name in _BLOCKS:
+                parts.append("\n")
+                stack.append("\n")
+            stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString):
+            if not isinstance(node, NOT_TEXT):
+                parts.append(str(node))
+        elif isinstance(node, str):
+            parts.append(node)
+    lines = (collapse(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _not_content(img: Tag, src: str) -> str | None:
+    """Why an image in the content area is not a content image (a logo, an icon, a teaser of
+    another page), or None."""
+    if src.startswith("data:") or src.split("?")[0].lower().endswith(".svg"):
+        return "vector or inline graphic"
+    sizes = [img.get(attr) for attr in ("width", "height")]
+    given = [int(v) for v in sizes if isinstance(v, str) and v.strip().isdigit()]
+    if given and max(given) <= _ICON_SIZE:
+        return f"{'x'.join(map(str, given))} px"
+    classes = img.get("class")
+    names = [src.split("?")[0].rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
+    alt = img.get("alt")
+    if any(_LOGO_OR_ICON.search(w) for w in (*names, alt if isinstance(alt, str) else "")):
+        return "logo or icon"
+    if any(_UI_GRAPHIC.search(w) for w in names):
+        return "interface graphic"
+    link = img.find_parent("a")
+    href = link.get("href") if link is not None else None
+    if link is None or not isinstance(href, str) or href.strip()[:1] in ("", "#"):
+        return None
+    # A link that opens the picture itself (its file, or a lightbox view of it) is a
+    # zoom button; a link anywhere else makes the picture a teaser of that page.
+    if any(
+        _ENLARGES.search(" ".join(v) if isinstance(v, list) else str(v))
+        for v in link.attrs.values()
+    ):
+        return None
+    return "links to another page (a teaser)"
+
+
+_INLINE = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
+_WRAPPERS = 4  # inline wrappers around an image searched before its container
 
 
 def _container(img: Tag, root: Tag) -> Tag:
@@ -47,7 +166,7 @@ def _container(img: Tag, root: Tag) -> Tag:
         return figure
     parent = img.parent or root
     # Links and <picture> wrap the image itself; the credit sits beside them.
-    while parent is not root and parent.name in ("a", "picture", "span") and parent.parent:
+    while parent is not root and parent.name in _INLINE and parent.parent:
         parent = parent.parent
     return parent
 
@@ -65,16 +184,140 @@ def match_credit(text: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
+def _own(element: Tag, container: Tag) -> bool:
+    """Whether ``element`` belongs to the container's image, not to a figure of another."""
+    if container.name == "figure":
+        return True
+    node = element.parent
+    while node is not None and node is not container:
+        if node.name == "figure":
+            return False
+        node = node.parent
+    return True
+
+
+_NEIGHBOURS = 2  # sibling elements after (and one before) an image read for its credit
+_SMALL_CONTAINER = 12  # children: a bigger container is a text body, not the image's box
+
+
+def _scopes(img: Tag, container: Tag) -> list[Tag]:
+    """Where an image's credit may be: its figure or small box, else (an image loose in a
+    long text body) the elements right beside it, so a long body is not searched per image."""
+    if container.name == "figure" or len(container.contents) <= _SMALL_CONTAINER:
+        return [container]
+    node: Tag = img
+    while node.parent is not None and node.parent is not container:
+        node = node.parent
+    after = node.find_next_siblings(limit=_NEIGHBOURS)
+    before = node.find_previous_siblings(limit=1)
+    return [node, *after, *before]
+
+
+def _selected(scopes: list[Tag], selectors: Sequence[str]) -> Iterator[tuple[Tag, str]]:
+    """Elements in ``scopes`` (themselves included) matching any of ``selectors``, each with
+    the first selector it matches: one walk of each scope for all of them."""
+    if not selectors:
+        return
+    combined = soupsieve.compile(", ".join(selectors))
+    for scope in scopes:
+        found = combined.select(scope)
+        if len(scopes) > 1 and combined.match(scope):
+            found.insert(0, scope)
+        for element in found:
+            yield element, next((s for s in selectors if soupsieve.match(s, element)), selectors[0])
+
+
 def _credit(
-    container: Tag, selectors: Sequence[str], patterns: tuple[str, ...]
+    img: Tag,
+    container: Tag,
+    selectors: Sequence[str],
+    patterns: tuple[str, ...],
+    elements: Sequence[str],
 ) -> tuple[str | None, str | None]:
-    for selector in selectors:
-        for element in container.select(selector):
-            if hidden_reason(element) is not None:
+    # Inline wrappers (a link, a <picture>, a <span> box) are searched from the innermost
+    # out, so an image's own box is read before a paragraph holding several such boxes.
+    levels: list[Tag] = []
+    node = img.parent
+    while node is not None and node is not container and len(levels) < _WRAPPERS:
+        levels.append(node)
+        node = node.parent
+    for level in (*levels, container):
+        scopes = _scopes(img, level)
+        for element, selector in _selected(scopes, elements):
+            if not _own(element, level) or hidden_reason(element) is not None:
                 continue
-            credit = match_credit(visible_text(element), patterns)
+            if text := _lines(element):
+                return match_credit(text, patterns) or collapse(text), selector
+        for element, selector in _selected(scopes, selectors):
+            if not _own(element, level) or hidden_reason(element) is not None:
+                continue
+            credit = match_credit(_lines(element), patterns)
             if credit:
                 return credit, selector
+    if container.name == "figure":
+        credit = match_credit(_lines(container), patterns)
+        if credit:
+            return credit, "figure"
+    return None, None
+
+
+_GALLERY_LEVELS = 3  # how far above an image's own container a gallery's credit line may sit
+_GALLERY_LINE = 200  # characters: a longer child is body text, not a collective credit
+
+
+def _gallery_credit(
+    container: Tag,
+    root: Tag,
+    pictured: set[int],
+    selectors: Sequence[str],
+    patterns: tuple[str, ...],
+    elements: Sequence[str],
+) -> tuple[str | None, str | None]:
+    """A collective credit ("Fotos: …") of the gallery around ``container``: a line among
+    the children of an ancestor holding several images, itself holding no image.
+
+    Only children are read (not the whole ancestor), so climbing to an article body
+    costs the body's child count, not its size.
+    """
+    node = container.parent
+    compiled = [soupsieve.compile(s) for s in (*elements, *selectors)]
+    for _ in range(_GALLERY_LEVELS):
+        if node is None or node is root.parent:
+            break
+        children = node.find_all(True, recursive=False)
+        pictures = [id(c) in pictured for c in children]
+        # A gallery is mostly pictures: an article body with two figures among its
+        # paragraphs is not one, and its paragraphs are no collective credit.
+        if sum(pictures) > 1 and 2 * sum(pictures) >= len(children):
+            for child, picture in zip(children, pictures, strict=True):
+                if picture:
+                    continue
+                if hidden_reason(child) is not None:
+                    continue
+                text = _lines(child)
+                if len(text) > _GALLERY_LINE:
+                    continue  # body text, not a credit line
+                matched = next((c for c in compiled if c.match(child)), None)
+                credit = match_credit(text, patterns)
+                if matched is not None and credit is None and matched.pattern in elements:
+                    credit = collapse(text) or None
+                if credit:
+                    return credit, "gallery"
+            # Or the line just before or after the gallery ("Fotos: …" ending the text).
+            for sibling, line in (
+                (node.find_previous_sibling(), -1),
+                (node.find_next_sibling(), 0),
+            ):
+                if sibling is None or id(sibling) in pictured or hidden_reason(sibling):
+                    continue
+                lines = _lines(sibling).split("\n")
+                if len(lines[line]) <= _GALLERY_LINE and (
+                    credit := match_credit(lines[line], patterns)
+                ):
+                    return credit, "gallery"
+        if node is root:
+            break
+        node = node.parent
     return None, None
 
 
@@ -84,10 +327,22 @@ def extract_images(
     base_url: str,
     selectors: Sequence[str],
     patterns: tuple[str, ...],
+    elements: Sequence[str] = (),
+    not_content: Callable[[Tag], bool] | None = None,
+    lead_patterns: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """One entry per ``<img>`` in ``root`` for which ``excluded`` is false."""
+    """One entry per ``<img>`` in ``root`` for which ``excluded`` is false.
+
+    ``elements`` select credit elements whose whole text is the credit; ``not_content``
+    says which images the pack knows are not content (logos, teasers); a line of the
+    content matching ``lead_patterns`` ("Titelbild: …") credits the first content image.
+    """
     images: list[dict[str, Any]] = []
-    for img in root.find_all("img"):
+    found = root.find_all("img")
+    pictured: set[int] = set()  # the images and their ancestors, to tell a gallery cheaply
+    for img in found[:MAX_IMAGES]:
+        pictured.update(id(n) for n in (img, *img.parents))
+    for img in found:
         if len(images) >= MAX_IMAGES:
             break
         if excluded(img):
@@ -97,9 +352,16 @@ def extract_images(
         container = _container(img, root)
         figcaption = container.find("figcaption") if container.name == "figure" else None
         caption = visible_text(figcaption) if figcaption is not None else None
-        credit, credit_source = _credit(container, selectors, patterns)
-        decorative = _decorative(img)
+        credit, credit_source = _credit(img, container, selectors, patterns, elements)
+        if credit is None:
+            credit, credit_source = _gallery_credit(
+                container, root, pictured, selectors, patterns, elements
+            )
+        decorative = _decorative(img, bool(caption or credit))
         hidden = hidden_reason(img)
+        reason = _not_content(img, src)
+        if reason is None and not_content is not None and not_content(img):
+            reason = "profile: not a content image"
         images.append(
             {
                 "src": src,
@@ -111,7 +373,17 @@ def extract_images(
                 "decorative": decorative is not None,
                 "decorative_reason": decorative,
                 "hidden": hidden is not None,
+                "content": reason is None,
+                "not_content_reason": reason,
                 "location": css_path(img),
             }
         )
+    lead = next(
+        (i for i in images if i["content"] and not i["decorative"] and not i["hidden"]), None
+    )
+    if lead is not None and lead["credit"] is None and lead_patterns:
+        lines = _lines(root).split("\n")
+        credit = next((c for line in lines if (c := match_credit(line, lead_patterns))), None)
+        if credit:
+            lead["credit"], lead["credit_source"] = credit, "lead image credit"
     return images

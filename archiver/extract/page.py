@@ -13,16 +13,23 @@ from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
-from archiver.extract.dates import ParsedDate, age_of, parse_date
+from archiver.extract.dates import LABEL_WORDS, ParsedDate, age_of, labelled_date, parse_date
 from archiver.extract.decode import decode_payload
+from archiver.extract.header import content_h1, header_date, heading_kicker, heading_text, usable_h1
 from archiver.extract.images import extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
 from archiver.extract.profile import DateSource, Profile
 from archiver.extract.text import collapse
-from archiver.extract.titles import TITLE_SOURCES, mismatches, title_entry
+from archiver.extract.titles import (
+    TITLE_SOURCES,
+    infer_affixes,
+    mismatches,
+    strip_prefix,
+    title_entry,
+)
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 _MAX_JSONLD_CHARS = 500_000
 
 
@@ -84,9 +91,16 @@ def _first_date(
     sources: tuple[DateSource, ...],
     tz: ZoneInfo,
     page: Source,
+    near_h1: ParsedDate | None = None,
+    labelled: Callable[[], ParsedDate | None] | None = None,
 ) -> tuple[ParsedDate, DateSource] | None:
     for source in sources:
         texts: list[str] = []
+        if source.near_h1 or source.labelled:
+            found = near_h1 if source.near_h1 else labelled() if labelled else None
+            if found is not None:
+                return found, source
+            continue
         if source.jsonld is not None:
             texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
         elif source.selector is not None:
@@ -118,7 +132,26 @@ def _date_entry(found: tuple[ParsedDate, DateSource] | None) -> Any:
     }
 
 
-def _content_root(soup: BeautifulSoup, profile: Profile, source: Source) -> tuple[Tag, str | None]:
+def _content_root(
+    soup: BeautifulSoup, profile: Profile, source: Source, headings: list[Tag]
+) -> tuple[Tag, str | None]:
+    """The content area: the first content selector's element that holds a page heading,
+    else the first element a content selector matches, else the body.
+
+    A page may have several matches (teaser ``<article>``s before the one being read),
+    and the one holding the page's ``<h1>`` is the content.
+    """
+    for selector in profile.content_selectors:
+        if not headings or not source.may_match(selector):
+            break
+        try:
+            compiled = soup.css.compile(selector)
+        except SelectorSyntaxError as exc:
+            raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+        for heading in headings:
+            for ancestor in heading.parents:
+                if ancestor.name != "[document]" and compiled.match(ancestor):
+                    return ancestor, selector
     for selector in profile.content_selectors:
         element = _select_one(soup, selector, source)
         if element is not None:
@@ -210,7 +243,8 @@ def extract(
     source = Source(text)
     meta = _meta(soup)
     jsonld = _jsonld(soup, source)
-    root, content_selector = _content_root(soup, profile, source)
+    headings = [h for h in soup.find_all("h1") if usable_h1(h)] if source.contains("<h1") else []
+    root, content_selector = _content_root(soup, profile, source, headings)
     excluded = _exclusion(root, profile.content_exclude, source)
 
     signals = [s for s in profile.article_selectors if _select_one(soup, s, source) is not None]
@@ -220,14 +254,25 @@ def extract(
     h1 = next(
         (e for s in profile.h1_selectors if (e := _select_one(soup, s, source)) is not None),
         None,
-    ) or root.find("h1")
+    ) or content_h1(root, excluded)
+    if h1 is None and headings and root is not soup.body:
+        # The heading may stand just before the content area (a page-title band above
+        # <main>): it is the content's heading unless it sits in the site's chrome.
+        chrome = _exclusion(soup, profile.content_exclude, source)
+        h1 = next((h for h in headings if not chrome(h) and h.get_text(strip=True)), None)
+    dateline = header_date(h1) if isinstance(h1, Tag) else None
+    near_h1 = (
+        ParsedDate(dateline.day, None, dateline.raw)
+        if dateline is not None and not dateline.updated
+        else None
+    )
     title_tag = soup.find("title")
     article_objects = [o for o in jsonld if _types(o) & article_types]
     headline = next((o["headline"] for o in jsonld if isinstance(o.get("headline"), str)), None)
     name = next((o["name"] for o in article_objects if isinstance(o.get("name"), str)), None)
     raw_titles: dict[str, str | None] = {
         "title": title_tag.get_text() if title_tag is not None else None,
-        "h1": h1.get_text() if isinstance(h1, Tag) else None,
+        "h1": heading_text(h1) if isinstance(h1, Tag) else None,
         "og_title": meta.get("og:title"),
         "twitter_title": meta.get("twitter:title"),
         "dc_title": meta.get("dc.title"),
@@ -235,14 +280,44 @@ def extract(
         "jsonld_name": name,
     }
     site_name = collapse(meta["og:site_name"]) if meta.get("og:site_name") else None
+    suffixes = profile.title_suffixes
+    kicker = heading_kicker(h1) if isinstance(h1, Tag) else None
+    if profile.infer_suffix:
+        prefix, inferred = infer_affixes(raw_titles, suffixes, site_name)
+    else:
+        prefix, inferred = None, None
+    if inferred is not None:
+        suffixes = (*suffixes, inferred)
     titles: dict[str, Any] = {
-        key: title_entry(raw_titles[key], profile.title_suffixes, site_name)
-        for key in TITLE_SOURCES
+        key: title_entry(raw_titles[key], suffixes, site_name, prefix) for key in TITLE_SOURCES
     }
+    if kicker and titles["h1"] is not None:
+        # A kicker ("Holocaust-Gedenktag" above the title, in its own element inside the
+        # <h1>) is not part of the title when the other titles read without it.
+        others = {titles[k]["normalized"] for k in TITLE_SOURCES if k != "h1" and titles[k]}
+        rest = strip_prefix(titles["h1"]["normalized"], kicker)
+        if titles["h1"]["normalized"] not in others and rest in others:
+            titles["h1"] = {**titles["h1"], "normalized": rest}
     titles["site_name"] = site_name
+    titles["inferred_prefix"] = prefix
+    titles["inferred_suffix"] = inferred
     titles["mismatches"] = mismatches(titles)
 
-    published = _first_date(soup, jsonld, profile.published, tz, source)
+    def labelled() -> ParsedDate | None:
+        if not any(source.contains(w) for w in LABEL_WORDS):
+            return None  # no publishing word in the page: spare reading the content's text
+        found = labelled_date(collapse(root.get_text(" ")))
+        return ParsedDate(found.day, None, found.raw) if found is not None else None
+
+    published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled)
+    # A header dated by its last update alone ("Stand: …", "Updated …") is on plenty of
+    # pages that are no articles; it makes one only with a publication date beside.
+    if (
+        profile.article_dated_h1
+        and dateline is not None
+        and (not dateline.updated or (published is not None and published[1].labelled))
+    ):
+        signals.append("dated-h1")
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:
@@ -267,6 +342,7 @@ def extract(
             soup,
             profile.notice_phrases,
             [s for s in profile.notice_selectors if source.may_match(s)],
+            profile.archive_phrases,
         ),
         "images": extract_images(
             root,
@@ -274,6 +350,9 @@ def extract(
             url,
             [s for s in profile.credit_selectors if source.may_match(s)],
             profile.credit_patterns,
+            [s for s in profile.credit_elements if source.may_match(s)],
+            _exclusion(root, profile.not_content_images, source),
+            profile.lead_credit_patterns,
         ),
         "warnings": warnings,
     }

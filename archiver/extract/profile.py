@@ -23,18 +23,28 @@ class DateSource:
 
     Either ``selector`` (a CSS selector; the value is ``attribute`` or, when
     that is ``None``, the element's text) or ``jsonld`` (a JSON-LD key such
-    as ``datePublished``). ``formats`` are ``"iso"`` or ``strptime`` formats,
-    which is how day-first dates (``%d/%m/%Y``) are stated explicitly.
+    as ``datePublished``) or ``near_h1`` (the date written beside the content
+    ``<h1>``: a dateline or byline) or ``labelled`` (the date the content area's
+    text labels "Published:", "Veröffentlicht am", …). ``formats`` are
+    ``"iso"``, ``"text"`` (a date written out, see :func:`dates.text_dates`) or
+    ``strptime`` formats, which is how day-first dates (``%d/%m/%Y``) are stated
+    explicitly.
     """
 
     formats: tuple[str, ...] = ("iso",)
     selector: str | None = None
     attribute: str | None = None
     jsonld: str | None = None
+    near_h1: bool = False
+    labelled: bool = False
 
     @property
     def label(self) -> str:
         """A short human-readable description used as the date's ``source``."""
+        if self.near_h1:
+            return "near-h1"
+        if self.labelled:
+            return "labelled"
         if self.jsonld is not None:
             return f"json-ld:{self.jsonld}"
         if self.attribute is not None:
@@ -57,6 +67,8 @@ def _date_sources(items: Sequence[Mapping[str, Any]] | None) -> tuple[DateSource
             selector=item.get("selector"),
             attribute=item.get("attribute"),
             jsonld=item.get("jsonld"),
+            near_h1=bool(item.get("near_h1", False)),
+            labelled=bool(item.get("labelled", False)),
         )
         for item in items or ()
     )
@@ -74,16 +86,22 @@ class Profile:
 
     content_selectors: tuple[str, ...] = ("main", "[role=main]", "article")
     content_exclude: tuple[str, ...] = ()
+    not_content_images: tuple[str, ...] = ()
     article_selectors: tuple[str, ...] = ()
     article_jsonld_types: tuple[str, ...] = ()
+    article_dated_h1: bool = False
     h1_selectors: tuple[str, ...] = ()
     title_suffixes: tuple[str, ...] = ()
+    infer_suffix: bool = False
     published: tuple[DateSource, ...] = ()
     updated: tuple[DateSource, ...] = ()
     notice_phrases: tuple[str, ...] = ()
     notice_selectors: tuple[str, ...] = ()
+    archive_phrases: tuple[str, ...] = ()
     credit_selectors: tuple[str, ...] = ("figcaption",)
     credit_patterns: tuple[str, ...] = ()
+    credit_elements: tuple[str, ...] = ()
+    lead_credit_patterns: tuple[str, ...] = ()
     timezone: str = "UTC"
     max_bytes: int = DEFAULT_MAX_BYTES
     fingerprint: str = field(default="", compare=False)
@@ -100,16 +118,22 @@ class Profile:
         return cls(
             content_selectors=_strings(content.get("selectors", cls.content_selectors)),
             content_exclude=_strings(content.get("exclude")),
+            not_content_images=_strings(content.get("not_content_images")),
             article_selectors=_strings(article.get("selectors")),
             article_jsonld_types=_strings(article.get("jsonld_types")),
+            article_dated_h1=bool(article.get("dated_h1", False)),
             h1_selectors=_strings(titles.get("h1_selectors")),
             title_suffixes=_strings(titles.get("suffixes")),
+            infer_suffix=bool(titles.get("infer_suffix", False)),
             published=_date_sources(dates.get("published")),
             updated=_date_sources(dates.get("updated")),
             notice_phrases=_strings(notice.get("phrases")),
             notice_selectors=_strings(notice.get("selectors")),
+            archive_phrases=_strings(notice.get("archive_phrases")),
             credit_selectors=_strings(credits.get("selectors", cls.credit_selectors)),
             credit_patterns=_strings(credits.get("patterns")),
+            credit_elements=_strings(credits.get("elements")),
+            lead_credit_patterns=_strings(credits.get("lead_patterns")),
             timezone=str(data.get("timezone", "UTC")),
             max_bytes=int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
             fingerprint=fingerprint_of(data),

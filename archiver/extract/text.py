@@ -16,11 +16,13 @@ from bs4.element import (
     ProcessingInstruction,
 )
 
-# \s covers NBSP, thin and other Unicode spaces; zero-width ones are not \s.
-_SPACE = r"[\s\u200b\u200c\u200d\u2060\ufeff]"
+# \s covers NBSP, thin and other Unicode spaces. Soft hyphens and zero-width
+# characters are not spaces but invisible hints inside words ("Er\u00adin\u00adne\u00adrung"):
+# they are removed, so the word reads as a reader sees it.
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 # Every run of spaces becomes one " ": a run that already is one " " is not
 # matched at all, which spares a replacement per word on ordinary text.
-_SPACE_RUN = re.compile(_SPACE + r"{2,}|[^\S ]|[\u200b\u200c\u200d\u2060\ufeff]")
+_SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
 _HIDDEN_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 _INVISIBLE_ELEMENTS = frozenset({"script", "template", "style", "noscript", "head", "title"})
@@ -28,7 +30,7 @@ _INVISIBLE_ELEMENTS = frozenset({"script", "template", "style", "noscript", "hea
 
 def collapse(text: str) -> str:
     """NFC-normalise, collapse all whitespace (non-breaking too) and strip."""
-    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return _SPACE_RUN.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
 
 
 def normalise_title(text: str) -> str:
@@ -81,7 +83,8 @@ def css_path(tag: Tag) -> str:
     return " > ".join(reversed(parts))
 
 
-def _hides_itself(tag: Tag) -> bool:
+def hides_itself(tag: Tag) -> bool:
+    """Whether ``tag`` itself hides its content from a reader (the element, not an ancestor)."""
     if tag.name in _INVISIBLE_ELEMENTS or tag.has_attr("hidden"):
         return True
     style = tag.get("style")
@@ -95,7 +98,7 @@ def visible_text(tag: Tag) -> str:
     while stack:
         node = stack.pop()
         if isinstance(node, Tag):
-            if not _hides_itself(node):
+            if not hides_itself(node):
                 stack.extend(reversed(node.contents))
         elif isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT):
             parts.append(str(node))

@@ -30,20 +30,79 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
         if not suffix:
             continue
         # The template's leading space is significant ("Title - Site"), but
-        # normalisation strips it, so require whitespace or start before it.
+        # normalisation strips it, so require whitespace or start before it; a
+        # template starting with punctuation (": Site") follows the title directly.
         words = [re.escape(w) for w in suffix.split(" ")]
-        pattern = re.compile(r"(?:^|\s)" + r"\s*".join(words) + r"\s*$", re.IGNORECASE)
+        before = r"(?:^|\s)" if template[:1].isspace() else r"\s*"
+        pattern = re.compile(before + r"\s*".join(words) + r"\s*$", re.IGNORECASE)
         stripped = pattern.sub("", title).strip()
         if stripped != title and stripped:
             return stripped
     return title
 
 
-def title_entry(raw: str | None, suffixes: tuple[str, ...], site: str | None) -> Any:
+# Separators between a page's title and its site's name or section path:
+# " | ", " - ", " – ", " — ", " :: ", " · ", " / ", " › ".
+_WORD = re.compile(r"\w+")
+_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>)\s+")
+
+
+def infer_affixes(
+    raw: dict[str, str | None], suffixes: tuple[str, ...], site_name: str | None
+) -> tuple[str | None, str | None]:
+    """The site prefix and suffix a page's own titles show, beyond the configured suffixes.
+
+    A title such as "X | News | European Parliament" whose text up to a
+    separator is exactly another of the page's titles ("X", typically the
+    ``<h1>``) carries a site suffix from that separator on; one such as
+    "Bundesrat - Textarchiv - X" a site prefix up to the separator before
+    "X". The longest suffix (prefix) found wins, so every segment of it
+    goes. A title with no such partner is left as it is, so a real
+    difference between titles is still reported.
+    """
+    values = {k: strip_suffix(normalise_title(v), suffixes, site_name) for k, v in raw.items() if v}
+    plain = {_words(v).casefold() for v in values.values() if v}
+    suffix: str | None = None
+    prefix: str | None = None
+    for key in ("title", "og_title", "twitter_title", "dc_title"):
+        value = values.get(key)
+        if not value:
+            continue
+        for match in _SEPARATOR.finditer(value):
+            head = value[: match.start()].strip()
+            tail = value[match.end() :].strip()
+            if head and _words(head).casefold() in plain:
+                candidate = value[match.start() :]
+                if suffix is None or len(candidate) > len(suffix):
+                    suffix = candidate
+            if tail and _words(tail).casefold() in plain:
+                candidate = value[: match.end()]
+                if prefix is None or len(candidate) > len(prefix):
+                    prefix = candidate
+    return prefix, suffix
+
+
+def strip_prefix(title: str, prefix: str | None) -> str:
+    """``title`` without ``prefix`` (compared with whitespace collapsed, case-insensitively)."""
+    if not prefix:
+        return title
+    words = [re.escape(w) for w in normalise_title(prefix).split(" ")]
+    stripped = re.sub(r"^\s*" + r"\s*".join(words) + r"\s*", "", title, flags=re.IGNORECASE)
+    return stripped.strip() or title
+
+
+def title_entry(
+    raw: str | None, suffixes: tuple[str, ...], site: str | None, prefix: str | None = None
+) -> Any:
     """``{"raw", "normalized"}`` for one source, or ``None`` when the source is absent."""
     if raw is None:
         return None
-    return {"raw": raw, "normalized": strip_suffix(normalise_title(raw), suffixes, site)}
+    normalized = strip_suffix(normalise_title(raw), suffixes, site)
+    return {"raw": raw, "normalized": strip_prefix(normalized, prefix)}
+
+
+def _words(title: str) -> str:
+    return " ".join(_WORD.findall(title))
 
 
 def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
@@ -57,11 +116,14 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     present = [(name, entries[name]["normalized"]) for name in TITLE_SOURCES if entries[name]]
     if len(present) < 2:
         return []
+    # Titles are compared by their words: "Home | Mika AALTOLA" and "Home Mika AALTOLA"
+    # (a separator, a colon for a dash, other quotes) read the same to a reader.
     groups: dict[str, list[str]] = {}
     for name, value in present:
-        groups.setdefault(value, []).append(name)
-    reference_value = max(groups, key=lambda v: len(groups[v]))
-    reference = groups[reference_value][0]
+        groups.setdefault(_words(value), []).append(name)
+    reference_key = max(groups, key=lambda v: len(groups[v]))
+    reference = groups[reference_key][0]
+    reference_value = entries[reference]["normalized"]
     return [
         {
             "reference": reference,
@@ -72,5 +134,5 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
             "raw": entries[name]["raw"],
         }
         for name, value in present
-        if value != reference_value
+        if _words(value) != reference_key
     ]

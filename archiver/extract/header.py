@@ -1,0 +1,156 @@
+"""The content header: which ``<h1>`` is the page's heading, and the date written beside it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from bs4 import Tag
+from bs4.element import NavigableString
+
+from archiver.extract.dates import PUBLISHED_LABEL, TextDate, text_dates
+from archiver.extract.text import NOT_TEXT, hidden_reason
+
+# Headings that only screen readers get: the visible title is elsewhere.
+# Headings of skip links ("Hauptnavigation", "Springe direkt zu") are for them too.
+_SCREEN_READER_ONLY = re.compile(
+    r"(?i)^(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|element-invisible|offscreen|"
+    r"hidden|a11y-hidden|u-visually-hidden|is-hidden|aural|invisible|nav-?skip|skip-?links?|"
+    r"skip)$"
+)
+_BREADCRUMB = re.compile(r"(?i)breadcrumb")
+_SKIPPED_TEXT_PARENTS = frozenset({"script", "style", "noscript", "template", "title", "head"})
+# How much visible text around the heading is its header: a kicker or dateline before it,
+# a byline after it. Far enough for "From: … First published: …", short of the body text.
+_BEFORE_CHARS = 120
+_AFTER_CHARS = 320
+# Besides the labels of dates.PUBLISHED_LABEL, header datelines use these.
+_DATELINE_WORD = re.compile(r"(?i)(?:date|dated|vom|datum|dato)\W{0,3}$")
+
+
+def _classes_and_id(tag: Tag) -> Iterable[str]:
+    classes = tag.get("class")
+    if isinstance(classes, list):
+        yield from classes
+    ident = tag.get("id")
+    if isinstance(ident, str):
+        yield ident
+
+
+def usable_h1(h1: Tag, root: Tag | None = None) -> bool:
+    """Whether a reader sees ``h1`` as a page heading (not hidden, not a breadcrumb's label)."""
+    if hidden_reason(h1) is not None:
+        return False
+    if any(_SCREEN_READER_ONLY.match(c) for c in _classes_and_id(h1)):
+        return False
+    node = h1.parent
+    while node is not None and node is not root and node.name != "[document]":
+        if node.name == "nav" or any(_BREADCRUMB.search(c) for c in _classes_and_id(node)):
+            return False
+        node = node.parent
+    return True
+
+
+def content_h1(root: Tag, excluded: Callable[[Tag], bool]) -> Tag | None:
+    """The first ``<h1>`` in ``root`` that a reader sees as the content's heading."""
+    fallback: Tag | None = None
+    for h1 in root.find_all("h1"):
+        if excluded(h1) or not usable_h1(h1, root):
+            continue
+        if h1.get_text(strip=True):
+            return h1
+        fallback = fallback or h1
+    return fallback
+
+
+def heading_text(h1: Tag) -> str:
+    """The heading as its title reads: without a ``<time>`` kicker or dateline inside it."""
+    if h1.find("time") is None:
+        return h1.get_text()
+    return "".join(
+        str(s)
+        for s in h1.find_all(string=True)
+        if not isinstance(s, NOT_TEXT) and s.find_parent("time") is None
+    )
+
+
+_KICKER_TAGS = frozenset({"span", "em", "small", "strong", "b", "i"})
+
+
+def heading_kicker(h1: Tag) -> str | None:
+    """The text of an inline element that opens the heading before more text (a kicker)."""
+    first = next((c for c in h1.children if not (isinstance(c, str) and not c.strip())), None)
+    if not isinstance(first, Tag) or first.name not in _KICKER_TAGS:
+        return None
+    text = first.get_text().strip()
+    rest = "".join(s.get_text() if isinstance(s, Tag) else str(s) for s in first.next_siblings)
+    return text if text and rest.strip() else None
+
+
+# After the heading, the header ends where a new section or a list of linked items starts:
+# a date there belongs to the first item of a listing, not to the page. A list item
+# without a link ("Datum: 26. Januar 2022") is metadata and stays in the header.
+_HEADER_ENDS = frozenset({"article", "h2", "h3", "h4", "h5", "h6", "table"})
+_LINKED_ITEMS = frozenset({"li"})
+
+
+def _visible_strings(
+    elements: Iterable[object], limit: int, stop: frozenset[str] = frozenset()
+) -> list[str]:
+    out: list[str] = []
+    size = 0
+    for node in elements:
+        if size >= limit or (isinstance(node, Tag) and node.name in stop):
+            break
+        if stop and isinstance(node, Tag) and node.name in _LINKED_ITEMS and node.find("a"):
+            break
+        if not isinstance(node, NavigableString) or isinstance(node, NOT_TEXT):
+            continue
+        parent = node.parent
+        if parent is None or parent.name in _SKIPPED_TEXT_PARENTS:
+            continue
+        text = str(node).strip()
+        if text:
+            out.append(text)
+            size += len(text)
+    return out
+
+
+def header_date(h1: Tag) -> TextDate | None:
+    """The date written in the heading's header (a publication date, or failing that an
+    update date, marked ``updated``), or None when there is none or it is ambiguous.
+
+    The header is the visible text just before the heading (a dateline or kicker), the
+    heading itself and the text after it (a byline). Dates after an update word or in a
+    range do not count; of several different dates, only one introduced by a publishing
+    word ("Published", "vom", "Dato", …) is taken, so a listing of dated items, or a
+    body text full of dates, gives none.
+    """
+    before: list[str] = []
+    # Before the heading, only its own block counts (a kicker or dateline beside it), not
+    # whatever sidebar or menu precedes it in the document.
+    for node in (h1, h1.parent):
+        if node is None or before:
+            break
+        for sibling in node.previous_siblings:
+            if sum(map(len, before)) >= _BEFORE_CHARS:
+                break
+            strings = sibling.descendants if isinstance(sibling, Tag) else [sibling]
+            before[:0] = _visible_strings(strings, _BEFORE_CHARS)
+    own = _visible_strings(h1.descendants, 1000)
+    after = _visible_strings(h1.next_elements, _AFTER_CHARS + sum(map(len, own)), _HEADER_ENDS)
+    text = " ".join(before + after)
+    dates = text_dates(text)
+    candidates = [d for d in dates if not d.excluded]
+    if candidates and len({d.day for d in candidates}) == 1:
+        return candidates[0]
+    introduced = [
+        d
+        for d in candidates
+        if PUBLISHED_LABEL.search(text[: d.start]) or _DATELINE_WORD.search(text[: d.start])
+    ]
+    if introduced and len({d.day for d in introduced}) == 1:
+        return introduced[0]
+    # A header that opens with its last update ("Updated 16 June 2014") is still a dated
+    # content header, though it does not say when the page was published.
+    return dates[0] if dates and dates[0].updated else None

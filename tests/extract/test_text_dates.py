@@ -1,0 +1,67 @@
+"""Dates written out in visible text, in the corpus's languages, precision first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from archiver.extract.dates import labelled_date, text_dates
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Published 3 July 2026", date(2026, 7, 3)),
+        ("Pressemitteilung vom 25. Januar 2022", date(2022, 1, 25)),
+        ("3. juli 2026", date(2026, 7, 3)),
+        ("Dato: 03.07.2026", date(2026, 7, 3)),
+        ("April 26, 2022", date(2022, 4, 26)),
+        ("le 12 déc. 2019", date(2019, 12, 12)),
+        ("1er janvier 2021", date(2021, 1, 1)),
+        ("12 marzo 2023", date(2023, 3, 12)),
+        ("13/12/2025", date(2025, 12, 13)),
+        ("2022-04-26", date(2022, 4, 26)),
+    ],
+)
+def test_written_dates_are_read(text: str, day: date) -> None:
+    found = text_dates(text)
+    assert [(d.day, d.excluded) for d in found] == [(day, False)]
+
+
+def test_a_slashed_date_whose_day_and_month_could_swap_is_not_guessed() -> None:
+    assert text_dates("05/12/2025") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Last updated 9 September 2016",
+        "Stand 27.01.2022",
+        "Sist oppdatert 3. juli 2026",
+        "Mis à jour le 12 déc. 2019",
+    ],
+)
+def test_update_dates_are_no_publication_dates(text: str) -> None:
+    [found] = text_dates(text)
+    assert found.excluded and found.updated
+
+
+@pytest.mark.parametrize(
+    "text", ["12. mars 2024 – 15. mars 2024", "12. mars 2024 til 15. mars 2024"]
+)
+def test_a_range_is_no_publication_date(text: str) -> None:
+    assert all(d.excluded and not d.updated for d in text_dates(text))
+
+
+def test_a_word_starting_like_a_range_word_is_no_range() -> None:
+    # "Ausgabejahr" begins with "au" (French "to"): bka.de's "Datum: 26. Januar 2022".
+    [found] = text_dates("Datum: 26. Januar 2022 Ausgabejahr: 2022")
+    assert not found.excluded
+
+
+def test_labelled_date_needs_one_agreeing_label() -> None:
+    text = "First published: 25 February 2014. Last updated: 9 September 2016."
+    assert labelled_date(text).day == date(2014, 2, 25)
+    assert labelled_date("Published 1 May 2020 … Published 2 May 2020") is None
+    assert labelled_date("The law of 1 May 2020") is None
