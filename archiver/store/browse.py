@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -102,6 +103,7 @@ class Dashboard:
         return self.by_rule if key == "rule" else self.by_section
 
 
+@functools.lru_cache(maxsize=8192)
 def section(url: str) -> str:
     """The site section of a URL: its first two path segments (`/en/aktuelt/`)."""
     parts = [p for p in urlsplit(url).path.split("/") if p]
@@ -194,7 +196,7 @@ class Browse:
 
         Keyset-paged on (site, canonical URL), so a shared link shows the same
         rows however many captures arrive meanwhile. `query` matches the URL
-        or the title (case-insensitive); `rule` keeps URLs with an open
+        or any title it had (case-insensitive); `rule` keeps URLs with an open
         violation of that rule; open violations are those of each site's latest
         checked run. Filtering and paging happen in the database: only the rows
         shown are read into Python. `total` counts the archived URLs (of the
@@ -220,6 +222,40 @@ class Browse:
             grouped = grouped.where(
                 boundary < sa.tuple_(*last) if descending else boundary > sa.tuple_(*last)
             )
+        with self.index.read() as conn:
+            sites = (
+                [site]
+                if site
+                else [r[0] for r in conn.execute(sa.select(runs.c.site).distinct()).all()]
+            )
+        latest_runs = self.latest_checked_runs(sites)
+        if rule:
+            # A filter on the URL itself: applied before grouping, like the cursor.
+            grouped = grouped.where(
+                sa.tuple_(captures.c.site, captures.c.canonical_url).in_(
+                    sa.select(violations.c.site, violations.c.canonical_url).where(
+                        violations.c.run_id.in_(sorted(latest_runs.values())),
+                        violations.c.rule == rule,
+                    )
+                )
+            )
+        grouped = grouped.order_by(*((c.desc() for c in key) if descending else key))
+        needle = query.strip().lower()
+        if needle:
+            # Before grouping too: the URL, or the title of any of its captures, matches.
+            titled = sa.select(page_texts.c.payload_digest).where(
+                sa.func.lower(page_texts.c.title).contains(needle, autoescape=True)
+            )
+            grouped = grouped.where(
+                sa.or_(
+                    sa.func.lower(captures.c.url).contains(needle, autoescape=True),
+                    captures.c.payload_digest.in_(titled),
+                )
+            )
+        if status is None:
+            # Nothing to judge on the latest capture: the database stops grouping after one
+            # page of URLs (a streamed index scan on ix_captures_page_list).
+            grouped = grouped.limit(limit + 1)
         sub = grouped.subquery()
         select = (
             sa.select(captures, sub.c.n, page_texts.c.title.label("indexed_title"))
@@ -229,37 +265,10 @@ class Browse:
         order = (
             (sub.c.site.desc(), sub.c.canonical_url.desc())
             if descending
-            else (
-                sub.c.site,
-                sub.c.canonical_url,
-            )
+            else (sub.c.site, sub.c.canonical_url)
         )
-        needle = query.strip().lower()
-        if needle:
-            select = select.where(
-                sa.or_(
-                    sa.func.lower(captures.c.url).contains(needle, autoescape=True),
-                    sa.func.lower(page_texts.c.title).contains(needle, autoescape=True),
-                )
-            )
         if status is not None:
             select = select.where(captures.c.status == status)
-        with self.index.read() as conn:
-            sites = (
-                [site]
-                if site
-                else [r[0] for r in conn.execute(sa.select(runs.c.site).distinct()).all()]
-            )
-        latest_runs = self.latest_checked_runs(sites)
-        if rule:
-            select = select.where(
-                sa.tuple_(captures.c.site, captures.c.canonical_url).in_(
-                    sa.select(violations.c.site, violations.c.canonical_url).where(
-                        violations.c.run_id.in_(sorted(latest_runs.values())),
-                        violations.c.rule == rule,
-                    )
-                )
-            )
         with self.index.read() as conn:
             rows = conn.execute(select.order_by(*order).limit(limit + 1)).all()
             total_query = sa.select(sa.func.count()).select_from(
@@ -482,10 +491,8 @@ class Browse:
                 ).all()
             )
 
-    def _run_list(
-        self, which: str, run_id: int, previous: int | None
-    ) -> tuple[sa.Select[Any], sa.Select[Any]]:
-        """(rows, urls) queries of the `new`, `fixed` or `open` violations of a run."""
+    def _run_list(self, which: str, run_id: int, previous: int | None) -> sa.Select[Any]:
+        """(id, rule, url) of the `new`, `fixed` or `open` violations of a run, by id."""
         other = violations.alias("other")
 
         def absent_from(run: int | None) -> sa.ColumnElement[bool]:
@@ -505,9 +512,11 @@ class Browse:
             where = sa.and_(violations.c.run_id == run_id, absent_from(previous))
         else:
             where = violations.c.run_id == run_id
-        return sa.select(violations).where(where), sa.select(
-            violations.c.rule, violations.c.url
-        ).where(where)
+        return (
+            sa.select(violations.c.id, violations.c.rule, violations.c.url)
+            .where(where)
+            .order_by(violations.c.id)
+        )
 
     def dashboard(
         self,
@@ -536,22 +545,32 @@ class Browse:
         by_section: dict[str, Counter[str]] = {}
         with self.index.read() as conn:
             for which in DASHBOARD_LISTS:
-                rows_query, urls_query = self._run_list(which, run_id, previous)
-                start = (after or {}).get(which)
-                if start:
-                    rows_query = rows_query.where(violations.c.id > int(parse_cursor(start, 1)[0]))
-                rows = conn.execute(rows_query.order_by(violations.c.id).limit(limit + 1)).all()
-                more = len(rows) > limit
-                rows = rows[:limit]
+                # One pass over the list's (id, rule, url) gives its counts and the ids of
+                # the page shown; only those rows are then read whole.
+                keys = conn.execute(self._run_list(which, run_id, previous)).all()
                 rules: Counter[str] = Counter()
                 sections: Counter[str] = Counter()
-                for rule_id, url in conn.execute(urls_query).all():
+                for _, rule_id, url in keys:
                     rules[rule_id] += 1
                     sections[section(url)] += 1
+                start = (after or {}).get(which)
+                first = int(parse_cursor(start, 1)[0]) if start else None
+                ids = [k[0] for k in keys if first is None or k[0] > first][: limit + 1]
+                more = len(ids) > limit
+                ids = ids[:limit]
+                rows = (
+                    conn.execute(
+                        sa.select(violations)
+                        .where(violations.c.id.in_(ids))
+                        .order_by(violations.c.id)
+                    ).all()
+                    if ids
+                    else []
+                )
                 by_rule[which], by_section[which] = rules, sections
-                board.totals[which] = sum(rules.values())
+                board.totals[which] = len(keys)
                 board.lists[which] = Slice(
-                    list(rows), cursor(rows[-1].id) if more and rows else None, board.totals[which]
+                    list(rows), cursor(ids[-1]) if more and ids else None, len(keys)
                 )
         for target, groups in ((board.by_rule, by_rule), (board.by_section, by_section)):
             names = sorted(set().union(*(groups[w] for w in DASHBOARD_LISTS)))

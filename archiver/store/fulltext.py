@@ -223,9 +223,7 @@ def search(
         raise ArchiveError("search: give a phrase to look for")
     postgres = index.engine.dialect.name == "postgresql"
     if postgres:
-        document = sa.func.to_tsvector(
-            sa.literal_column("'simple'"), page_texts.c.title + " " + page_texts.c.text
-        )
+        document: sa.ColumnElement[Any] = sa.literal_column("page_texts.tsv")
         query = sa.func.phraseto_tsquery(sa.literal_column("'simple'"), words)
         matching = sa.select(page_texts.c.payload_digest).where(document.op("@@")(query))
     else:

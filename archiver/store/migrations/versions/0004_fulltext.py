@@ -3,7 +3,7 @@
 `page_texts` holds the visible text of each distinct HTML payload (keyed by its
 digest, so a revisit or an unchanged page costs nothing). SQLite searches it
 through an FTS5 external-content table kept in step by triggers; PostgreSQL
-through a GIN index on its `simple` tsvector (no stemming: archived pages come
+through a GIN index on a stored `simple` tsvector (no stemming: archived pages come
 in many languages, and an auditor searches for the words as published).
 
 Revision ID: 0004
@@ -26,7 +26,7 @@ def upgrade() -> None:
     op.create_table(
         "page_texts",
         sa.Column("payload_digest", sa.String(100), primary_key=True),
-        sa.Column("title", sa.Text, nullable=False, server_default=""),
+        sa.Column("title", sa.Text, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
     )
@@ -48,18 +48,23 @@ def upgrade() -> None:
             "VALUES ('delete', old.rowid, old.title, old.text); END"
         )
     elif dialect == "postgresql":
+        # Stored, so a phrase match rechecks positions without re-parsing every candidate.
         op.execute(
-            "CREATE INDEX ix_page_texts_tsv ON page_texts USING gin "
-            "(to_tsvector('simple', title || ' ' || text))"
+            "ALTER TABLE page_texts ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('simple', title || ' ' || text)) STORED"
         )
+        op.execute("CREATE INDEX ix_page_texts_tsv ON page_texts USING gin (tsv)")
     # The page list groups captures by URL in index order and stops after one page.
     op.create_index("ix_captures_page_list", "captures", ["site", "canonical_url", "is_page", "id"])
     op.create_index("ix_violations_run_url", "violations", ["run_id", "canonical_url"])
     op.create_index("ix_violations_run_rule", "violations", ["run_id", "rule", "id"])
     op.create_index("ix_violations_url", "violations", ["canonical_url", "capture_id"])
+    # New and fixed are "fingerprint (not) in the other run": one probe per finding.
+    op.create_index("ix_violations_run_fingerprint", "violations", ["run_id", "fingerprint"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_violations_run_fingerprint", "violations")
     op.drop_index("ix_violations_url", "violations")
     op.drop_index("ix_violations_run_rule", "violations")
     op.drop_index("ix_violations_run_url", "violations")
