@@ -271,10 +271,14 @@ def bench_report(n: int, out: Path) -> None:
                 last_seen_run=5,
                 last_seen_at=T0 + timedelta(days=4),
                 violation={
-                    "message": f"Content image /globalassets/bilder/foto-{i}.jpg has no visible "
-                    "photo credit"
-                    if rule == "photo-credits"
-                    else "Published 2024-03-05, over a year before capture, but no age notice",
+                    "message": {
+                        "photo-credits": f"Content image /globalassets/bilder/foto-{i}.jpg has "
+                        "no visible photo credit",
+                        "age-notice": "Published 2024-03-05, over a year before capture on "
+                        "2026-01-09, but no age notice is shown",
+                        "consistent-titles": "Title og_title differs from h1",
+                        "missing-h1": "The article has no <h1> in its content",
+                    }[rule],
                     "evidence": evidence,
                     "capture": {"capture_id": 100000 + i, "warc_file": "x", "offset": i},
                 },

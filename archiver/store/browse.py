@@ -11,7 +11,8 @@ import base64
 import binascii
 import functools
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,9 @@ from archiver.store.fulltext import page_texts
 from archiver.store.index import Index, captures, checks, page_models, runs, violations
 
 T = TypeVar("T")
+_ListKeys = tuple[list[int], Counter[str], Counter[str]]
+# Dashboard lists kept in memory (three per run shown); a 100,000-finding run's is ~4 MB.
+_LIST_CACHE = 12
 # The most rows one page of any list may ask for.
 MAX_LIMIT = 500
 DASHBOARD_LISTS = ("new", "fixed", "open")
@@ -125,6 +129,10 @@ class Browse:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        # A checked run's lists change only when it is checked again (a new `checks` row):
+        # their ids and counts are kept per (list, run, previous run, latest check).
+        self._lists: OrderedDict[tuple[Any, ...], _ListKeys] = OrderedDict()
+        self._lists_lock = threading.Lock()
 
     # -- sites and runs -------------------------------------------------------
 
@@ -491,6 +499,32 @@ class Browse:
                 ).all()
             )
 
+    def _list_keys(
+        self, conn: sa.Connection, which: str, run_id: int, previous: int | None
+    ) -> _ListKeys:
+        """Ids (ascending), rule counts and section counts of one dashboard list."""
+        stamp = conn.execute(
+            sa.select(sa.func.max(checks.c.id)).where(checks.c.run_id.in_([run_id, previous or 0]))
+        ).scalar()
+        key = (which, run_id, previous, stamp)
+        with self._lists_lock:
+            if key in self._lists:
+                self._lists.move_to_end(key)
+                return self._lists[key]
+        rules: Counter[str] = Counter()
+        sections: Counter[str] = Counter()
+        ids = []
+        for id_, rule_id, url in conn.execute(self._run_list(which, run_id, previous)).all():
+            ids.append(int(id_))
+            rules[rule_id] += 1
+            sections[section(url)] += 1
+        found = (ids, rules, sections)
+        with self._lists_lock:
+            self._lists[key] = found
+            while len(self._lists) > _LIST_CACHE:
+                self._lists.popitem(last=False)
+        return found
+
     def _run_list(self, which: str, run_id: int, previous: int | None) -> sa.Select[Any]:
         """(id, rule, url) of the `new`, `fixed` or `open` violations of a run, by id."""
         other = violations.alias("other")
@@ -547,15 +581,10 @@ class Browse:
             for which in DASHBOARD_LISTS:
                 # One pass over the list's (id, rule, url) gives its counts and the ids of
                 # the page shown; only those rows are then read whole.
-                keys = conn.execute(self._run_list(which, run_id, previous)).all()
-                rules: Counter[str] = Counter()
-                sections: Counter[str] = Counter()
-                for _, rule_id, url in keys:
-                    rules[rule_id] += 1
-                    sections[section(url)] += 1
+                ids_all, rules, sections = self._list_keys(conn, which, run_id, previous)
                 start = (after or {}).get(which)
                 first = int(parse_cursor(start, 1)[0]) if start else None
-                ids = [k[0] for k in keys if first is None or k[0] > first][: limit + 1]
+                ids = [i for i in ids_all if first is None or i > first][: limit + 1]
                 more = len(ids) > limit
                 ids = ids[:limit]
                 rows = (
@@ -568,9 +597,9 @@ class Browse:
                     else []
                 )
                 by_rule[which], by_section[which] = rules, sections
-                board.totals[which] = len(keys)
+                board.totals[which] = len(ids_all)
                 board.lists[which] = Slice(
-                    list(rows), cursor(ids[-1]) if more and ids else None, len(keys)
+                    list(rows), cursor(ids[-1]) if more and ids else None, len(ids_all)
                 )
         for target, groups in ((board.by_rule, by_rule), (board.by_section, by_section)):
             names = sorted(set().union(*(groups[w] for w in DASHBOARD_LISTS)))
