@@ -107,10 +107,19 @@ def visible_text(document: str | bytes) -> str:
     if root is None:
         return ""
     etree.strip_elements(root, *_UNSEARCHED, etree.Comment, with_tail=False)
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-    text = " ".join("".join(root.itertext()).split())
+    # A block starts and ends a line: "<h1>Care</h1><p>The" is two words, not one.
+    # iterwalk, not recursion: hostile pages nest elements thousands deep.
+    pieces: list[str] = []
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        block = isinstance(element.tag, str) and element.tag in _BLOCKS
+        if event == "start":
+            pieces.append("\n" if block else "")
+            pieces.append(element.text or "")
+        else:
+            pieces.append("\n" if block else "")
+            if element is not root:
+                pieces.append(element.tail or "")
+    text = " ".join("".join(pieces).split())
     return _clean(text)[:MAX_TEXT_CHARS]
 
 

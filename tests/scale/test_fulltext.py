@@ -121,8 +121,8 @@ def test_the_page_list_pages_by_keyset_and_shows_indexed_titles(index) -> None:
 
 def test_visible_text_leaves_out_scripts_styles_and_comments() -> None:
     text = fulltext.visible_text(
-        "<html><head><title>T</title><style>p{}</style></head><body><h1>Head</h1>"
+        "<html><head><title>T</title><style>p{}</style></head><body><div><a>Nav</a><h1>Head</h1>"
         "<p>One <b>bold</b> word<!-- hidden --></p><script>var secret = 1;</script>"
-        "<noscript>enable js</noscript><p>Two\x02</p></body></html>"
+        "<noscript>enable js</noscript><p>Two\x02</p></div></body></html>"
     )
-    assert text == "Head One bold word Two"
+    assert text == "Nav Head One bold word Two"
