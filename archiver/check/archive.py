@@ -25,8 +25,10 @@ from archiver.check.violation import CaptureRef, Violation
 from archiver.config import Settings, SiteSettings
 from archiver.errors import ArchiveError, ExtractError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
+from archiver.extract.decode import decode_payload
 from archiver.markup import is_checkable_page
-from archiver.store import blobs
+from archiver.store import blobs, fulltext
+from archiver.store.browse import title_of
 from archiver.store.index import Index, checks, page_models, violations
 from archiver.store.payload import PayloadTooLarge, decode, header
 
@@ -112,6 +114,8 @@ class ArchiveChecker:
             profile=pack.profile,
             content_type=header(record.headers, "content-type"),
         )
+        document, _, _ = decode_payload(body, header(record.headers, "content-type"))
+        fulltext.store_text(self.index, key[0], title_of(model), fulltext.visible_text(document))
         with self.index.begin() as conn:
             conn.execute(
                 self.index.insert_ignore(page_models),

@@ -127,7 +127,7 @@ def report_command(
     output: OutputOption = None,
 ) -> None:
     """Render the report of tracked runs (new, persisting, fixed, disappeared, suppressed)."""
-    from archiver.report import build, render
+    from archiver.report import build, render_chunks
 
     settings = load_settings(config)
     sites = settings.select(site or [])
@@ -140,12 +140,18 @@ def report_command(
         report = build(settings, index, [s.name for s in sites], run)
     finally:
         index.close()
-    text = render(report, fmt.value)
+    chunks = render_chunks(report, fmt.value)
     if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
+        last = ""
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+            last = chunk or last
+        if not last.endswith("\n"):
+            sys.stdout.write("\n")
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8", newline="")
+        with output.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(chunks)
     raise typer.Exit(EXIT_OK)
 
 

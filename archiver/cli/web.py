@@ -109,3 +109,81 @@ def export(
         f"{result.warcs} WARC file(s)"
     )
     raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def search(
+    phrase: Annotated[str, typer.Argument(help="Words to find, in this order, as published.")],
+    config: ConfigOption = None,
+    site: Annotated[str | None, typer.Option("--site", "-s", help="Only this site.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Only captures on or after this date (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Only captures on or before this date (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Most URLs listed.")] = 50,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text (one block per URL) or json (one document).")
+    ] = "text",
+) -> None:
+    """Find where the archived pages say PHRASE: each URL with its first and last capture."""
+    import json
+
+    from archiver.store import fulltext
+    from archiver.store.index import Index
+
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"--format: expected text or json, got {fmt!r}")
+    try:
+        since = fulltext.date_bound(start or "", "--from")
+        until = fulltext.date_bound(end or "", "--to", inclusive_end=True)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    settings = load_settings(config)
+    if site:
+        settings.site(site)
+    index = Index(settings.storage.index_url)
+    try:
+        hits = fulltext.search(index, phrase, site=site, start=since, end=until, limit=limit)
+    finally:
+        index.close()
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "site": h.site,
+                        "url": h.url,
+                        "title": h.title,
+                        "first_capture": h.first_at.isoformat(),
+                        "last_capture": h.last_at.isoformat(),
+                        "captures": h.captures,
+                        "latest_capture_id": h.latest_id,
+                        "snippet": h.snippet.replace(fulltext.MARK_START, "").replace(
+                            fulltext.MARK_END, ""
+                        ),
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        raise typer.Exit(EXIT_OK)
+    for h in hits:
+        snippet = h.snippet.replace(fulltext.MARK_START, "»").replace(fulltext.MARK_END, "«")
+        typer.echo(
+            f"{_printable(h.url)}\n  {h.captures} capture(s), first {h.first_at:%Y-%m-%d %H:%M} "
+            f"UTC, last {h.last_at:%Y-%m-%d %H:%M} UTC (capture {h.latest_id})\n"
+            f"  {_printable(snippet)}"
+        )
+    typer.echo(f"{len(hits)} URL(s) contain {phrase!r}", err=True)
+    raise typer.Exit(EXIT_OK)
+
+
+def _printable(text: str) -> str:
+    """Archived text for a terminal: control characters shown as escapes, never obeyed."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import shutil
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from archiver.config import Settings
@@ -11,7 +12,7 @@ from archiver.report.html import render_html
 from archiver.report.model import RunReport, Section, section
 from archiver.store.index import Index
 
-RENDERERS: dict[str, Callable[[RunReport], str]] = {
+RENDERERS: dict[str, Callable[[RunReport], str | Iterable[str]]] = {
     "html": render_html,
     "json": render_json,
     "csv": render_csv,
@@ -34,7 +35,13 @@ def build(
 
 def render(report: RunReport, fmt: str) -> str:
     """The report in one format: html, json, csv or junit."""
-    return RENDERERS[fmt](report)
+    return "".join(render_chunks(report, fmt))
+
+
+def render_chunks(report: RunReport, fmt: str) -> Iterable[str]:
+    """The report in one format, in pieces to write as they come."""
+    rendered = RENDERERS[fmt](report)
+    return [rendered] if isinstance(rendered, str) else rendered
 
 
 def write_reports(
@@ -49,14 +56,26 @@ def write_reports(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in chosen:
-        text = render(report, fmt)
-        for name in (f"run-{run_id}.{EXTENSIONS[fmt]}", f"latest.{EXTENSIONS[fmt]}"):
-            path = folder / name
-            tmp = path.with_suffix(path.suffix + ".tmp")
-            tmp.write_text(text, encoding="utf-8", newline="")
-            tmp.replace(path)
-        written.append(folder / f"run-{run_id}.{EXTENSIONS[fmt]}")
+        path = folder / f"run-{run_id}.{EXTENSIONS[fmt]}"
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            for chunk in render_chunks(report, fmt):
+                out.write(chunk)
+        latest = folder / f"latest.{EXTENSIONS[fmt]}"
+        latest_tmp = latest.with_suffix(latest.suffix + ".tmp")
+        shutil.copyfile(tmp, latest_tmp)
+        tmp.replace(path)
+        latest_tmp.replace(latest)
+        written.append(path)
     return written
 
 
-__all__ = ["RENDERERS", "RunReport", "Section", "build", "render", "write_reports"]
+__all__ = [
+    "RENDERERS",
+    "RunReport",
+    "Section",
+    "build",
+    "render",
+    "render_chunks",
+    "write_reports",
+]

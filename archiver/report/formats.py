@@ -1,13 +1,21 @@
-"""JSON, CSV and JUnit XML renderings of a report."""
+"""JSON, CSV and JUnit XML renderings of a report, each produced in pieces.
+
+A run of a large site has tens of thousands of findings: the renderers yield
+the document a finding (or a page) at a time, so it is written to its file as
+it is made rather than held whole in memory a second time.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections import defaultdict
+from collections.abc import Iterator
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import quoteattr
 
-from archiver.check.tracking import iso
+from archiver.check.tracking import Finding, iso
 from archiver.report.model import RunReport
 
 CSV_COLUMNS = (
@@ -49,18 +57,30 @@ def spreadsheet_safe(row: dict[str, object]) -> dict[str, object]:
     }
 
 
-def render_json(report: RunReport) -> str:
-    """The report as JSON (``schemas/report.schema.json``)."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+def render_json(report: RunReport) -> Iterator[str]:
+    """The report as JSON (``schemas/report.schema.json``), one violation per line."""
+    head = report.to_json(violations=False)
+    yield "{\n"
+    for key, value in head.items():
+        yield f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n"
+    yield '  "violations": ['
+    for i, f in enumerate(report.findings):
+        data = f.to_json()
+        data["link"] = report.link(f)
+        yield ("\n    " if i == 0 else ",\n    ") + json.dumps(data, ensure_ascii=False)
+    yield "\n  ]\n}\n"
 
 
-def render_csv(report: RunReport) -> str:
+def render_csv(report: RunReport) -> Iterator[str]:
     """One row per finding, every status, for spreadsheets."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     insecure = {s.run_id for s in report.sections if s.insecure_tls}
     for f in report.findings:
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
         link = report.link(f)
         suppression = f.suppression or {}
         writer.writerow(
@@ -91,31 +111,41 @@ def render_csv(report: RunReport) -> str:
                 }
             )
         )
-    return out.getvalue()
+    yield out.getvalue()
 
 
-def render_junit(report: RunReport) -> str:
+def render_junit(report: RunReport) -> Iterator[str]:
     """JUnit XML: a test suite per site, a test case per checked page, a failure per open
     violation on it; acknowledged (suppressed) ones are listed in the case's system-out."""
-    root = ET.Element("testsuites", name="archiver")
-    total = failures = 0
+    grouped = []
     for section in report.sections:
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=f"{section.site} run {section.run_id}",
-            timestamp=iso(section.started_at).removesuffix("Z"),
+        by_url: dict[str, list[Finding]] = defaultdict(list)
+        for f in section.findings:
+            by_url[f.url].append(f)
+        failures = sum(f.is_open for p in section.pages for f in by_url.get(p.url, ()))
+        grouped.append((section, by_url, failures))
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield (
+        f'<testsuites name="archiver" tests="{sum(len(s.pages) for s in report.sections)}" '
+        f'failures="{sum(g[2] for g in grouped)}" errors="0">\n'
+    )
+    for section, by_url, failures in grouped:
+        name = quoteattr(f"{section.site} run {section.run_id}")
+        stamp = quoteattr(iso(section.started_at).removesuffix("Z"))
+        yield (
+            f'  <testsuite name={name} timestamp={stamp} tests="{len(section.pages)}" '
+            f'failures="{failures}" errors="0">\n'
         )
         if section.insecure_tls:
-            properties = ET.SubElement(suite, "properties")
-            ET.SubElement(properties, "property", name="insecure_tls", value="true")
-        suite_failures = 0
+            yield (
+                "    <properties>\n"
+                '      <property name="insecure_tls" value="true" />\n'
+                "    </properties>\n"
+            )
         for page in section.pages:
-            case = ET.SubElement(suite, "testcase", classname=section.site, name=page.url)
+            case = ET.Element("testcase", classname=section.site, name=page.url)
             notes = []
-            for f in section.findings:
-                if f.url != page.url:
-                    continue
+            for f in by_url.get(page.url, ()):
                 message = f"{f.rule}: {f.violation.get('message', '')}"
                 if f.is_open:
                     failure = ET.SubElement(case, "failure", message=message, type=f.severity)
@@ -126,19 +156,12 @@ def render_junit(report: RunReport) -> str:
                         f"\nevidence: {json.dumps(f.violation.get('evidence', {}))}"
                         f"\narchived: {link.get('href') or link['label']}"
                     )
-                    suite_failures += 1
                 elif f.status == "suppressed":
                     reason = (f.suppression or {}).get("reason", "")
                     notes.append(f"suppressed {message} (acknowledged: {reason})")
             if notes:
                 ET.SubElement(case, "system-out").text = "\n".join(notes)
-        suite.set("tests", str(len(section.pages)))
-        suite.set("failures", str(suite_failures))
-        suite.set("errors", "0")
-        total += len(section.pages)
-        failures += suite_failures
-    root.set("tests", str(total))
-    root.set("failures", str(failures))
-    root.set("errors", "0")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+            ET.indent(case, level=2)
+            yield "    " + ET.tostring(case, "unicode").rstrip() + "\n"
+        yield "  </testsuite>\n"
+    yield "</testsuites>\n"

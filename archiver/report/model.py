@@ -21,6 +21,10 @@ from archiver.store.payload import PayloadTooLarge, decode, header
 
 SEVERITIES = ("error", "warning", "info")
 _MAX_IMAGE = 400_000
+# Inline images of one report section in all (data: URI characters): a report
+# of 10,000 findings stays a file a mail client and a browser open at once;
+# findings past the budget link to the viewer instead.
+_IMAGE_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -110,14 +114,13 @@ class RunReport:
             },
         }
 
-    def to_json(self) -> dict[str, Any]:
-        """The report as ``schemas/report.schema.json`` describes it."""
-        violations = []
-        for f in self.findings:
-            data = f.to_json()
-            data["link"] = self.link(f)
-            violations.append(data)
-        return {
+    def to_json(self, *, violations: bool = True) -> dict[str, Any]:
+        """The report as ``schemas/report.schema.json`` describes it.
+
+        Without `violations`, everything but the list of violations (which the
+        JSON renderer then writes one at a time).
+        """
+        document = {
             "tool": {"name": "archiver", "version": archiver.__version__},
             "generated_at": iso(self.generated_at),
             "summary": self.summary(),
@@ -140,8 +143,15 @@ class RunReport:
                 for s in self.sections
                 for p in s.pages
             ],
-            "violations": violations,
         }
+        if violations:
+            listed = []
+            for f in self.findings:
+                data = f.to_json()
+                data["link"] = self.link(f)
+                listed.append(data)
+            document["violations"] = listed
+        return document
 
 
 def _timestamp(moment: datetime) -> str:
@@ -215,10 +225,15 @@ def section(
         insecure_tls=bool(json.loads(row.stats or "{}").get("insecure_tls")),
     )
     if images and storage is not None:
-        for f in result.findings:
+        budget = _IMAGE_BUDGET
+        # New findings first: their picture is what the reader needs most.
+        for f in sorted(result.findings, key=lambda f: (f.status != "new", not f.is_open)):
             src = f.violation.get("evidence", {}).get("src")
             if isinstance(src, str) and src and f"{f.url} {src}" not in result.images:
                 uri = _image(index, storage, site, f.url, src)
-                if uri:
+                if uri and len(uri) <= budget:
                     result.images[f"{f.url} {src}"] = uri
+                    budget -= len(uri)
+                if budget < _MAX_IMAGE // 8:
+                    break
     return result

@@ -7,17 +7,31 @@ the viewer never writes to the index.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
+from archiver.store.fulltext import page_texts
 from archiver.store.index import Index, captures, checks, page_models, runs, violations
+
+T = TypeVar("T")
+_ListKeys = tuple[list[int], Counter[str], Counter[str]]
+# Dashboard lists kept in memory (three per run shown); a 100,000-finding run's is ~4 MB.
+_LIST_CACHE = 12
+# The most rows one page of any list may ask for.
+MAX_LIMIT = 500
+DASHBOARD_LISTS = ("new", "fixed", "open")
 
 
 @dataclass(frozen=True)
@@ -45,30 +59,62 @@ class TimelineEntry:
     violations: int
 
 
+@dataclass(frozen=True)
+class Slice(Generic[T]):
+    """One page of a list: its rows, the cursor of the next page, and the whole list's size."""
+
+    rows: list[T]
+    next_after: str | None
+    total: int | None = None
+
+
+def cursor(*values: object) -> str:
+    """An opaque keyset cursor for a page boundary (the sort key of the last row shown)."""
+    text = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def parse_cursor(text: str, arity: int) -> list[Any]:
+    """The values of a cursor made by `cursor`; ValueError when it is not one."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError(f"not a page cursor: {text!r}") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise ValueError(f"not a page cursor: {text!r}")
+    return values
+
+
+def _row_id(value: Any) -> int:
+    """A row id from a cursor; ValueError unless it is one a database can hold."""
+    if not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError(f"not a row id: {value!r}")
+    return value
+
+
 @dataclass
 class Dashboard:
-    """Violations of one run of a site compared with the run checked before it."""
+    """Violations of one run of a site compared with the run checked before it.
+
+    Counts come from the database; `rows` is one page of one list (`new`,
+    `fixed` or `open`), so a run with 100,000 findings renders as fast as one
+    with ten.
+    """
 
     site: str
     run_id: int | None
     previous_run_id: int | None
-    open: list[Row[Any]] = field(default_factory=list)
-    new: list[Row[Any]] = field(default_factory=list)
-    fixed: list[Row[Any]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    by_rule: list[tuple[str, int, int, int]] = field(default_factory=list)
+    by_section: list[tuple[str, int, int, int]] = field(default_factory=list)
+    lists: dict[str, Slice[Row[Any]]] = field(default_factory=dict)
 
     def counts(self, key: str) -> list[tuple[str, int, int, int]]:
         """(group, open, new, fixed) counts grouped by `rule` or `section`, sorted by group."""
-
-        def group(row: Row[Any]) -> str:
-            return str(row.rule) if key == "rule" else section(row.url)
-
-        opened = Counter(group(r) for r in self.open)
-        new = Counter(group(r) for r in self.new)
-        fixed = Counter(group(r) for r in self.fixed)
-        keys = sorted(set(opened) | set(new) | set(fixed))
-        return [(k, opened[k], new[k], fixed[k]) for k in keys]
+        return self.by_rule if key == "rule" else self.by_section
 
 
+@functools.lru_cache(maxsize=8192)
 def section(url: str) -> str:
     """The site section of a URL: its first two path segments (`/en/aktuelt/`)."""
     parts = [p for p in urlsplit(url).path.split("/") if p]
@@ -90,6 +136,10 @@ class Browse:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        # A checked run's lists change only when it is checked again (a new `checks` row):
+        # their ids and counts are kept per (list, run, previous run, latest check).
+        self._lists: OrderedDict[tuple[Any, ...], _ListKeys] = OrderedDict()
+        self._lists_lock = threading.Lock()
 
     # -- sites and runs -------------------------------------------------------
 
@@ -133,6 +183,19 @@ class Browse:
                 out[digest] = title
         return out
 
+    def latest_checked_runs(self, sites: Iterable[str]) -> dict[str, int]:
+        """Each site's newest checked run (sites without one are left out)."""
+        wanted = sorted(set(sites))
+        if not wanted:
+            return {}
+        with self.index.read() as conn:
+            rows = conn.execute(
+                sa.select(checks.c.site, sa.func.max(checks.c.run_id))
+                .where(checks.c.site.in_(wanted))
+                .group_by(checks.c.site)
+            ).all()
+        return {str(site): int(run_id) for site, run_id in rows}
+
     def pages(
         self,
         *,
@@ -140,14 +203,23 @@ class Browse:
         query: str = "",
         rule: str = "",
         status: int | None = None,
-    ) -> list[PageSummary]:
-        """Every archived page URL with its latest capture; filtered by text, rule and status.
+        after: str | None = None,
+        limit: int = 100,
+        descending: bool = False,
+    ) -> Slice[PageSummary]:
+        """One page of archived page URLs with their latest capture, in URL order.
 
-        `query` matches the URL or the title (case-insensitive); `rule` keeps
-        URLs with an open violation of that rule; open violations are those
-        of the site's latest checked run.
+        Keyset-paged on (site, canonical URL), so a shared link shows the same
+        rows however many captures arrive meanwhile. `query` matches the URL
+        or any title it had (case-insensitive); `rule` keeps URLs with an open
+        violation of that rule; open violations are those of each site's latest
+        checked run. Filtering and paging happen in the database: only the rows
+        shown are read into Python. `total` counts the archived URLs (of the
+        site), without the filters.
         """
-        latest = (
+        limit = max(1, min(limit, MAX_LIMIT))
+        key = (captures.c.site, captures.c.canonical_url)
+        grouped = (
             sa.select(
                 captures.c.site,
                 captures.c.canonical_url,
@@ -155,42 +227,94 @@ class Browse:
                 sa.func.count().label("n"),
             )
             .where(captures.c.is_page.is_(True))
-            .group_by(captures.c.site, captures.c.canonical_url)
+            .group_by(*key)
         )
         if site:
-            latest = latest.where(captures.c.site == site)
-        sub = latest.subquery()
+            grouped = grouped.where(captures.c.site == site)
+        if after:
+            last = parse_cursor(after, 2)
+            boundary = sa.tuple_(*key)
+            grouped = grouped.where(
+                boundary < sa.tuple_(*last) if descending else boundary > sa.tuple_(*last)
+            )
         with self.index.read() as conn:
-            rows = conn.execute(
-                sa.select(captures, sub.c.n)
-                .join(sub, captures.c.id == sub.c.latest_id)
-                .order_by(captures.c.site, captures.c.canonical_url)
-            ).all()
-        open_rules: dict[tuple[str, str], list[str]] = {}
-        for name in {r.site for r in rows}:
-            run_id = self.latest_checked_run(name)
-            if run_id is None:
-                continue
-            with self.index.read() as conn:
+            sites = (
+                [site]
+                if site
+                else [r[0] for r in conn.execute(sa.select(runs.c.site).distinct()).all()]
+            )
+        latest_runs = self.latest_checked_runs(sites)
+        if rule:
+            # A filter on the URL itself: applied before grouping, like the cursor.
+            grouped = grouped.where(
+                sa.tuple_(captures.c.site, captures.c.canonical_url).in_(
+                    sa.select(violations.c.site, violations.c.canonical_url).where(
+                        violations.c.run_id.in_(sorted(latest_runs.values())),
+                        violations.c.rule == rule,
+                    )
+                )
+            )
+        grouped = grouped.order_by(*((c.desc() for c in key) if descending else key))
+        needle = query.strip().lower()
+        if needle:
+            # Before grouping too: the URL, or the title of any of its captures, matches.
+            titled = sa.select(page_texts.c.payload_digest).where(
+                sa.func.lower(page_texts.c.title).contains(needle, autoescape=True)
+            )
+            grouped = grouped.where(
+                sa.or_(
+                    sa.func.lower(captures.c.url).contains(needle, autoescape=True),
+                    captures.c.payload_digest.in_(titled),
+                )
+            )
+        if status is None:
+            # Nothing to judge on the latest capture: the database stops grouping after one
+            # page of URLs (a streamed index scan on ix_captures_page_list).
+            grouped = grouped.limit(limit + 1)
+        sub = grouped.subquery()
+        select = (
+            sa.select(captures, sub.c.n, page_texts.c.title.label("indexed_title"))
+            .join(sub, captures.c.id == sub.c.latest_id)
+            .outerjoin(page_texts, page_texts.c.payload_digest == captures.c.payload_digest)
+        )
+        order = (
+            (sub.c.site.desc(), sub.c.canonical_url.desc())
+            if descending
+            else (sub.c.site, sub.c.canonical_url)
+        )
+        if status is not None:
+            select = select.where(captures.c.status == status)
+        with self.index.read() as conn:
+            rows = conn.execute(select.order_by(*order).limit(limit + 1)).all()
+            total_query = sa.select(sa.func.count()).select_from(
+                sa.select(*key).where(captures.c.is_page.is_(True)).group_by(*key).subquery()
+            )
+            if site:
+                total_query = sa.select(sa.func.count()).select_from(
+                    sa.select(*key)
+                    .where(captures.c.is_page.is_(True), captures.c.site == site)
+                    .group_by(*key)
+                    .subquery()
+                )
+            total = int(conn.execute(total_query).scalar() or 0)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            open_rules: dict[tuple[str, str], list[str]] = {}
+            for name, run_id in latest_runs.items():
+                urls = [r.canonical_url for r in rows if r.site == name]
+                if not urls:
+                    continue
                 found = conn.execute(
                     sa.select(violations.c.canonical_url, violations.c.rule).where(
-                        violations.c.run_id == run_id
+                        violations.c.run_id == run_id, violations.c.canonical_url.in_(urls)
                     )
                 ).all()
-            for url, rule_id in found:
-                open_rules.setdefault((name, url), []).append(rule_id)
-        titles = self.titles({r.payload_digest for r in rows})
-        needle = query.strip().lower()
+                for url, rule_id in found:
+                    open_rules.setdefault((name, url), []).append(rule_id)
+        fallback = self.titles({r.payload_digest for r in rows if r.indexed_title is None})
         out: list[PageSummary] = []
         for r in rows:
             found_rules = open_rules.get((r.site, r.canonical_url), [])
-            title = titles.get(r.payload_digest)
-            if needle and needle not in r.url.lower() and needle not in (title or "").lower():
-                continue
-            if rule and rule not in found_rules:
-                continue
-            if status is not None and r.status != status:
-                continue
             out.append(
                 PageSummary(
                     site=r.site,
@@ -200,20 +324,27 @@ class Browse:
                     latest_status=r.status,
                     latest_at=r.captured_at,
                     captures=int(r.n),
-                    title=title,
+                    title=r.indexed_title or fallback.get(r.payload_digest),
                     open_violations=len(found_rules),
                     rules=tuple(sorted(set(found_rules))),
                 )
             )
-        return out
+        next_after = cursor(rows[-1].site, rows[-1].canonical_url) if more and rows else None
+        return Slice(out, next_after, total)
 
     def rules(self) -> list[str]:
-        """Every rule id that has violations, for the filter."""
+        """Every rule id with violations in a site's latest checked run, for the filter."""
+        latest = self.latest_checked_runs(self.sites())
+        if not latest:
+            return []
         with self.index.read() as conn:
             return [
                 r[0]
                 for r in conn.execute(
-                    sa.select(violations.c.rule).distinct().order_by(violations.c.rule)
+                    sa.select(violations.c.rule)
+                    .where(violations.c.run_id.in_(sorted(latest.values())))
+                    .distinct()
+                    .order_by(violations.c.rule)
                 ).all()
             ]
 
@@ -223,32 +354,65 @@ class Browse:
 
     # -- captures -------------------------------------------------------------
 
-    def timeline(self, canonical_url: str, site: str | None = None) -> list[TimelineEntry]:
-        """Every capture of a URL, oldest first, marking content changes and violations."""
-        query = (
-            sa.select(captures)
-            .where(captures.c.canonical_url == canonical_url)
-            .order_by(captures.c.captured_at, captures.c.id)
-        )
+    def timeline(
+        self,
+        canonical_url: str,
+        site: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 200,
+    ) -> Slice[TimelineEntry]:
+        """One page of a URL's captures, oldest first, marking content changes and violations.
+
+        Keyset-paged on (capture time, id); `total` is the number of captures.
+        """
+        limit = max(1, min(limit, MAX_LIMIT))
+        base = sa.select(captures).where(captures.c.canonical_url == canonical_url)
         if site:
-            query = query.where(captures.c.site == site)
+            base = base.where(captures.c.site == site)
+        order_key = sa.tuple_(captures.c.captured_at, captures.c.id)
+        query = base
+        previous: str | None = None
         with self.index.read() as conn:
-            rows = conn.execute(query).all()
+            if after:
+                stamp, last_id = parse_cursor(after, 2)
+                boundary = (datetime.fromisoformat(stamp), _row_id(last_id))
+                query = base.where(order_key > sa.tuple_(*boundary))
+                before = conn.execute(
+                    base.where(order_key <= sa.tuple_(*boundary))
+                    .order_by(captures.c.captured_at.desc(), captures.c.id.desc())
+                    .limit(1)
+                ).first()
+                previous = before.payload_digest if before is not None else None
+            rows = conn.execute(
+                query.order_by(captures.c.captured_at, captures.c.id).limit(limit + 1)
+            ).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            total_query = sa.select(sa.func.count()).where(
+                captures.c.canonical_url == canonical_url
+            )
+            if site:
+                total_query = total_query.where(captures.c.site == site)
+            total = int(conn.execute(total_query).scalar() or 0)
             counts: dict[int, int] = dict(
                 conn.execute(
                     sa.select(violations.c.capture_id, sa.func.count())
-                    .where(violations.c.canonical_url == canonical_url)
+                    .where(
+                        violations.c.canonical_url == canonical_url,
+                        violations.c.capture_id.in_([r.id for r in rows]),
+                    )
                     .group_by(violations.c.capture_id)
                 ).all()
             )
         out: list[TimelineEntry] = []
-        previous: str | None = None
         for row in rows:
             # A revisit carries the digest of the payload it repeats, so it never "changes".
             changed = previous is not None and row.payload_digest != previous
             out.append(TimelineEntry(row, changed, int(counts.get(row.id, 0))))
             previous = row.payload_digest
-        return out
+        next_after = cursor(rows[-1].captured_at, rows[-1].id) if more and rows else None
+        return Slice(out, next_after, total)
 
     def nearest(
         self, canonical_url: str, moment: datetime, *, site: str | None = None
@@ -342,22 +506,74 @@ class Browse:
                 ).all()
             )
 
-    def _run_violations(self, run_id: int) -> list[Row[Any]]:
-        with self.index.read() as conn:
-            return list(
-                conn.execute(
-                    sa.select(violations)
-                    .where(violations.c.run_id == run_id)
-                    .order_by(violations.c.url, violations.c.rule)
-                ).all()
+    def _list_keys(
+        self, conn: sa.Connection, which: str, run_id: int, previous: int | None
+    ) -> _ListKeys:
+        """Ids (ascending), rule counts and section counts of one dashboard list."""
+        stamp = conn.execute(
+            sa.select(sa.func.max(checks.c.id)).where(checks.c.run_id.in_([run_id, previous or 0]))
+        ).scalar()
+        key = (which, run_id, previous, stamp)
+        with self._lists_lock:
+            if key in self._lists:
+                self._lists.move_to_end(key)
+                return self._lists[key]
+        rules: Counter[str] = Counter()
+        sections: Counter[str] = Counter()
+        ids = []
+        for id_, rule_id, url in conn.execute(self._run_list(which, run_id, previous)).all():
+            ids.append(int(id_))
+            rules[rule_id] += 1
+            sections[section(url)] += 1
+        found = (ids, rules, sections)
+        with self._lists_lock:
+            self._lists[key] = found
+            while len(self._lists) > _LIST_CACHE:
+                self._lists.popitem(last=False)
+        return found
+
+    def _run_list(self, which: str, run_id: int, previous: int | None) -> sa.Select[Any]:
+        """(id, rule, url) of the `new`, `fixed` or `open` violations of a run, by id."""
+        other = violations.alias("other")
+
+        def absent_from(run: int | None) -> sa.ColumnElement[bool]:
+            if run is None:
+                return sa.true()
+            return ~sa.exists().where(
+                other.c.run_id == run, other.c.fingerprint == violations.c.fingerprint
             )
 
-    def dashboard(self, site: str, run_id: int | None = None) -> Dashboard:
+        where: sa.ColumnElement[bool]
+        if which == "fixed":
+            if previous is None:
+                where = sa.false()
+            else:
+                where = sa.and_(violations.c.run_id == previous, absent_from(run_id))
+        elif which == "new":
+            where = sa.and_(violations.c.run_id == run_id, absent_from(previous))
+        else:
+            where = violations.c.run_id == run_id
+        return (
+            sa.select(violations.c.id, violations.c.rule, violations.c.url)
+            .where(where)
+            .order_by(violations.c.id)
+        )
+
+    def dashboard(
+        self,
+        site: str,
+        run_id: int | None = None,
+        *,
+        after: dict[str, str] | None = None,
+        limit: int = 100,
+    ) -> Dashboard:
         """Open, new and fixed violations of a run (default: the latest checked one).
 
         New: fingerprint absent from the site's previous checked run; fixed:
-        present there but absent now.
+        present there but absent now. Each list is one keyset page (by id) of
+        `limit` rows; `after` maps a list's name to its cursor.
         """
+        limit = max(1, min(limit, MAX_LIMIT))
         checked = self.checked_runs(site)
         if run_id is None:
             run_id = checked[0] if checked else None
@@ -365,18 +581,50 @@ class Browse:
             return Dashboard(site, None, None)
         earlier = [r for r in checked if r < run_id]
         previous = earlier[0] if earlier else None
-        now = self._run_violations(run_id)
-        before = self._run_violations(previous) if previous is not None else []
-        now_prints = {v.fingerprint for v in now}
-        before_prints = {v.fingerprint for v in before}
-        return Dashboard(
-            site=site,
-            run_id=run_id,
-            previous_run_id=previous,
-            open=now,
-            new=[v for v in now if v.fingerprint not in before_prints],
-            fixed=[v for v in before if v.fingerprint not in now_prints],
-        )
+        board = Dashboard(site=site, run_id=run_id, previous_run_id=previous)
+        by_rule: dict[str, Counter[str]] = {}
+        by_section: dict[str, Counter[str]] = {}
+        with self.index.read() as conn:
+            for which in DASHBOARD_LISTS:
+                # One pass over the list's (id, rule, url) gives its counts and the ids of
+                # the page shown; only those rows are then read whole.
+                ids_all, rules, sections = self._list_keys(conn, which, run_id, previous)
+                start = (after or {}).get(which)
+                first = _row_id(parse_cursor(start, 1)[0]) if start else None
+                ids = [i for i in ids_all if first is None or i > first][: limit + 1]
+                more = len(ids) > limit
+                ids = ids[:limit]
+                rows = (
+                    conn.execute(
+                        sa.select(violations)
+                        .where(violations.c.id.in_(ids))
+                        .order_by(violations.c.id)
+                    ).all()
+                    if ids
+                    else []
+                )
+                by_rule[which], by_section[which] = rules, sections
+                board.totals[which] = len(ids_all)
+                board.lists[which] = Slice(
+                    list(rows), cursor(ids[-1]) if more and ids else None, len(ids_all)
+                )
+        for target, groups in ((board.by_rule, by_rule), (board.by_section, by_section)):
+            names = sorted(set().union(*(groups[w] for w in DASHBOARD_LISTS)))
+            target.extend(
+                (name, groups["open"][name], groups["new"][name], groups["fixed"][name])
+                for name in names
+            )
+        return board
 
 
-__all__ = ["Browse", "Dashboard", "PageSummary", "TimelineEntry", "section", "title_of"]
+__all__ = [
+    "Browse",
+    "Dashboard",
+    "PageSummary",
+    "Slice",
+    "TimelineEntry",
+    "cursor",
+    "parse_cursor",
+    "section",
+    "title_of",
+]

@@ -100,6 +100,7 @@ captures = sa.Table(
     sa.Column("is_page", sa.Boolean, nullable=False, default=True),
     sa.Column("depth", sa.Integer, nullable=False, default=0),
     sa.Index("ix_captures_site_url_time", "site", "canonical_url", "captured_at"),
+    sa.Index("ix_captures_page_list", "site", "canonical_url", "is_page", "id"),
 )
 
 frontier = sa.Table(
@@ -147,6 +148,11 @@ violations = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
     sa.Column("captured_at", UTCDateTime, nullable=False),
     sa.Column("pack", sa.String(100)),
+    # The viewer's paged lists and the dashboard's new/fixed probes (migration 0004).
+    sa.Index("ix_violations_run_url", "run_id", "canonical_url"),
+    sa.Index("ix_violations_run_rule", "run_id", "rule", "id"),
+    sa.Index("ix_violations_url", "canonical_url", "capture_id"),
+    sa.Index("ix_violations_run_fingerprint", "run_id", "fingerprint"),
 )
 
 checks = sa.Table(

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Row
 from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
 from archiver.markup import is_html
-from archiver.store import blobs, warc
+from archiver.store import blobs, fulltext, warc
 from archiver.store.index import RUNNING, Index
 from archiver.store.payload import header
 
@@ -443,6 +443,10 @@ def _verify_site(
         changed = repair_index(warc_dir, index, site)
         result = VerifyResult(site, recovered=result.recovered, repaired=changed)
         _verify(warc_dir, index, site, result, fetched)
+    if repair:
+        added = fulltext.rebuild(store, index, site)
+        if added:
+            result.repaired.append(f"search: indexed the text of {added} archived page(s)")
     return result
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy.engine import Row
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -46,7 +47,9 @@ from archiver.check.violation import canonical_url
 from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.extract.decode import decode_payload
-from archiver.store.browse import Browse
+from archiver.store import fulltext
+from archiver.store.browse import DASHBOARD_LISTS as LISTS
+from archiver.store.browse import MAX_LIMIT, Browse
 from archiver.store.index import Index
 from archiver.store.payload import header
 from archiver.web.archive import (
@@ -90,6 +93,22 @@ _env.filters["when"] = lambda moment: (
     moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
 )
 _env.filters["q"] = lambda value: quote(str(value), safe="")
+
+
+def _marked(snippet: str) -> Markup:
+    """A search snippet, escaped, with the matched words in <mark>."""
+    text = str(escape(snippet))
+    return Markup(text.replace(fulltext.MARK_START, "<mark>").replace(fulltext.MARK_END, "</mark>"))
+
+
+def _query(changes: dict[str, str], params: Any) -> str:
+    """The current query string with some parameters replaced (and the page cursor dropped)."""
+    kept = [(k, v) for k, v in params.multi_items() if k not in changes and k != "after"]
+    return urlencode(kept + list(changes.items()))
+
+
+_env.filters["marked"] = _marked
+_env.filters["query"] = _query
 
 
 def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
@@ -161,12 +180,22 @@ class Viewer:
         status_text = params.get("status", "")
         if status_text and not status_text.isdigit():
             raise HTTPException(400, f"status: expected an HTTP status code, got {status_text!r}")
-        pages = self.browse.pages(
-            site=site or None,
-            query=params.get("q", ""),
-            rule=params.get("rule", ""),
-            status=int(status_text) if status_text else None,
-        )
+        sort = params.get("sort", "url")
+        if sort not in ("url", "-url"):
+            raise HTTPException(400, f"sort: expected url or -url, got {sort!r}")
+        after, limit = _paging(params, default=100)
+        try:
+            pages = self.browse.pages(
+                site=site or None,
+                query=params.get("q", ""),
+                rule=params.get("rule", ""),
+                status=int(status_text) if status_text else None,
+                after=after,
+                limit=limit,
+                descending=sort == "-url",
+            )
+        except ValueError as exc:
+            raise HTTPException(400, f"after: {exc}") from None
         return self.page(
             request,
             "index.html",
@@ -174,6 +203,8 @@ class Viewer:
             sites=self.browse.sites(),
             rules=self.browse.rules(),
             params=params,
+            next_href=_with(request, after=pages.next_after) if pages.next_after else None,
+            first_href=_with(request, after=None) if after else None,
         )
 
     def timeline(self, request: Request) -> Response:
@@ -181,11 +212,48 @@ class Viewer:
         if not url:
             raise HTTPException(400, "timeline: give ?url=")
         site = request.query_params.get("site") or None
-        entries = self.browse.timeline(url, site)
-        if not entries:
+        after, limit = _paging(request.query_params, default=200)
+        try:
+            entries = self.browse.timeline(url, site, after=after, limit=limit)
+        except ValueError as exc:
+            raise HTTPException(400, f"after: {exc}") from None
+        if not entries.total:
             raise HTTPException(404, f"{url} is not in the archive")
-        title = self.browse.title(entries[-1].capture.payload_digest)
-        return self.page(request, "timeline.html", url=url, entries=entries, title=title)
+        title = self.browse.title(entries.rows[-1].capture.payload_digest) if entries.rows else None
+        return self.page(
+            request,
+            "timeline.html",
+            url=url,
+            entries=entries,
+            title=title,
+            next_href=_with(request, after=entries.next_after) if entries.next_after else None,
+            first_href=_with(request, after=None) if after else None,
+        )
+
+    def search(self, request: Request) -> Response:
+        params = request.query_params
+        phrase = params.get("q", "").strip()
+        site = params.get("site") or None
+        try:
+            start = fulltext.date_bound(params.get("from", ""), "from")
+            end = fulltext.date_bound(params.get("to", ""), "to", inclusive_end=True)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        _, limit = _paging(params, default=50)
+        hits = (
+            fulltext.search(self.index, phrase, site=site, start=start, end=end, limit=limit)
+            if phrase
+            else []
+        )
+        return self.page(
+            request,
+            "search.html",
+            phrase=phrase,
+            hits=hits,
+            sites=self.browse.sites(),
+            params=params,
+            limit=limit,
+        )
 
     # -- one capture --------------------------------------------------------------
 
@@ -361,13 +429,30 @@ class Viewer:
 
     def violations(self, request: Request) -> Response:
         sites = self.browse.sites()
-        site = request.query_params.get("site") or (sites[0] if sites else "")
-        run_text = request.query_params.get("run", "")
+        params = request.query_params
+        site = params.get("site") or (sites[0] if sites else "")
+        run_text = params.get("run", "")
         if run_text and not run_text.isdigit():
             raise HTTPException(400, f"run: expected a run id, got {run_text!r}")
         if run_text and int(run_text) > MAX_ID:
             raise HTTPException(404, f"no run {run_text}")
-        board = self.browse.dashboard(site, int(run_text) if run_text else None) if site else None
+        _, limit = _paging(params, default=100)
+        after = {name: params[f"{name}_after"] for name in LISTS if params.get(f"{name}_after")}
+        try:
+            board = (
+                self.browse.dashboard(
+                    site, int(run_text) if run_text else None, after=after, limit=limit
+                )
+                if site
+                else None
+            )
+        except ValueError as exc:
+            raise HTTPException(400, f"after: {exc}") from None
+        more = {}
+        if board is not None:
+            for name, rows in board.lists.items():
+                if rows.next_after:
+                    more[name] = _with(request, **{f"{name}_after": rows.next_after})
         return self.page(
             request,
             "violations.html",
@@ -375,6 +460,9 @@ class Viewer:
             sites=sites,
             site=site,
             runs=self.browse.checked_runs(site) if site else [],
+            more=more,
+            paged=bool(after),
+            first_href=_with(request, **{f"{n}_after": None for n in LISTS}) if after else None,
         )
 
 
@@ -396,6 +484,21 @@ def _in_frame(request: Request) -> bool:
 
 def _to_capture_page(row: Row[Any]) -> Response:
     return RedirectResponse(f"/capture/{row.id}", status_code=302, headers=_viewer_headers())
+
+
+def _paging(params: Any, *, default: int) -> tuple[str | None, int]:
+    """(`after` cursor, `limit`) of a paged list from its query string."""
+    text = params.get("limit", "")
+    if text and not (text.isdigit() and 1 <= int(text) <= MAX_LIMIT):
+        raise HTTPException(400, f"limit: expected 1 to {MAX_LIMIT}, got {text!r}")
+    return params.get("after") or None, int(text) if text else default
+
+
+def _with(request: Request, **changes: str | None) -> str:
+    """This view's address with some query parameters set (or, given None, removed)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    kept += [(k, v) for k, v in changes.items() if v is not None]
+    return request.url.path + ("?" + urlencode(kept) if kept else "")
 
 
 def _replay_status(status: int) -> int:
@@ -542,6 +645,7 @@ def create_app(
         Route("/goto", viewer.goto, name="goto"),
         Route("/compare", viewer.compare, name="compare"),
         Route("/violations", viewer.violations, name="violations"),
+        Route("/search", viewer.search, name="search"),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     middleware = []

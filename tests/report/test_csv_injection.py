@@ -43,7 +43,8 @@ def test_cells_starting_like_a_formula_are_kept_as_text() -> None:
     ]
     tracking = TrackingResult(site="s", run_id=1, previous_run_id=None, findings=findings)
     section = Section("s", 1, "completed", at, at, tracking, [])
-    rows = list(csv.DictReader(io.StringIO(render_csv(RunReport([section])), newline="")))
+    text = "".join(render_csv(RunReport([section])))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [row["subject"] for row in rows] == ["'" + subject for subject in HOSTILE]
     assert [row["note"] for row in rows] == ["'" + subject for subject in HOSTILE]
     assert rows[0]["message"].startswith("Image =HYPERLINK")  # not at the start: harmless

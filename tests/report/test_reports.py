@@ -56,7 +56,7 @@ def test_html_is_self_contained_with_new_and_fixed_up_front(runs: TwoRuns) -> No
     assert "<link " not in html and 'src="http' not in html and "<script src" not in html
     assert html.index("New since the previous run (1)") < html.index("All problems")
     assert html.index("Fixed since the previous run (2)") < html.index("All problems")
-    assert 'src="data:image/jpeg;base64,' in html  # the offending image, from the archive
+    assert '"data:image/jpeg;base64,' in html  # the offending image, from the archive
     assert "/capture/" in html and "/web/" in html
 
 
@@ -81,6 +81,7 @@ def test_html_filter_works_in_chromium(runs: TwoRuns) -> None:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(path.as_uri())
+            page.wait_for_selector("#problems[data-ready]")
             rows = page.locator("#problems tbody tr")
             total = rows.count()
             assert total == len(runs.second.tracking.findings)
