@@ -10,7 +10,10 @@ checks read.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 # Attributes naming a resource loaded with the page (fetched as an embed, replayed from
 # the archive as one). Lazy-loading libraries keep the real address in data-* attributes.
@@ -125,3 +128,15 @@ __all__ = [
     "parse_srcset",
     "rewrite_css",
 ]
+
+
+def parse_html(text: str) -> BeautifulSoup:
+    """Archived HTML as a BeautifulSoup tree (lxml), the one way every stage parses it.
+
+    An archived body is never a file name or a URL, whatever it looks like: bs4's
+    warning that it might be (a page whose whole text is "/index.html") is noise
+    on a cron run's console, so it is silenced here and only here.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(text, "lxml")

@@ -28,6 +28,7 @@ from archiver.extract.titles import (
     strip_prefix,
     title_entry,
 )
+from archiver.markup import parse_html
 
 EXTRACTOR_VERSION = "2"
 _MAX_JSONLD_CHARS = 500_000
@@ -207,7 +208,7 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
 
 def _parse(text: str) -> BeautifulSoup:
     try:
-        return BeautifulSoup(text, "lxml")
+        return parse_html(text)
     except (RecursionError, ValueError, AssertionError) as exc:
         raise ExtractError(f"cannot parse HTML: {exc!r}") from exc
 

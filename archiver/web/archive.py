@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from bs4 import BeautifulSoup
 from sqlalchemy.engine import Row
 from warcio.archiveiterator import ArchiveIterator
 
@@ -23,7 +22,7 @@ from archiver.config import Settings
 from archiver.errors import ArchiveError, ConfigError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
 from archiver.extract.decode import decode_payload
-from archiver.markup import is_html
+from archiver.markup import is_html, parse_html
 from archiver.store import blobs
 from archiver.store.browse import Browse
 from archiver.store.index import Index
@@ -204,7 +203,7 @@ class Archive:
         """The visible text of the capture's content area, one line per block."""
         payload = self.payload(row, whole=True)
         text, _, _ = decode_payload(payload.body or b"", header(payload.headers, "content-type"))
-        soup = BeautifulSoup(text, "lxml")
+        soup = parse_html(text)
         for tag in soup(["script", "style", "template", "noscript"]):
             tag.decompose()
         root = None

@@ -30,6 +30,7 @@ from archiver.markup import (
     FRAME_ATTRS,
     LINK_ATTRS,
     SRCSET_ATTRS,
+    parse_html,
     parse_srcset,
     rewrite_css,
 )
@@ -83,7 +84,7 @@ class Rewriter:
 
     def html(self, text: str, base: str, marks: Iterable[Mark] = ()) -> str:
         """The archived document with URLs rewritten and violation elements marked."""
-        soup = BeautifulSoup(text, "lxml")
+        soup = parse_html(text)
         base_tag = soup.find("base", href=True)
         if isinstance(base_tag, Tag):
             base = urljoin(base, str(base_tag["href"]))
