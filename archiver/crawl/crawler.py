@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin
 
@@ -24,14 +25,16 @@ from loguru import logger
 from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
+from archiver.crawl import recrawl
 from archiver.crawl.fetcher import Fetched, Fetcher
 from archiver.crawl.links import css_links, html_links
 from archiver.crawl.robots import Robots
 from archiver.crawl.sitemaps import parse_sitemap
-from archiver.crawl.url import Scope, canonicalize, host_key, host_of, pattern_of
+from archiver.crawl.traps import TrapGuard, sketch
+from archiver.crawl.url import Scope, canonicalize, host_key, host_of
 from archiver.errors import ArchiveError, FetchError
 from archiver.store import blobs, warc
-from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
+from archiver.store.index import COMPLETED, INTERRUPTED, KEPT, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
 from archiver.store.verify import recover_open_files
 
@@ -44,6 +47,12 @@ _SEEN_CACHE = 200_000
 # politeness limiter go out late (and so closer together than `delay`).
 _GROUP_SIZE = 8
 _GROUP_SECONDS = 0.25
+# Kept pages cost no request: their frontier updates are committed in larger groups.
+_KEPT_GROUP = 200
+# Skipped URLs named per reason in the summary and the report.
+SKIP_EXAMPLES = 3
+# Scope refusals (see `Scope.refuse`) that are trap bounding rather than scope.
+_TRAP_REFUSALS = {"repeating-path": "trap:repeating-path", "url-too-long": "trap:url-too-long"}
 
 
 @dataclass
@@ -61,8 +70,21 @@ class CrawlStats:
     redirects: int = 0
     warc_bytes: int = 0
     queued: int = 0
+    kept: int = 0  # pages not due tonight: not fetched, checked from their last capture
     elapsed: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
+    # Skipped URLs by reason (robots, scope:*, depth, max-pages, trap:*), a few of each.
+    skips: dict[str, int] = field(default_factory=dict)
+    skip_examples: dict[str, list[str]] = field(default_factory=dict)
+    # Why the crawl stopped short of the whole site (a page cap, a trap backstop).
+    cut_short: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, url: str, n: int = 1) -> None:
+        """Count `n` URLs skipped for `reason`, keeping the first few as examples."""
+        self.skips[reason] = self.skips.get(reason, 0) + n
+        examples = self.skip_examples.setdefault(reason, [])
+        if len(examples) < SKIP_EXAMPLES:
+            examples.append(url)
 
     @property
     def fetched(self) -> int:
@@ -144,6 +166,7 @@ class Crawler:
         *,
         on_progress: Callable[[CrawlStats], None] | None = None,
         limiter: HostLimiter | None = None,
+        full: bool = False,
     ) -> None:
         self.settings = settings
         self.site = site
@@ -158,7 +181,11 @@ class Crawler:
         self.warc_dir = self.store.spool_dir(site.name)
         self._hosts: dict[str, _Host] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._patterns: dict[str, int] = {}
+        self._beyond: OrderedDict[str, None] = OrderedDict()  # links past max_depth, counted
+        self.full = full
+        self._today = datetime.now(UTC).date()
+        self._traps = TrapGuard(self.crawl.max_per_pattern, self._today)
+        self._kept: list[tuple[QueuedUrl, str, list[QueuedUrl]]] = []
         self._pages_dispatched = 0
         self._run_id = 0
         self._history = True  # whether earlier runs archived the site (conditional requests)
@@ -346,6 +373,15 @@ class Crawler:
                         for url in skipped:
                             self.index.mark(conn, self._run_id, url, "skipped", "max-pages")
                     self.stats.skipped += len(skipped)
+                    for url in skipped:
+                        self.stats.skip("max-pages", url)
+                    if "max-pages" not in self.stats.cut_short:
+                        self.stats.cut_short.append("max-pages")
+                        self._log.warning(
+                            "max_pages ({}) reached: the rest of the site is not archived "
+                            "in this crawl",
+                            self.site.max_pages,
+                        )
         finally:
             # Drop what was dispatched but not started (it stays queued in the index).
             while not queue.empty():
@@ -433,6 +469,7 @@ class Crawler:
             self.stats.failures[key] = self.stats.failures.get(key, 0) + 1
         else:
             self.stats.skipped += 1
+            self.stats.skip(reason, item.url)
 
     async def _process(self, item: QueuedUrl) -> None:
         assert self._fetcher is not None
@@ -453,17 +490,31 @@ class Crawler:
                 self._skip(item, "skipped", "robots")
                 self._log.debug("robots.txt disallows {}", item.url)
                 return
-        pattern = pattern_of(item.canonical_url)
-        count = self._patterns.get(pattern, 0) + 1
-        self._patterns[pattern] = count
-        if count > self.crawl.max_per_pattern:
-            self._skip(item, "skipped", "trap")
-            return
+        if item.kind == "page":
+            trap = self._traps.verdict(item.canonical_url, listed=item.listed)
+            if trap is not None:
+                self._trapped(item, trap)
+                return
         previous = (
             self.index.previous_capture(self.site.name, item.canonical_url)
             if self._history
             else None
         )
+        if item.kind == "page" and self._history and not self.full:
+            last = self.index.last_capture(self.site.name, item.canonical_url, self._run_id)
+            payload = last if last is None else self.index.payload_capture(last)
+            why = recrawl.fetch_reason(
+                item.canonical_url,
+                depth=item.depth,
+                lastmod=item.lastmod,
+                last=last,
+                payload=payload,
+                today=self._today,
+                revalidate_days=self.crawl.revalidate_days,
+            )
+            if why is None and payload is not None:
+                self._keep(item, payload, "lastmod" if item.lastmod else "unchanged")
+                return
         headers: dict[str, str] = {}
         if previous is not None:
             if previous.etag:
@@ -490,8 +541,32 @@ class Crawler:
         discovered = self._discover(item, exchange, revisit_of)
         await self._store(item, fetched, revisit_of, discovered)
 
+    def _trapped(self, item: QueuedUrl, reason: str) -> None:
+        """Skip a URL the trap guard refused; a tripped backstop is said loudly, once."""
+        self._skip(item, "skipped", reason)
+        if reason == "trap:max-per-pattern" and reason not in self.stats.cut_short:
+            self.stats.cut_short.append(reason)
+            self._log.warning(
+                "max_per_pattern ({}) reached for {}: URLs of that pattern are no longer "
+                "fetched in this crawl; if they are real pages, list them in a sitemap or "
+                "raise crawl.max_per_pattern",
+                self.crawl.max_per_pattern,
+                self._traps.backstops[-1],
+            )
+
+    def _keep(self, item: QueuedUrl, payload: Row[Any], why: str) -> None:
+        """Keep a page's last capture instead of fetching it; follow its links from there."""
+        discovered: list[QueuedUrl] = []
+        found = self._payload(item, None, payload)
+        if found is not None:
+            data, content_type = found
+            discovered = self._links(item, data, content_type, payload.url)
+        self._kept.append((item, why, discovered))
+        if len(self._kept) >= _KEPT_GROUP:
+            self._flush()
+
     def _payload(
-        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
+        self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Row[Any] | None
     ) -> tuple[bytes, str | None] | None:
         """The decoded body to search for links; an unchanged page's is its earlier capture's."""
         if revisit_of is not None:
@@ -499,7 +574,7 @@ class Crawler:
                 self.settings.storage, revisit_of.warc_file, revisit_of.offset
             )
             body, headers = record.payload, record.headers
-        elif exchange.status == 200:
+        elif exchange is not None and exchange.status == 200:
             body, headers = exchange.body, exchange.response_headers
         else:
             return None
@@ -532,21 +607,79 @@ class Crawler:
         if found is None:
             return []
         data, content_type = found
+        if item.kind == "page" and revisit_of is None and _is_html(_mime(content_type), data):
+            self._traps.observe(item.canonical_url, sketch(data), listed=item.listed)
+        return self._links(item, data, content_type, exchange.url)
+
+    def _links(
+        self, item: QueuedUrl, data: bytes, content_type: str | None, base: str
+    ) -> list[QueuedUrl]:
+        """The frontier entries a payload yields: sitemap entries, page links, embeds."""
         if item.kind == "sitemap":
             sitemap = parse_sitemap(data)
-            return self._scoped(sitemap.children, "sitemap", item.depth, item.url) + self._scoped(
-                sitemap.pages, "page", 1, item.url
+            return self._scoped(sitemap.children, "sitemap", item.depth, item.url) + self._listed(
+                sitemap.pages, sitemap.lastmod, item.url
             )
         mime = _mime(content_type)
         if item.kind == "page" and _is_html(mime, data):
-            links = html_links(data, exchange.url)
-            pages = links.pages if item.depth + 1 <= self.site.max_depth else []
+            links = html_links(data, base)
+            pages = links.pages
+            if item.depth + 1 > self.site.max_depth:
+                self._beyond_depth(pages)
+                pages = []
             return self._scoped(pages, "page", item.depth + 1, item.url) + self._scoped(
                 links.embeds, "embed", item.depth + 1, item.url
             )
         if mime == "text/css":
-            return self._scoped(css_links(data, exchange.url).embeds, "embed", item.depth, item.url)
+            return self._scoped(css_links(data, base).embeds, "embed", item.depth, item.url)
         return []
+
+    def _listed(
+        self, urls: list[str], lastmod: dict[str, datetime], sitemap: str
+    ) -> list[QueuedUrl]:
+        """A sitemap's page entries: listed (never a trap) and dated by their <lastmod>.
+
+        A page found by a link before its sitemap was read is already in the frontier;
+        it is marked listed there (see `_flush`).
+        """
+        out: list[QueuedUrl] = []
+        for url in urls:
+            try:
+                canonical = canonicalize(url)
+            except ValueError:
+                continue
+            if self.scope.refuse(canonical) is not None:
+                continue
+            self._seen[canonical] = None
+            if len(self._seen) > _SEEN_CACHE:
+                self._seen.popitem(last=False)
+            out.append(
+                QueuedUrl(
+                    canonical,
+                    urldefrag(url).url,
+                    1,
+                    "page",
+                    sitemap,
+                    listed=True,
+                    lastmod=lastmod.get(url),
+                )
+            )
+        return out
+
+    def _beyond_depth(self, urls: list[str]) -> None:
+        """Count the distinct links not followed because they lie past max_depth."""
+        for url in urls:
+            try:
+                canonical = canonicalize(url)
+            except ValueError:
+                continue
+            if canonical in self._seen or canonical in self._beyond:
+                continue
+            self._beyond[canonical] = None
+            if len(self._beyond) > _SEEN_CACHE:
+                self._beyond.popitem(last=False)
+            if self.scope.refuse(canonical) is None:
+                self.stats.skip("depth", canonical)
 
     def _scoped(
         self, urls: list[str], kind: str, depth: int, parent: str, redirects: int = 0
@@ -563,8 +696,11 @@ class Crawler:
             if len(self._seen) > _SEEN_CACHE:
                 self._seen.popitem(last=False)
             if kind == "sitemap" and host_of(canonical) not in self.scope.hosts:
+                self.stats.skip("scope:other-host", canonical)
                 continue
-            if self.scope.refuse(canonical, embed=(kind == "embed")) is not None:
+            refused = self.scope.refuse(canonical, embed=(kind == "embed"))
+            if refused is not None:
+                self.stats.skip(_TRAP_REFUSALS.get(refused, f"scope:{refused}"), canonical)
                 continue
             out.append(QueuedUrl(canonical, urldefrag(url).url, depth, kind, parent, redirects))
         return out
@@ -651,25 +787,36 @@ class Crawler:
         committed length.
         """
         pending, self._pending = self._pending, []
-        if not pending:
+        kept, self._kept = self._kept, []
+        if not pending and not kept:
             return
+        links = [link for p in pending for link in p.discovered] + [
+            link for _, _, found in kept for link in found
+        ]
         try:
             with self.index.begin() as conn:
-                self.index.add_captures(conn, [p.values for p in pending], pending[-1].committed)
+                if pending:
+                    self.index.add_captures(
+                        conn, [p.values for p in pending], pending[-1].committed
+                    )
                 self.index.mark_done(
                     conn,
                     self._run_id,
                     [p.item.canonical_url for p in pending if p.item.kind != "robots"],
                 )
-                self.index.enqueue(
-                    conn, self._run_id, [link for p in pending for link in p.discovered]
-                )
+                for item, why, _ in kept:
+                    self.index.mark(conn, self._run_id, item.canonical_url, KEPT, why)
+                self.index.enqueue(conn, self._run_id, links)
+                self.index.mark_listed(conn, self._run_id, [q for q in links if q.listed])
         except ArchiveError:
             # The index never acknowledged these records: take them back out of the file,
             # as recovery would after a crash, so the closed file holds only indexed records.
-            assert self._writer is not None
-            self._writer.cut(pending[0].written)
+            if pending:
+                assert self._writer is not None
+                self._writer.cut(pending[0].written)
             raise
+        self.stats.kept += len(kept)
+        self.stats.queued += sum(len(found) for _, _, found in kept)
         for p in pending:
             kind = p.item.kind
             if kind == "page":
