@@ -30,7 +30,7 @@ from archiver.crawl.fetcher import Fetched, Fetcher
 from archiver.crawl.links import css_links, html_links
 from archiver.crawl.robots import Robots
 from archiver.crawl.sitemaps import parse_sitemap
-from archiver.crawl.traps import TrapGuard, sketch
+from archiver.crawl.traps import TrapGuard, sketch, url_dates
 from archiver.crawl.url import Scope, canonicalize, host_key, host_of
 from archiver.errors import ArchiveError, FetchError
 from archiver.store import blobs, warc
@@ -608,7 +608,8 @@ class Crawler:
             return []
         data, content_type = found
         if item.kind == "page" and revisit_of is None and _is_html(_mime(content_type), data):
-            self._traps.observe(item.canonical_url, sketch(data), listed=item.listed)
+            page = sketch(data, dated=bool(url_dates(item.canonical_url)))
+            self._traps.observe(item.canonical_url, page, listed=item.listed)
         return self._links(item, data, content_type, exchange.url)
 
     def _links(

@@ -39,7 +39,16 @@ _COMPACT_DATE = re.compile(r"(?<![0-9])([12][0-9]{3})(0[1-9]|1[0-2])([0-3][0-9])
 _DATE_KEYS = re.compile(r"^(y|year|yr|month|m|date|day|d|from|to|start|end|cal|week)$", re.I)
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _MAIN = re.compile(rb"<(main|article)\b.*?</\1\s*>", re.S | re.I)
-_WORD = re.compile(rb"[A-Za-z\x80-\xff]+")  # words; UTF-8 letters stay whole
+_WORD = re.compile(rb"[a-z\x80-\xff]+")  # words (lower-cased); UTF-8 letters stay whole
+_WORD_OR_NUMBER = re.compile(rb"[a-z0-9\x80-\xff]+")
+_MONTHS = frozenset(
+    m.encode()
+    for m in (
+        "january february march april may june july august september october november december "
+        "jan feb mar apr jun jul aug sep sept oct nov dec "
+        "januar februar mars mai juni juli oktober desember"
+    ).split()
+)
 
 
 def _year_month(year: str, month: str | None) -> tuple[int, int]:
@@ -67,15 +76,20 @@ def out_of_range(url: str, today: date) -> bool:
     )
 
 
-def sketch(html: bytes) -> frozenset[int]:
-    """A bottom-k sketch of the page's word 3-shingles (digits dropped), main content first.
+def sketch(html: bytes, *, dated: bool = False) -> frozenset[int]:
+    """A bottom-k sketch of the page's word 3-shingles, from its main content when marked.
 
-    Two pages whose sketches mostly agree share most of their text: calendar months
-    with no events, or the same listing under another sort order.
+    Two pages whose sketches mostly agree share most of their text: the same page under
+    a session id or another sort order. For a page whose URL names a date (`dated`),
+    digits and month names are left out, so calendar months with no events agree too;
+    pages that differ only in an id keep their digits and stay apart.
     """
     main = _MAIN.search(html)
-    text = _TAGS.sub(b" ", main.group(0) if main else html)
-    words = _WORD.findall(text.lower())
+    text = _TAGS.sub(b" ", main.group(0) if main else html).lower()
+    if dated:
+        words = [w for w in _WORD.findall(text) if w not in _MONTHS]
+    else:
+        words = _WORD_OR_NUMBER.findall(text)
     shingles = {hash((a, b, c)) for a, b, c in zip(words, words[1:], words[2:], strict=False)}
     return frozenset(heapq.nsmallest(_SKETCH_SIZE, shingles))
 
