@@ -79,6 +79,23 @@ class CrawlStats:
     # Why the crawl stopped short of the whole site (a page cap, a trap backstop).
     cut_short: list[str] = field(default_factory=list)
 
+    def skipped_by_reason(self) -> str:
+        """'N skipped (reason count, e.g. URL; …)': the summary line's account of skips."""
+        total = sum(self.skips.values())
+        if not total:
+            return "0 skipped"
+        parts = [
+            f"{reason} {n}, e.g. {self.skip_examples.get(reason, ['?'])[0]}"
+            for reason, n in sorted(self.skips.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        return f"{total} skipped ({'; '.join(parts)})"
+
+    def cut_short_note(self) -> str:
+        """'' when the crawl covered what it found, else a warning naming what cut it short."""
+        if not self.cut_short:
+            return ""
+        return "CUT SHORT by " + ", ".join(self.cut_short) + ": part of the site is not archived"
+
     def skip(self, reason: str, url: str, n: int = 1) -> None:
         """Count `n` URLs skipped for `reason`, keeping the first few as examples."""
         self.skips[reason] = self.skips.get(reason, 0) + n
