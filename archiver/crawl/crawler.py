@@ -362,13 +362,27 @@ class Crawler:
 
         workers = [asyncio.create_task(worker()) for _ in range(self.crawl.concurrency)]
         last_id = 0
+        # Sitemaps first (those robots.txt names too): a page's <lastmod>, and its being
+        # listed (never a trap), must be known before the page is dispatched.
+        sitemaps_first = True
+        if self.crawl.respect_robots:
+            for seed in self.site.seeds:
+                await self._robots(seed)
         try:
             while not self.stop_requested:
                 # Links found by captures not yet committed are not in the frontier yet.
                 self._flush()
-                batch = self.index.queued(self._run_id, after_id=last_id, limit=200)
+                batch = self.index.queued(
+                    self._run_id,
+                    after_id=last_id,
+                    limit=200,
+                    kinds=("sitemap",) if sitemaps_first else None,
+                )
                 if not batch:
                     if in_flight == 0:
+                        if sitemaps_first:
+                            sitemaps_first, last_id = False, 0
+                            continue
                         break
                     progress.clear()
                     await progress.wait()

@@ -390,19 +390,29 @@ class Index:
                 ],
             )
 
-    def queued(self, run_id: int, *, after_id: int, limit: int) -> list[tuple[int, QueuedUrl]]:
-        """The next queued frontier entries (id order), after `after_id`."""
+    def queued(
+        self,
+        run_id: int,
+        *,
+        after_id: int,
+        limit: int,
+        kinds: Sequence[str] | None = None,
+    ) -> list[tuple[int, QueuedUrl]]:
+        """The next queued frontier entries (id order), after `after_id`, of some kinds."""
+        query = (
+            sa.select(frontier)
+            .where(
+                frontier.c.run_id == run_id,
+                frontier.c.status == "queued",
+                frontier.c.id > after_id,
+            )
+            .order_by(frontier.c.id)
+            .limit(limit)
+        )
+        if kinds is not None:
+            query = query.where(frontier.c.kind.in_(kinds))
         with self.read() as conn:
-            rows = conn.execute(
-                sa.select(frontier)
-                .where(
-                    frontier.c.run_id == run_id,
-                    frontier.c.status == "queued",
-                    frontier.c.id > after_id,
-                )
-                .order_by(frontier.c.id)
-                .limit(limit)
-            ).all()
+            rows = conn.execute(query).all()
         return [
             (
                 r.id,
