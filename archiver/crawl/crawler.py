@@ -591,6 +591,9 @@ class Crawler:
         found = self._payload(item, None, payload)
         if found is not None:
             data, content_type = found
+            # A kept page teaches the trap guard as a fetched one does, so a calendar's
+            # walk stops at the same month every night.
+            self._observe(item, data, content_type)
             discovered = self._links(item, data, content_type, payload.url)
         self._kept.append((item, why, discovered))
         if len(self._kept) >= _KEPT_GROUP:
@@ -638,10 +641,13 @@ class Crawler:
         if found is None:
             return []
         data, content_type = found
-        if item.kind == "page" and revisit_of is None and _is_html(_mime(content_type), data):
+        self._observe(item, data, content_type)
+        return self._links(item, data, content_type, exchange.url)
+
+    def _observe(self, item: QueuedUrl, data: bytes, content_type: str | None) -> None:
+        if item.kind == "page" and _is_html(_mime(content_type), data):
             page = sketch(data, dated=bool(url_dates(item.canonical_url)))
             self._traps.observe(item.canonical_url, page, listed=item.listed)
-        return self._links(item, data, content_type, exchange.url)
 
     def _links(
         self, item: QueuedUrl, data: bytes, content_type: str | None, base: str
