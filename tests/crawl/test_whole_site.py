@@ -156,3 +156,16 @@ def test_a_full_recrawl_is_one_flag_away(nights: Nights) -> None:
     result = Crawler(nights.settings, nights.settings.sites[0], nights.index, full=True).run()
     assert result.stats.kept == 0
     assert nights.site.requests - before >= PAGES
+
+
+def test_the_calendar_walk_stops_at_the_same_month_every_night(nights: Nights) -> None:
+    def months(result: CrawlResult) -> set[str]:
+        return {
+            r.canonical_url
+            for r in _rows(nights.index, frontier, result.run_id)
+            if "/events/" in r.canonical_url and r.status in ("done", "kept")
+        }
+
+    first = months(nights.first)
+    # Kept months teach the trap guard as fetched ones do: no creeping back a year a night.
+    assert len(months(nights.after_change)) <= len(first) + 2
