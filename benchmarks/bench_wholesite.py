@@ -30,7 +30,7 @@ from tests.servers.wholesite import content_path  # noqa: E402
 
 def _get(url: str, method: str = "GET") -> str:
     request = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=30) as response:
         return str(response.read().decode())
 
 

@@ -43,11 +43,40 @@ _WORD = re.compile(rb"[a-z\x80-\xff]+")  # words (lower-cased); UTF-8 letters st
 _WORD_OR_NUMBER = re.compile(rb"[a-z0-9\x80-\xff]+")
 _MONTHS = frozenset(
     m.encode()
-    for m in (
-        "january february march april may june july august september october november december "
-        "jan feb mar apr jun jul aug sep sept oct nov dec "
-        "januar februar mars mai juni juli oktober desember"
-    ).split()
+    for m in [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "januar",
+        "februar",
+        "mars",
+        "mai",
+        "juni",
+        "juli",
+        "oktober",
+        "desember",
+    ]
 )
 
 

@@ -90,9 +90,11 @@ def test_calendar_trap_is_bounded(
     assert 0 < len(months) <= 40
     reasons = {reason for _, reason in _outcomes(index, result.run_id).values()}
     assert reasons & {"trap:calendar", "trap:near-duplicate"}
-    assert result.stats.skips.get("trap:near-duplicate", 0) + result.stats.skips.get(
-        "trap:calendar", 0
-    ) >= 1
+    assert (
+        result.stats.skips.get("trap:near-duplicate", 0)
+        + result.stats.skips.get("trap:calendar", 0)
+        >= 1
+    )
     assert not result.stats.cut_short
 
 

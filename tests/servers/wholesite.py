@@ -33,15 +33,61 @@ PER_LIST = 100
 PER_SITEMAP = 5_000
 EVENT_YEARS = 2
 _BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-_WORDS = (
-    "minister government budget health school climate report agreement council municipal "
-    "funding transport digital security fisheries energy housing research culture justice "
-    "police hospital support proposal consultation strategy regional coastal rural public "
-    "service citizens committee parliament statement decision review framework programme"
-).split()
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_WORDS = [
+    "minister",
+    "government",
+    "budget",
+    "health",
+    "school",
+    "climate",
+    "report",
+    "agreement",
+    "council",
+    "municipal",
+    "funding",
+    "transport",
+    "digital",
+    "security",
+    "fisheries",
+    "energy",
+    "housing",
+    "research",
+    "culture",
+    "justice",
+    "police",
+    "hospital",
+    "support",
+    "proposal",
+    "consultation",
+    "strategy",
+    "regional",
+    "coastal",
+    "rural",
+    "public",
+    "service",
+    "citizens",
+    "committee",
+    "parliament",
+    "statement",
+    "decision",
+    "review",
+    "framework",
+    "programme",
+]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _rng(n: int) -> random.Random:
