@@ -366,7 +366,12 @@ class Crawler:
         # listed (never a trap), must be known before the page is dispatched.
         sitemaps_first = True
         if self.crawl.respect_robots:
+            assert self._fetcher is not None
             for seed in self.site.seeds:
+                try:
+                    await self._fetcher.check_destination(seed)
+                except FetchError:
+                    continue  # the seed itself fails with the reason when it is processed
                 await self._robots(seed)
         try:
             while not self.stop_requested:
