@@ -129,7 +129,7 @@ class SiteRun:
             s = self.crawl.stats
             cut = s.cut_short_note()
             crawl = (
-                f"; {s.pages - s.revisits} pages fetched, {s.revisits} unchanged, "
+                f"; {s.fetched - s.revisits} URLs fetched in full, {s.revisits} unchanged, "
                 f"{s.kept} kept from their last capture; {s.skipped_by_reason()}"
                 + (f"; {cut}" if cut else "")
             )
