@@ -38,7 +38,8 @@ class CrawlSettings:
     max_retry_after: float = 120.0
     max_redirects: int = 10
     max_url_length: int = 2048
-    max_per_pattern: int = 1000
+    max_per_pattern: int = 200_000
+    revalidate_days: int = 7
     allow_private: bool = False
     proxy: str = ""
     trust_env: bool = True

@@ -27,7 +27,7 @@ from archiver.notify import notify
 from archiver.report import write_reports
 from archiver.store.index import COMPLETED, Index, untracked_crawl
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED, EXIT_CUT_SHORT = 0, 1, 2, 3, 4, 5
 
 COMPLETED_RUN, INTERRUPTED_RUN, FAILED_RUN, LOCKED_RUN = (
     "completed",
@@ -87,12 +87,15 @@ class SiteRun:
         ]
 
     def exit_code(self, fail_on: str) -> int:
-        """This site's exit code: 3 failed or interrupted, 4 locked, 1 violations, else 0."""
+        """This site's exit code: 3 failed or interrupted, 4 locked, 1 violations, 5 the crawl
+        was cut short (page cap, trap backstop), else 0."""
         if self.outcome in (FAILED_RUN, INTERRUPTED_RUN):
             return EXIT_FAILED
         if self.outcome == LOCKED_RUN:
             return EXIT_LOCKED
-        return EXIT_VIOLATIONS if self.failing(fail_on) else EXIT_OK
+        if self.failing(fail_on):
+            return EXIT_VIOLATIONS
+        return EXIT_CUT_SHORT if self.crawl and self.crawl.stats.cut_short else EXIT_OK
 
     def summary(self) -> str:
         """One line for cron mail and logs."""
@@ -121,20 +124,30 @@ class SiteRun:
         report = next((p for p in self.reports if p.suffix == ".html"), None) or next(
             iter(self.reports), None
         )
+        crawl = ""
+        if self.crawl is not None:
+            s = self.crawl.stats
+            cut = s.cut_short_note()
+            crawl = (
+                f"; {s.fetched - s.revisits} URLs fetched in full, {s.revisits} unchanged, "
+                f"{s.kept} kept from their last capture; {s.skipped_by_reason()}"
+                + (f"; {cut}" if cut else "")
+            )
         return (
             f"{self.site}: {run} completed in {self.elapsed:.1f}s: {self.tracking.pages} pages "
             f"checked; {len(open_)} open ({severities}): {c['new']} new, "
             f"{c['persisting']} persisting{since}; {c['fixed']} fixed, "
             f"{c['disappeared']} disappeared, {c['suppressed']} suppressed"
+            + crawl
             + (f"; report {report}" if report else "")
         )
 
 
 def combined_exit_code(runs: list[SiteRun], fail_on: str) -> int:
-    """The command's exit code: 3 if any run failed, else 1 on violations, else 4 if any
-    site was skipped because it was locked, else 0."""
+    """The command's exit code: 3 if any run failed, else 1 on violations, else 5 if a crawl
+    was cut short, else 4 if any site was skipped because it was locked, else 0."""
     codes = {r.exit_code(fail_on) for r in runs}
-    for code in (EXIT_FAILED, EXIT_VIOLATIONS, EXIT_LOCKED):
+    for code in (EXIT_FAILED, EXIT_VIOLATIONS, EXIT_CUT_SHORT, EXIT_LOCKED):
         if code in codes:
             return code
     return EXIT_OK
@@ -172,6 +185,7 @@ def run_site(
     on_progress: Callable[[CrawlStats], None] | None = None,
     trigger: str = "run",
     send_notifications: bool = True,
+    full: bool = False,
 ) -> SiteRun:
     """Run one site end to end under its lock; failures are returned, not raised.
 
@@ -191,7 +205,7 @@ def run_site(
             if lock.took_over is not None:
                 log.warning("previous run (pid {}) died; resuming", lock.took_over.get("pid"))
             index = index or Index(settings.storage.index_url)
-            _stages(settings, entry, index, outcome, control, on_progress, trigger)
+            _stages(settings, entry, index, outcome, control, on_progress, trigger, full)
             if outcome.outcome == COMPLETED_RUN and send_notifications and outcome.tracking:
                 outcome.notified = notify(
                     settings.notify,
@@ -225,6 +239,7 @@ def _stages(
     control: RunControl | None,
     on_progress: Callable[[CrawlStats], None] | None,
     trigger: str,
+    full: bool,
 ) -> None:
     ignores = load_ignores(settings.tracking.ignore_file)
     pending = untracked_crawl(index, site.name)
@@ -237,7 +252,7 @@ def _stages(
         )
         outcome.run_id = pending.id
     else:
-        crawler = Crawler(settings, site, index, on_progress=on_progress)
+        crawler = Crawler(settings, site, index, on_progress=on_progress, full=full)
         if control is not None:
             control.attach(crawler)
         try:

@@ -41,8 +41,8 @@ def run_archiver(
     )
 
 
-def crawl(settings: Settings, index: Index) -> CrawlResult:
-    return Crawler(settings, settings.sites[0], index).run()
+def crawl(settings: Settings, index: Index, *, full: bool = False) -> CrawlResult:
+    return Crawler(settings, settings.sites[0], index, full=full).run()
 
 
 def assert_valid_warcs(root: Path) -> list[Path]:

@@ -53,6 +53,10 @@ class CheckResult:
         return max(found, key=lambda s: SEVERITY_RANK[s]) if found else None
 
 
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class ArchiveChecker:
     """Checks the captures of runs against a site's rule packs, caching page models."""
 
@@ -79,6 +83,20 @@ class ArchiveChecker:
         return pack
 
     def _model(
+        self,
+        capture: Row[Any],
+        payload_row: Row[Any],
+        pack: ResolvedPack,
+        at: datetime | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """The capture's page model and whether it came from the cache; with `at`, re-stated
+        at that time (a kept page, checked at tonight's date from its last capture)."""
+        model, cached = self._capture_model(capture, payload_row, pack)
+        if at is not None:
+            model = rebase(model, url=capture.url, captured_at=at, profile=pack.profile)
+        return model, cached
+
+    def _capture_model(
         self, capture: Row[Any], payload_row: Row[Any], pack: ResolvedPack
     ) -> tuple[dict[str, Any], bool]:
         key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
@@ -154,12 +172,22 @@ class ArchiveChecker:
         return extracted, problems
 
     def check_run(self, site: SiteSettings, run_id: int) -> CheckResult:
-        """Check every archived HTML page of a run; replaces that run's stored violations."""
+        """Check every archived HTML page of a run; replaces that run's stored violations.
+
+        Pages the crawl kept (not due tonight, see `archiver.crawl.recrawl`) are checked
+        too, from their last capture re-stated at the run's start: an age notice falls due
+        on its own, and the result says when the page was last fetched.
+        """
         started = time.monotonic()
         log = logger.bind(site=site.name, run=run_id)
         result = CheckResult(run_id, Report(violations=[]))
         rows: list[dict[str, Any]] = []
-        for capture in self.index.captures_of_run(run_id):
+        run = self.index.run(run_id)
+        tonight = run.started_at if run is not None else datetime.now(UTC)
+        subjects: list[tuple[Row[Any], datetime | None]] = [
+            (capture, None) for capture in self.index.captures_of_run(run_id)
+        ] + [(capture, tonight) for capture in self.index.kept_captures(site.name, run_id)]
+        for capture, at in subjects:
             if not capture.is_page:
                 continue
             try:
@@ -171,7 +199,7 @@ class ArchiveChecker:
                 continue
             pack = self._pack(site, capture.url)
             try:
-                model, cached = self._model(capture, payload_row, pack)
+                model, cached = self._model(capture, payload_row, pack, at)
             except (ArchiveError, ExtractError) as exc:
                 result.errors.append(f"{capture.url}: {exc}")
                 log.error("cannot check {}: {}", capture.url, exc)
@@ -188,6 +216,7 @@ class ArchiveChecker:
                     packs=pack.ids,
                     profile=pack.fingerprint,
                     is_article=model["is_article"],
+                    last_fetched=None if at is None else _iso(capture.captured_at),
                 )
             )
             result.report.violations.extend(found)

@@ -22,16 +22,21 @@ class PageResult:
     packs: tuple[str, ...]
     profile: str
     is_article: bool
+    # Set when the page was not fetched in this run: checked from the capture of this time.
+    last_fetched: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A plain mapping, as in ``schemas/report.schema.json``."""
-        return {
+        out: dict[str, Any] = {
             "url": self.url,
             "captured_at": self.captured_at,
             "packs": list(self.packs),
             "profile": self.profile,
             "is_article": self.is_article,
         }
+        if self.last_fetched is not None:
+            out["last_fetched"] = self.last_fetched
+        return out
 
 
 @dataclass

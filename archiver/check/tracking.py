@@ -403,6 +403,18 @@ def track(
             continue
         if is_checkable_page(payload.status, payload.content_type):
             checked.add(capture.canonical_url)
+    # Pages the crawl kept (not due tonight) were checked from their last capture.
+    for capture in index.kept_captures(site, run_id):
+        if not capture.is_page:
+            continue
+        by_id[capture.id] = capture
+        by_url[capture.canonical_url] = capture
+        try:
+            payload = index.payload_capture(capture)
+        except ArchiveError:
+            continue
+        if is_checkable_page(payload.status, payload.content_type):
+            checked.add(capture.canonical_url)
     if checked_urls is not None:
         checked &= {canonical_url(u) for u in checked_urls}
     failed = {r.canonical_url for r in index.frontier_entries(run_id, "failed")}

@@ -11,10 +11,12 @@ from loguru import logger
 
 from archiver import log
 from archiver.cli.common import (
+    EXIT_CUT_SHORT,
     EXIT_FAILED,
     EXIT_LOCKED,
     EXIT_OK,
     ConfigOption,
+    FullOption,
     QuietOption,
     SiteOption,
     VerboseOption,
@@ -32,10 +34,15 @@ from archiver.errors import ArchiverError, LockError
 def crawl(
     config: ConfigOption = None,
     site: SiteOption = None,
+    full: FullOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls."""
+    """Archive the configured sites (or those named) into WARC files; resumes interrupted crawls.
+
+    Exit 0 done, 3 a crawl failed or was interrupted, 4 a site was locked, 5 a page cap or
+    the trap backstop cut a crawl short.
+    """
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
     check_connections(sites)
@@ -47,7 +54,11 @@ def crawl(
         for entry in sites:
             try:
                 result = crawl_site(
-                    settings, entry.name, index, progress=sys.stderr.isatty() and not quiet
+                    settings,
+                    entry.name,
+                    index,
+                    progress=sys.stderr.isatty() and not quiet,
+                    full=full,
                 )
             except LockError as exc:
                 logger.bind(site=entry.name).error("{}", exc)
@@ -63,6 +74,8 @@ def crawl(
             elif result.stats.fetched == 0 and result.stats.failed:
                 logger.bind(site=entry.name).error("no URL of the site could be fetched")
                 code = EXIT_FAILED
+            elif result.stats.cut_short and code != EXIT_FAILED:
+                code = EXIT_CUT_SHORT
     finally:
         index.close()
     raise typer.Exit(code)

@@ -6,6 +6,8 @@ Exit codes (documented in the README):
   2  usage or configuration error
   3  a run failed (a site could not be crawled, checked or reported)
   4  skipped: another process holds the site's lock
+  5  done, but a page cap (max_pages) or the trap backstop (max_per_pattern) cut a crawl
+     short: part of a site is not archived (1 and 3 take precedence)
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from archiver.crawl.crawler import CrawlResult, CrawlStats
     from archiver.store.index import Index
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED, EXIT_CUT_SHORT = 0, 1, 2, 3, 4, 5
 
 app = typer.Typer(
     help="Archive government websites into WARC snapshots and check them against publishing rules.",
@@ -54,6 +56,13 @@ SiteOption = Annotated[
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
+FullOption = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="Fetch every page (conditionally), not only new, changed and due ones.",
+    ),
+]
 
 
 def _print_version(value: bool) -> None:
@@ -134,10 +143,13 @@ def check_connections(sites: tuple[SiteSettings, ...]) -> None:
 
 def crawl_summary(site: str, result: CrawlResult) -> str:
     s = result.stats
+    cut = s.cut_short_note()
     return (
         f"{site}: run {result.run_id} {result.status}{' (resumed)' if result.resumed else ''}: "
-        f"{s.pages} pages, {s.embeds} embeds, {s.revisits} unchanged, {s.failed} failed, "
-        f"{s.skipped} skipped, {s.warc_bytes:,} WARC bytes in {s.elapsed:.1f}s"
+        f"{s.pages} pages, {s.embeds} embeds, {s.revisits} unchanged, "
+        f"{s.kept} kept from their last capture, {s.failed} failed, "
+        f"{s.skipped_by_reason()}, {s.warc_bytes:,} WARC bytes in {s.elapsed:.1f}s"
+        + (f"; {cut}" if cut else "")
     )
 
 
@@ -176,14 +188,16 @@ def progress_display(site: str, enabled: bool) -> Iterator[Callable[[CrawlStats]
         yield update
 
 
-def crawl_site(settings: Settings, site_name: str, index: Index, *, progress: bool) -> CrawlResult:
+def crawl_site(
+    settings: Settings, site_name: str, index: Index, *, progress: bool, full: bool = False
+) -> CrawlResult:
     """Crawl one site (only: no check or report) under its lock, with a progress display."""
     site = settings.site(site_name)
     from archiver.crawl.crawler import Crawler
     from archiver.lock import site_lock
 
     with site_lock(settings, site.name), progress_display(site.name, progress) as on_progress:
-        return Crawler(settings, site, index, on_progress=on_progress).run()
+        return Crawler(settings, site, index, on_progress=on_progress, full=full).run()
 
 
 class Format(StrEnum):

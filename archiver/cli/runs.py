@@ -19,6 +19,7 @@ from archiver.cli.common import (
     ConfigOption,
     FailOn,
     FailOnOption,
+    FullOption,
     OutputOption,
     QuietOption,
     SiteOption,
@@ -43,13 +44,15 @@ def run_command(
         float,
         typer.Option("--wait", help="Seconds to wait for a site's lock (default: skip at once)."),
     ] = 0.0,
+    full: FullOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Crawl, check, track and report each site in one go (for cron); one summary line per site.
 
     Exit 0 clean, 1 open violations at or above --fail-on, 3 a run failed or was
-    interrupted, 4 a site was skipped because another process holds its lock.
+    interrupted, 4 a site was skipped because another process holds its lock, 5 a page
+    cap or the trap backstop cut a crawl short (part of a site is not archived).
     """
     from archiver.pipeline import RunControl, combined_exit_code, run_site
 
@@ -70,7 +73,12 @@ def run_command(
                 break
             with progress_display(entry.name, sys.stderr.isatty() and not quiet) as on_progress:
                 result = run_site(
-                    settings, entry, wait=wait, control=control, on_progress=on_progress
+                    settings,
+                    entry,
+                    wait=wait,
+                    control=control,
+                    on_progress=on_progress,
+                    full=full,
                 )
             results.append(result)
             echo(result.summary())

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import urljoin
@@ -25,16 +26,18 @@ from loguru import logger
 from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
+from archiver.crawl import recrawl
 from archiver.crawl.fetcher import Fetched, Fetcher
 from archiver.crawl.links import css_links, html_links
 from archiver.crawl.robots import MAX_REDIRECTS, Robots
 from archiver.crawl.sitemaps import parse_sitemap
 from archiver.crawl.transport import connect, redaction_note
-from archiver.crawl.url import Scope, canonicalize, clean, host_key, host_of, pattern_of
+from archiver.crawl.traps import TrapGuard, sketch, url_dates
+from archiver.crawl.url import Scope, canonicalize, clean, host_key, host_of
 from archiver.errors import ArchiveError, FetchError
 from archiver.markup import is_html, mime_type
 from archiver.store import blobs, warc
-from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
+from archiver.store.index import COMPLETED, INTERRUPTED, KEPT, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
 from archiver.store.verify import recover_open_files
 
@@ -47,6 +50,12 @@ _SEEN_CACHE = 200_000
 # politeness limiter go out late (and so closer together than `delay`).
 _GROUP_SIZE = 8
 _GROUP_SECONDS = 0.25
+# Kept pages cost no request: their frontier updates are committed in larger groups.
+_KEPT_GROUP = 200
+# Skipped URLs named per reason in the summary and the report.
+SKIP_EXAMPLES = 3
+# Scope refusals (see `Scope.refuse`) that are trap bounding rather than scope.
+_TRAP_REFUSALS = {"repeating-path": "trap:repeating-path", "url-too-long": "trap:url-too-long"}
 
 
 @dataclass
@@ -64,11 +73,41 @@ class CrawlStats:
     redirects: int = 0
     warc_bytes: int = 0
     queued: int = 0
+    kept: int = 0  # pages not due tonight: not fetched, checked from their last capture
     elapsed: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
     # Whether this run's TLS certificates went unverified (the site's insecure_tls):
     # reports and the viewer say so on every capture of the run.
     insecure_tls: bool = False
+    # Skipped URLs by reason (robots, scope:*, depth, max-pages, trap:*), a few of each.
+    skips: dict[str, int] = field(default_factory=dict)
+    skip_examples: dict[str, list[str]] = field(default_factory=dict)
+    # Why the crawl stopped short of the whole site (a page cap, a trap backstop).
+    cut_short: list[str] = field(default_factory=list)
+
+    def skipped_by_reason(self) -> str:
+        """'N skipped (reason count, e.g. URL; …)': the summary line's account of skips."""
+        total = sum(self.skips.values())
+        if not total:
+            return "0 skipped"
+        parts = [
+            f"{reason} {n}, e.g. {self.skip_examples.get(reason, ['?'])[0]}"
+            for reason, n in sorted(self.skips.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        return f"{total} skipped ({'; '.join(parts)})"
+
+    def cut_short_note(self) -> str:
+        """'' when the crawl covered what it found, else a warning naming what cut it short."""
+        if not self.cut_short:
+            return ""
+        return "CUT SHORT by " + ", ".join(self.cut_short) + ": part of the site is not archived"
+
+    def skip(self, reason: str, url: str, n: int = 1) -> None:
+        """Count `n` URLs skipped for `reason`, keeping the first few as examples."""
+        self.skips[reason] = self.skips.get(reason, 0) + n
+        examples = self.skip_examples.setdefault(reason, [])
+        if len(examples) < SKIP_EXAMPLES:
+            examples.append(url)
 
     @property
     def fetched(self) -> int:
@@ -153,6 +192,7 @@ class Crawler:
         *,
         on_progress: Callable[[CrawlStats], None] | None = None,
         limiter: HostLimiter | None = None,
+        full: bool = False,
     ) -> None:
         self.settings = settings
         self.site = site
@@ -167,7 +207,11 @@ class Crawler:
         self.warc_dir = self.store.spool_dir(site.name)
         self._hosts: dict[str, _Host] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._patterns: dict[str, int] = {}
+        self._beyond: OrderedDict[str, None] = OrderedDict()  # links past max_depth, counted
+        self.full = full
+        self._today = datetime.now(UTC).date()
+        self._traps = TrapGuard(self.crawl.max_per_pattern, self._today)
+        self._kept: list[tuple[QueuedUrl, str, list[QueuedUrl]]] = []
         self._pages_dispatched = 0
         self._run_id = 0
         self._history = True  # whether earlier runs archived the site (conditional requests)
@@ -340,13 +384,32 @@ class Crawler:
 
         workers = [asyncio.create_task(worker()) for _ in range(self.crawl.concurrency)]
         last_id = 0
+        # Sitemaps first (those robots.txt names too): a page's <lastmod>, and its being
+        # listed (never a trap), must be known before the page is dispatched.
+        sitemaps_first = True
+        if self.crawl.respect_robots:
+            assert self._fetcher is not None
+            for seed in self.site.seeds:
+                try:
+                    await self._fetcher.check_destination(seed)
+                except FetchError:
+                    continue  # the seed itself fails with the reason when it is processed
+                await self._robots(seed)
         try:
             while not self.stop_requested:
                 # Links found by captures not yet committed are not in the frontier yet.
                 self._flush()
-                batch = self.index.queued(self._run_id, after_id=last_id, limit=200)
+                batch = self.index.queued(
+                    self._run_id,
+                    after_id=last_id,
+                    limit=200,
+                    kinds=("sitemap",) if sitemaps_first else None,
+                )
                 if not batch:
                     if in_flight == 0:
+                        if sitemaps_first:
+                            sitemaps_first, last_id = False, 0
+                            continue
                         break
                     progress.clear()
                     await progress.wait()
@@ -368,6 +431,15 @@ class Crawler:
                         for url in skipped:
                             self.index.mark(conn, self._run_id, url, "skipped", "max-pages")
                     self.stats.skipped += len(skipped)
+                    for url in skipped:
+                        self.stats.skip("max-pages", url)
+                    if "max-pages" not in self.stats.cut_short:
+                        self.stats.cut_short.append("max-pages")
+                        self._log.warning(
+                            "max_pages ({}) reached: the rest of the site is not archived "
+                            "in this crawl",
+                            self.site.max_pages,
+                        )
         finally:
             # Drop what was dispatched but not started (it stays queued in the index).
             while not queue.empty():
@@ -472,6 +544,7 @@ class Crawler:
             self.stats.failures[key] = self.stats.failures.get(key, 0) + 1
         else:
             self.stats.skipped += 1
+            self.stats.skip(reason, item.url)
 
     async def _process(self, item: QueuedUrl) -> None:
         assert self._fetcher is not None
@@ -492,17 +565,31 @@ class Crawler:
                 self._skip(item, "skipped", "robots")
                 self._log.debug("robots.txt disallows {}", item.url)
                 return
-        pattern = pattern_of(item.canonical_url)
-        count = self._patterns.get(pattern, 0) + 1
-        self._patterns[pattern] = count
-        if count > self.crawl.max_per_pattern:
-            self._skip(item, "skipped", "trap")
-            return
+        if item.kind == "page":
+            trap = self._traps.verdict(item.canonical_url, listed=item.listed)
+            if trap is not None:
+                self._trapped(item, trap)
+                return
         previous = (
             self.index.previous_capture(self.site.name, item.canonical_url)
             if self._history
             else None
         )
+        if item.kind == "page" and self._history and not self.full:
+            last = self.index.last_capture(self.site.name, item.canonical_url, self._run_id)
+            payload = last if last is None else self.index.payload_capture(last)
+            why = recrawl.fetch_reason(
+                item.canonical_url,
+                depth=item.depth,
+                lastmod=item.lastmod,
+                last=last,
+                payload=payload,
+                today=self._today,
+                revalidate_days=self.crawl.revalidate_days,
+            )
+            if why is None and payload is not None:
+                self._keep(item, payload, "lastmod" if item.lastmod else "unchanged")
+                return
         headers: dict[str, str] = {}
         if previous is not None:
             if previous.etag:
@@ -546,8 +633,35 @@ class Crawler:
         )
         return replace(fetched, exchange=exchange)
 
+    def _trapped(self, item: QueuedUrl, reason: str) -> None:
+        """Skip a URL the trap guard refused; a tripped backstop is said loudly, once."""
+        self._skip(item, "skipped", reason)
+        if reason == "trap:max-per-pattern" and reason not in self.stats.cut_short:
+            self.stats.cut_short.append(reason)
+            self._log.warning(
+                "max_per_pattern ({}) reached for {}: URLs of that pattern are no longer "
+                "fetched in this crawl; if they are real pages, list them in a sitemap or "
+                "raise crawl.max_per_pattern",
+                self.crawl.max_per_pattern,
+                self._traps.backstops[-1],
+            )
+
+    def _keep(self, item: QueuedUrl, payload: Row[Any], why: str) -> None:
+        """Keep a page's last capture instead of fetching it; follow its links from there."""
+        discovered: list[QueuedUrl] = []
+        found = self._payload(item, None, payload)
+        if found is not None:
+            data, content_type = found
+            # A kept page teaches the trap guard as a fetched one does, so a calendar's
+            # walk stops at the same month every night.
+            self._observe(item, data, content_type)
+            discovered = self._links(item, data, content_type, payload.url)
+        self._kept.append((item, why, discovered))
+        if len(self._kept) >= _KEPT_GROUP:
+            self._flush()
+
     def _payload(
-        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
+        self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Row[Any] | None
     ) -> tuple[bytes, str | None] | None:
         """The decoded body to search for links; an unchanged page's is its earlier capture's."""
         if revisit_of is not None:
@@ -555,7 +669,7 @@ class Crawler:
                 self.settings.storage, revisit_of.warc_file, revisit_of.offset
             )
             body, headers = record.payload, record.headers
-        elif exchange.status == 200:
+        elif exchange is not None and exchange.status == 200:
             body, headers = exchange.body, exchange.response_headers
         else:
             return None
@@ -588,21 +702,83 @@ class Crawler:
         if found is None:
             return []
         data, content_type = found
+        self._observe(item, data, content_type)
+        return self._links(item, data, content_type, exchange.url)
+
+    def _observe(self, item: QueuedUrl, data: bytes, content_type: str | None) -> None:
+        if item.kind == "page" and _is_html(mime_type(content_type), data):
+            page = sketch(data, dated=bool(url_dates(item.canonical_url)))
+            self._traps.observe(item.canonical_url, page, listed=item.listed)
+
+    def _links(
+        self, item: QueuedUrl, data: bytes, content_type: str | None, base: str
+    ) -> list[QueuedUrl]:
+        """The frontier entries a payload yields: sitemap entries, page links, embeds."""
         if item.kind == "sitemap":
             sitemap = parse_sitemap(data)
-            return self._scoped(sitemap.children, "sitemap", item.depth, item.url) + self._scoped(
-                sitemap.pages, "page", 1, item.url
+            return self._scoped(sitemap.children, "sitemap", item.depth, item.url) + self._listed(
+                sitemap.pages, sitemap.lastmod, item.url
             )
         mime = mime_type(content_type)
         if item.kind == "page" and _is_html(mime, data):
-            links = html_links(data, exchange.url)
-            pages = links.pages if item.depth + 1 <= self.site.max_depth else []
+            links = html_links(data, base)
+            pages = links.pages
+            if item.depth + 1 > self.site.max_depth:
+                self._beyond_depth(pages)
+                pages = []
             return self._scoped(pages, "page", item.depth + 1, item.url) + self._scoped(
                 links.embeds, "embed", item.depth + 1, item.url
             )
         if mime == "text/css":
-            return self._scoped(css_links(data, exchange.url).embeds, "embed", item.depth, item.url)
+            return self._scoped(css_links(data, base).embeds, "embed", item.depth, item.url)
         return []
+
+    def _listed(
+        self, urls: list[str], lastmod: dict[str, datetime], sitemap: str
+    ) -> list[QueuedUrl]:
+        """A sitemap's page entries: listed (never a trap) and dated by their <lastmod>.
+
+        A page found by a link before its sitemap was read is already in the frontier;
+        it is marked listed there (see `_flush`).
+        """
+        out: list[QueuedUrl] = []
+        for url in urls:
+            try:
+                canonical = canonicalize(url)
+            except ValueError:
+                continue
+            if self.scope.refuse(canonical) is not None:
+                continue
+            self._seen[canonical] = None
+            if len(self._seen) > _SEEN_CACHE:
+                self._seen.popitem(last=False)
+            out.append(
+                QueuedUrl(
+                    canonical,
+                    clean(url),
+                    1,
+                    "page",
+                    sitemap,
+                    listed=True,
+                    lastmod=lastmod.get(url),
+                )
+            )
+        return out
+
+    def _beyond_depth(self, urls: list[str]) -> None:
+        """Count the distinct links not followed because they lie past max_depth."""
+        for url in urls:
+            try:
+                canonical = canonicalize(url)
+            except ValueError:
+                continue
+            if canonical in self._seen or canonical in self._beyond:
+                continue
+            self._beyond[canonical] = None
+            if len(self._beyond) > _SEEN_CACHE:
+                self._beyond.popitem(last=False)
+            if self.scope.refuse(canonical) is None:
+                self.stats.skip("depth", canonical)
 
     def _scoped(
         self, urls: list[str], kind: str, depth: int, parent: str, redirects: int = 0
@@ -619,8 +795,11 @@ class Crawler:
             if len(self._seen) > _SEEN_CACHE:
                 self._seen.popitem(last=False)
             if kind == "sitemap" and host_of(canonical) not in self.scope.hosts:
+                self.stats.skip("scope:other-host", canonical)
                 continue
-            if self.scope.refuse(canonical, embed=(kind == "embed")) is not None:
+            refused = self.scope.refuse(canonical, embed=(kind == "embed"))
+            if refused is not None:
+                self.stats.skip(_TRAP_REFUSALS.get(refused, f"scope:{refused}"), canonical)
                 continue
             # Fetched and recorded without tracking parameters, %-escaped (see `clean`).
             out.append(QueuedUrl(canonical, clean(url), depth, kind, parent, redirects))
@@ -701,25 +880,36 @@ class Crawler:
         committed length.
         """
         pending, self._pending = self._pending, []
-        if not pending:
+        kept, self._kept = self._kept, []
+        if not pending and not kept:
             return
+        links = [link for p in pending for link in p.discovered] + [
+            link for _, _, found in kept for link in found
+        ]
         try:
             with self.index.begin() as conn:
-                self.index.add_captures(conn, [p.values for p in pending], pending[-1].committed)
+                if pending:
+                    self.index.add_captures(
+                        conn, [p.values for p in pending], pending[-1].committed
+                    )
                 self.index.mark_done(
                     conn,
                     self._run_id,
                     [p.item.canonical_url for p in pending if p.item.kind != "robots"],
                 )
-                self.index.enqueue(
-                    conn, self._run_id, [link for p in pending for link in p.discovered]
-                )
+                for item, why, _ in kept:
+                    self.index.mark(conn, self._run_id, item.canonical_url, KEPT, why)
+                self.index.enqueue(conn, self._run_id, links)
+                self.index.mark_listed(conn, self._run_id, [q for q in links if q.listed])
         except ArchiveError:
             # The index never acknowledged these records: take them back out of the file,
             # as recovery would after a crash, so the closed file holds only indexed records.
-            assert self._writer is not None
-            self._writer.cut(pending[0].written)
+            if pending:
+                assert self._writer is not None
+                self._writer.cut(pending[0].written)
             raise
+        self.stats.kept += len(kept)
+        self.stats.queued += sum(len(found) for _, _, found in kept)
         for p in pending:
             kind = p.item.kind
             if kind == "page":

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -18,6 +19,23 @@ class Sitemap:
 
     pages: list[str]
     children: list[str]
+    # <lastmod> of the pages that give one (W3C datetime, as UTC): what a recrawl trusts to
+    # know a page has not changed since its last capture.
+    lastmod: dict[str, datetime] = field(default_factory=dict)
+
+
+def parse_lastmod(text: str) -> datetime | None:
+    """A sitemap <lastmod> (W3C datetime: a date, or a date and time with a zone) as UTC."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _parser() -> etree.XMLParser:
@@ -46,14 +64,25 @@ def parse_sitemap(body: bytes, content_encoding: str | None = None) -> Sitemap:
         return Sitemap([], [])
     pages: list[str] = []
     children: list[str] = []
+    lastmod: dict[str, datetime] = {}
     is_index = etree.QName(root).localname == "sitemapindex"
-    for element in root.iter():
-        if not isinstance(element.tag, str) or etree.QName(element).localname != "loc":
+    for entry in root:
+        if not isinstance(entry.tag, str):
             continue
-        text = (element.text or "").strip()
-        if not text:
+        loc, modified = "", None
+        for element in entry.iter():
+            if not isinstance(element.tag, str):
+                continue
+            name = etree.QName(element).localname
+            if name == "loc" and not loc:
+                loc = (element.text or "").strip()
+            elif name == "lastmod":
+                modified = parse_lastmod(element.text or "")
+        if not loc:
             continue
-        (children if is_index else pages).append(text)
+        (children if is_index else pages).append(loc)
+        if modified is not None and not is_index:
+            lastmod[loc] = modified
         if len(pages) + len(children) >= MAX_LOCS:
             break
-    return Sitemap(pages, children)
+    return Sitemap(pages, children, lastmod)

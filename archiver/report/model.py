@@ -34,6 +34,8 @@ class Page:
     url: str
     captured_at: datetime
     capture_id: int
+    # Set when the run did not fetch the page (not due): checked from this older capture.
+    last_fetched: datetime | None = None
 
 
 @dataclass
@@ -49,6 +51,34 @@ class Section:
     pages: list[Page]
     images: dict[str, str] = field(default_factory=dict)
     insecure_tls: bool = False  # the crawl did not verify TLS certificates
+    crawl: dict[str, Any] = field(default_factory=dict)  # the crawl's stats, as stored
+
+    @property
+    def kept(self) -> int:
+        """Pages checked from their last capture (not fetched in this run)."""
+        return sum(p.last_fetched is not None for p in self.pages)
+
+    @property
+    def skips(self) -> list[dict[str, Any]]:
+        """Skipped URLs by reason, most first, with a few examples each."""
+        counts: dict[str, int] = self.crawl.get("skips") or {}
+        examples: dict[str, list[str]] = self.crawl.get("skip_examples") or {}
+        return [
+            {"reason": reason, "count": n, "examples": examples.get(reason, [])}
+            for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What cut the crawl short, in words (empty when it covered what it found)."""
+        why = {
+            "max-pages": "the crawl stopped at max_pages: the rest of the site was not archived",
+            "trap:max-per-pattern": (
+                "the trap backstop crawl.max_per_pattern was reached: URLs of a pattern "
+                "were no longer fetched (list real pages in a sitemap or raise the limit)"
+            ),
+        }
+        return [why.get(c, c) for c in self.crawl.get("cut_short") or []]
 
     @property
     def findings(self) -> list[Finding]:
@@ -135,11 +165,19 @@ class RunReport:
                     "pages": len(s.pages),
                     "counts": s.tracking.counts,
                     "insecure_tls": s.insecure_tls,
+                    "crawl": {
+                        "fetched": len(s.pages) - s.kept,
+                        "kept": s.kept,
+                        "skipped": {k["reason"]: k["count"] for k in s.skips},
+                        "skip_examples": {k["reason"]: k["examples"] for k in s.skips},
+                        "warnings": s.warnings,
+                    },
                 }
                 for s in self.sections
             ],
             "pages": [
                 {"url": p.url, "captured_at": iso(p.captured_at), "site": s.site}
+                | ({"last_fetched": iso(p.last_fetched)} if p.last_fetched else {})
                 for s in self.sections
                 for p in s.pages
             ],
@@ -158,9 +196,12 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
-def _pages(index: Index, run_id: int) -> list[Page]:
+def _pages(index: Index, site: str, run_id: int, started_at: datetime) -> list[Page]:
+    """The run's checked pages: those it fetched, then those it kept from a last capture
+    (checked at the run's start, and saying when they were last fetched)."""
     pages = []
-    for capture in index.captures_of_run(run_id):
+    kept = [(c, True) for c in index.kept_captures(site, run_id)]
+    for capture, was_kept in [(c, False) for c in index.captures_of_run(run_id)] + kept:
         if not capture.is_page:
             continue
         try:
@@ -168,8 +209,19 @@ def _pages(index: Index, run_id: int) -> list[Page]:
         except ArchiveError:
             continue
         if is_checkable_page(payload.status, payload.content_type):
-            pages.append(Page(capture.url, capture.captured_at, capture.id))
+            if was_kept:
+                pages.append(Page(capture.url, started_at, capture.id, capture.captured_at))
+            else:
+                pages.append(Page(capture.url, capture.captured_at, capture.id))
     return pages
+
+
+def _stats(text: str | None) -> dict[str, Any]:
+    try:
+        stats = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return stats if isinstance(stats, dict) else {}
 
 
 def _image(
@@ -221,8 +273,9 @@ def section(
         started_at=row.started_at,
         finished_at=row.finished_at,
         tracking=tracking,
-        pages=_pages(index, run_id),
+        pages=_pages(index, site, run_id, row.started_at),
         insecure_tls=bool(json.loads(row.stats or "{}").get("insecure_tls")),
+        crawl=_stats(row.stats),
     )
     if images and storage is not None:
         budget = _IMAGE_BUDGET

@@ -116,6 +116,8 @@ frontier = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("parent", sa.Text),
     sa.Column("redirects", sa.Integer, nullable=False, default=0),
+    sa.Column("listed", sa.Boolean, nullable=False, default=False, server_default="0"),
+    sa.Column("lastmod", UTCDateTime),
     sa.UniqueConstraint("run_id", "canonical_url", name="uq_frontier_run_url"),
     sa.Index("ix_frontier_run_status", "run_id", "status", "id"),
 )
@@ -171,6 +173,9 @@ RUNNING = "running"
 COMPLETED = "completed"
 INTERRUPTED = "interrupted"
 FAILED = "failed"
+# A frontier status: a page a recrawl did not fetch because it was not due (its sitemap
+# <lastmod> or its history says it is unchanged); its last capture is checked instead.
+KEPT = "kept"
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,8 @@ class QueuedUrl:
     kind: str  # page | embed | sitemap | robots
     parent: str | None = None
     redirects: int = 0
+    listed: bool = False  # a sitemap of the site lists it
+    lastmod: datetime | None = None  # its sitemap <lastmod>
 
 
 def _now() -> datetime:
@@ -365,27 +372,67 @@ class Index:
                 "status": "queued",
                 "parent": item.parent,
                 "redirects": item.redirects,
+                "listed": item.listed,
+                "lastmod": item.lastmod,
             }
             for item in items
         ]
         if rows:
             conn.execute(self.insert_ignore(frontier), rows)
 
-    def queued(self, run_id: int, *, after_id: int, limit: int) -> list[tuple[int, QueuedUrl]]:
-        """The next queued frontier entries (id order), after `after_id`."""
-        with self.read() as conn:
-            rows = conn.execute(
-                sa.select(frontier)
+    def mark_listed(self, conn: Connection, run_id: int, items: Sequence[QueuedUrl]) -> None:
+        """Record that a sitemap lists URLs already in the frontier (found by a link first)."""
+        if items:
+            conn.execute(
+                frontier.update()
                 .where(
-                    frontier.c.run_id == run_id,
-                    frontier.c.status == "queued",
-                    frontier.c.id > after_id,
+                    frontier.c.run_id == sa.bindparam("b_run"),
+                    frontier.c.canonical_url == sa.bindparam("b_url"),
                 )
-                .order_by(frontier.c.id)
-                .limit(limit)
-            ).all()
+                .values(listed=True, lastmod=sa.bindparam("b_lastmod")),
+                [
+                    {"b_run": run_id, "b_url": i.canonical_url, "b_lastmod": i.lastmod}
+                    for i in items
+                ],
+            )
+
+    def queued(
+        self,
+        run_id: int,
+        *,
+        after_id: int,
+        limit: int,
+        kinds: Sequence[str] | None = None,
+    ) -> list[tuple[int, QueuedUrl]]:
+        """The next queued frontier entries (id order), after `after_id`, of some kinds."""
+        query = (
+            sa.select(frontier)
+            .where(
+                frontier.c.run_id == run_id,
+                frontier.c.status == "queued",
+                frontier.c.id > after_id,
+            )
+            .order_by(frontier.c.id)
+            .limit(limit)
+        )
+        if kinds is not None:
+            query = query.where(frontier.c.kind.in_(kinds))
+        with self.read() as conn:
+            rows = conn.execute(query).all()
         return [
-            (r.id, QueuedUrl(r.canonical_url, r.url, r.depth, r.kind, r.parent, r.redirects))
+            (
+                r.id,
+                QueuedUrl(
+                    r.canonical_url,
+                    r.url,
+                    r.depth,
+                    r.kind,
+                    r.parent,
+                    r.redirects,
+                    bool(r.listed),
+                    r.lastmod,
+                ),
+            )
             for r in rows
         ]
 
@@ -519,6 +566,49 @@ class Index:
                 .order_by(captures.c.captured_at.desc())
                 .limit(1)
             ).first()
+
+    def last_capture(self, site: str, canonical_url: str, before_run: int) -> Row[Any] | None:
+        """The latest capture of a URL (a revisit too) made by an earlier run: its last fetch."""
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(captures)
+                .where(
+                    captures.c.site == site,
+                    captures.c.canonical_url == canonical_url,
+                    captures.c.run_id < before_run,
+                )
+                .order_by(captures.c.captured_at.desc())
+                .limit(1)
+            ).first()
+
+    def kept_captures(self, site: str, run_id: int) -> list[Row[Any]]:
+        """For each page a run kept (`kept` in its frontier: not fetched, not due), its last
+        capture from an earlier run: what the run checks in place of a fetch."""
+        latest = sa.alias(captures, "latest")
+        newest = (
+            sa.select(sa.func.max(latest.c.captured_at))
+            .where(
+                latest.c.site == captures.c.site,
+                latest.c.canonical_url == captures.c.canonical_url,
+                latest.c.run_id < run_id,
+            )
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(captures)
+            .join(
+                frontier,
+                sa.and_(
+                    frontier.c.run_id == run_id,
+                    frontier.c.status == KEPT,
+                    frontier.c.canonical_url == captures.c.canonical_url,
+                ),
+            )
+            .where(captures.c.site == site, captures.c.captured_at == newest)
+            .order_by(frontier.c.id)
+        )
+        with self.read() as conn:
+            return list(conn.execute(query).all())
 
     def has_earlier_captures(self, site: str, run_id: int) -> bool:
         """Whether runs of `site` other than `run_id` archived anything (a first crawl has none)."""

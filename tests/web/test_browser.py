@@ -83,7 +83,7 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             try:
                 for phase in (1, 2):
                     site.set_phase(phase)
-                    crawled = Crawler(settings, settings.sites[0], index).run()
+                    crawled = Crawler(settings, settings.sites[0], index, full=True).run()
                     ArchiveChecker(settings, index).check_run(settings.sites[0], crawled.run_id)
             finally:
                 index.close()

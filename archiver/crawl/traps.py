@@ -1,0 +1,190 @@
+"""Crawler traps, told apart from real sites by what they do rather than by URL shape alone.
+
+Real sites have tens of thousands of URLs that differ only in digits (`/node/123`,
+`/release-123/id4000123/`), so counting URLs per digit-folded pattern cuts them short.
+A trap is something else: a calendar whose "next month" runs past the present or far
+into the past, the same path under ever more query-parameter combinations, or a pattern
+whose pages keep coming while each is a near-copy of one already seen. Those are what
+`TrapGuard` refuses. URLs a sitemap of the site lists are never traps: the site says
+they are pages. `max_per_pattern` stays as a backstop against traps nothing here
+recognises, set far above what a real site reaches; when it trips, the crawl says so.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import parse_qsl, urlsplit
+
+from archiver.crawl.url import pattern_of
+
+# Dates a calendar may link to: government sites publish from the mid-1990s on, and list
+# events up to about a year ahead. Outside that, a walk through months is a trap.
+EARLIEST_YEAR = 1990
+FUTURE_DAYS = 366
+# One path under more distinct sets of query keys than this is a faceted-search explosion.
+MAX_QUERY_KEYSETS = 16
+# A pattern whose last this many pages were all near-copies of earlier ones is a trap.
+NEAR_DUPLICATE_RUN = 10
+NEAR_DUPLICATE_SIMILARITY = 0.9
+_SKETCH_SIZE = 32
+_SKETCHES_PER_PATTERN = 64
+
+_DATE_IN_PATH = re.compile(
+    r"(?<![0-9])([12][0-9]{3})(?:[/_-]|%2F)(0?[1-9]|1[0-2])(?:(?:[/_-]|%2F)([0-3]?[0-9]))?(?![0-9])"
+)
+_COMPACT_DATE = re.compile(r"(?<![0-9])([12][0-9]{3})(0[1-9]|1[0-2])([0-3][0-9])?(?![0-9])")
+_DATE_KEYS = re.compile(r"^(y|year|yr|month|m|date|day|d|from|to|start|end|cal|week)$", re.I)
+_TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
+_MAIN = re.compile(rb"<(main|article)\b.*?</\1\s*>", re.S | re.I)
+_WORD = re.compile(rb"[a-z\x80-\xff]+")  # words (lower-cased); UTF-8 letters stay whole
+_WORD_OR_NUMBER = re.compile(rb"[a-z0-9\x80-\xff]+")
+_MONTHS = frozenset(
+    m.encode()
+    for m in [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "januar",
+        "februar",
+        "mars",
+        "mai",
+        "juni",
+        "juli",
+        "oktober",
+        "desember",
+    ]
+)
+
+
+def _year_month(year: str, month: str | None) -> tuple[int, int]:
+    return int(year), int(month) if month else 1
+
+
+def url_dates(url: str) -> list[tuple[int, int]]:
+    """(year, month) pairs a URL's path or date-like query parameters name."""
+    parts = urlsplit(url)
+    found = [_year_month(m.group(1), m.group(2)) for m in _DATE_IN_PATH.finditer(parts.path)]
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        matches = list(_DATE_IN_PATH.finditer(value)) or list(_COMPACT_DATE.finditer(value))
+        found += [_year_month(m.group(1), m.group(2)) for m in matches]
+        if not matches and _DATE_KEYS.match(key) and value.isdigit() and len(value) == 4:
+            found.append((int(value), 1))
+    return found
+
+
+def out_of_range(url: str, today: date) -> bool:
+    """Whether the URL names a month past the next year or before `EARLIEST_YEAR`."""
+    horizon = date.fromordinal(today.toordinal() + FUTURE_DAYS)
+    return any(
+        year < EARLIEST_YEAR or (year, month) > (horizon.year, horizon.month)
+        for year, month in url_dates(url)
+    )
+
+
+def sketch(html: bytes, *, dated: bool = False) -> frozenset[int]:
+    """A bottom-k sketch of the page's word 3-shingles, from its main content when marked.
+
+    Two pages whose sketches mostly agree share most of their text: the same page under
+    a session id or another sort order. For a page whose URL names a date (`dated`),
+    digits and month names are left out, so calendar months with no events agree too;
+    pages that differ only in an id keep their digits and stay apart.
+    """
+    main = _MAIN.search(html)
+    text = _TAGS.sub(b" ", main.group(0) if main else html).lower()
+    if dated:
+        words = [w for w in _WORD.findall(text) if w not in _MONTHS]
+    else:
+        words = _WORD_OR_NUMBER.findall(text)
+    shingles = {hash((a, b, c)) for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+    return frozenset(heapq.nsmallest(_SKETCH_SIZE, shingles))
+
+
+def similarity(a: frozenset[int], b: frozenset[int]) -> float:
+    """Estimated Jaccard similarity of the pages two sketches were taken of."""
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    union = heapq.nsmallest(_SKETCH_SIZE, a | b)
+    return sum(1 for h in union if h in a and h in b) / len(union)
+
+
+@dataclass
+class _Pattern:
+    fetched: int = 0  # unlisted URLs of the pattern let through
+    duplicates_in_a_row: int = 0
+    sketches: list[frozenset[int]] = field(default_factory=list)
+    barren: bool = False
+
+
+@dataclass
+class TrapGuard:
+    """Decides, URL by URL, whether one crawl has walked into a trap."""
+
+    max_per_pattern: int
+    today: date
+    _patterns: dict[str, _Pattern] = field(default_factory=dict)
+    _keysets: dict[str, set[str]] = field(default_factory=dict)
+    backstops: list[str] = field(default_factory=list)  # patterns that hit max_per_pattern
+
+    def verdict(self, url: str, *, listed: bool) -> str | None:
+        """Why `url` (canonical) is a trap ('trap:calendar', …), or None to fetch it."""
+        if listed:
+            return None
+        if out_of_range(url, self.today):
+            return "trap:calendar"
+        parts = urlsplit(url)
+        if parts.query:
+            path = pattern_of(f"{parts.scheme}://{parts.netloc}{parts.path}")
+            keys = "&".join(sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}))
+            keysets = self._keysets.setdefault(path, set())
+            if keys not in keysets:
+                if len(keysets) >= MAX_QUERY_KEYSETS:
+                    return "trap:query-permutations"
+                keysets.add(keys)
+        pattern = pattern_of(url)
+        state = self._patterns.setdefault(pattern, _Pattern())
+        if state.barren:
+            return "trap:near-duplicate"
+        if state.fetched >= self.max_per_pattern:
+            if pattern not in self.backstops:
+                self.backstops.append(pattern)
+            return "trap:max-per-pattern"
+        state.fetched += 1
+        return None
+
+    def observe(self, url: str, page: frozenset[int], *, listed: bool) -> None:
+        """Learn from a fetched HTML page: a run of near-copies marks its pattern barren."""
+        if listed:
+            return
+        state = self._patterns.setdefault(pattern_of(url), _Pattern())
+        if any(similarity(page, seen) >= NEAR_DUPLICATE_SIMILARITY for seen in state.sketches):
+            state.duplicates_in_a_row += 1
+            state.barren = state.duplicates_in_a_row >= NEAR_DUPLICATE_RUN
+            return
+        state.duplicates_in_a_row = 0
+        state.sketches.append(page)
+        if len(state.sketches) > _SKETCHES_PER_PATTERN:
+            state.sketches.pop(0)
