@@ -122,18 +122,26 @@ def export_wacz(
     warc_names = sorted({str(r.warc_file) for r in rows})
     warc_paths = []
     store = blobs.store(storage or StorageSettings(root=root))
-    fetched = Path(tempfile.mkdtemp(prefix="archiver-wacz-"))
-    for name in warc_names:
-        path = store.local_path(name).resolve()  # where the crawler wrote it
-        if not path.is_file() and store.remote:
-            path = fetched / Path(name).name
-            with store.open(name) as src, path.open("wb") as dst:
-                shutil.copyfileobj(src, dst, _CHUNK)
-        if not path.is_file():
-            raise ArchiveError(f"{path}: WARC file named in the index is missing")
-        warc_paths.append(path)
-    if len({p.name for p in warc_paths}) != len(warc_paths):
-        raise ArchiveError("two WARC files share a name; cannot flatten them into archive/")
+    # Made only when a file must come from the object store; removed on every way out.
+    fetched: Path | None = None
+    try:
+        for name in warc_names:
+            path = store.local_path(name).resolve()  # where the crawler wrote it
+            if not path.is_file() and store.remote:
+                if fetched is None:
+                    fetched = Path(tempfile.mkdtemp(prefix="archiver-wacz-"))
+                path = fetched / Path(name).name
+                with store.open(name) as src, path.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, _CHUNK)
+            if not path.is_file():
+                raise ArchiveError(f"{path}: WARC file named in the index is missing")
+            warc_paths.append(path)
+        if len({p.name for p in warc_paths}) != len(warc_paths):
+            raise ArchiveError("two WARC files share a name; cannot flatten them into archive/")
+    except BaseException:
+        if fetched is not None:
+            shutil.rmtree(fetched, ignore_errors=True)
+        raise
     resources: list[dict[str, Any]] = []
 
     def add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -197,7 +205,8 @@ def export_wacz(
         partial.unlink(missing_ok=True)
         raise ArchiveError(f"{out}: cannot write WACZ: {exc}") from exc
     finally:
-        shutil.rmtree(fetched, ignore_errors=True)
+        if fetched is not None:
+            shutil.rmtree(fetched, ignore_errors=True)
     return WaczResult(out, len(warc_paths), len(rows), len(pages) - 1)
 
 
