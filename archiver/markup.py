@@ -39,6 +39,46 @@ EMBED_RELS = frozenset(
     {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "manifest", "modulepreload"}
 )
 
+# Elements that start and end a line of text: a credit read from a caption ends at its
+# line, and "<h1>Care</h1><p>The" is two words to the full-text index, not one.
+BLOCK_ELEMENTS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+
 # url(…) with or without quotes, and @import "…" (whose url() form the first branch takes).
 _CSS_URL = re.compile(
     r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]*?)(?P=q)\s*\)|@import\s+(?P<iq>['"])(?P<import>[^'"]+)(?P=iq)""",

@@ -19,46 +19,13 @@ from archiver.extract.text import (
     hides_itself,
     visible_text,
 )
+from archiver.markup import BLOCK_ELEMENTS
 from archiver.patterns import search
 
 MAX_IMAGES = 1000
 # Elements that start a new line of text: a credit read from a caption ends at the end of
 # its line, so "Photo: A. Person" in its own <div> does not swallow the caption after it.
-_BLOCKS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-    ]
-)
+_BLOCKS = BLOCK_ELEMENTS
 _LOGO_OR_ICON = re.compile(
     r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
 )

@@ -21,6 +21,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archiver.errors import ArchiveError
+from archiver.markup import BLOCK_ELEMENTS
 from archiver.store.blobs import WarcStore
 from archiver.store.index import Index, UTCDateTime, captures, metadata
 from archiver.store.payload import PayloadTooLarge, decode, header
@@ -33,43 +34,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 # Decoded bytes read from a WARC record when indexing it after the fact.
 MAX_DECODED = 50_000_000
 _UNSEARCHED = ("script", "style", "template", "noscript", "head")
-_BLOCKS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-    ]
-)
+_BLOCKS = BLOCK_ELEMENTS
 
 page_texts = sa.Table(
     "page_texts",
