@@ -220,9 +220,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
     """A one-line, user-facing account of a schema failure: where, and what was expected."""
     where = _pointer_path(list(error.absolute_path))
     validator = error.validator
-    if validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+    # A subschema may be a bare `true`/`false`, and an error may carry no instance.
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        properties = schema.get("properties", {})
+        extra = sorted(set(error.instance) - set(properties))
+        allowed = ", ".join(sorted(properties))
         return f"{where}: unknown key {', '.join(map(repr, extra))} (expected one of: {allowed})"
     if validator == "required":
         return f"{where}: {error.message}"
@@ -231,7 +234,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return (
             f"{where}: expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
         )
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    description = schema.get("description")
     hint = f" ({description})" if description else ""
     return f"{where}: {error.message}{hint}"
 
