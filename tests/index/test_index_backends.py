@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from archiver.errors import ArchiveError
+from archiver.store import database
 from archiver.store import index as index_module
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from tests.helpers import missing_service
@@ -166,7 +167,7 @@ def test_sqlite_on_a_network_filesystem_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # /proc/mounts cannot be made to show NFS here without root mounts; this is the one mock.
-    monkeypatch.setattr(index_module, "_filesystem_type", lambda _path: "nfs4")
+    monkeypatch.setattr(database, "_filesystem_type", lambda _path: "nfs4")
     with pytest.raises(ArchiveError, match=r"network filesystem \(nfs4\)"):
         Index(f"sqlite:///{tmp_path / 'index.sqlite3'}")
 
