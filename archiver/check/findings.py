@@ -72,26 +72,26 @@ class Finding:
             suppression=json.loads(row.suppression) if row.suppression else None,
         )
 
-    def to_row(self) -> dict[str, Any]:
+    def to_row(self) -> StoredFinding:
         """The `findings` row."""
-        return {
-            "run_id": self.run_id,
-            "fingerprint": self.fingerprint,
-            "site": self.site,
-            "status": self.status,
-            "rule": self.rule,
-            "severity": self.severity,
-            "url": self.url,
-            "canonical_url": self.canonical_url,
-            "first_seen_run": self.first_seen_run,
-            "first_seen_at": self.first_seen_at,
-            "last_seen_run": self.last_seen_run,
-            "last_seen_at": self.last_seen_at,
-            "closed_run": self.closed_run,
-            "note": self.note,
-            "suppression": json.dumps(self.suppression) if self.suppression else None,
-            "violation": json.dumps(self.violation, ensure_ascii=False),
-        }
+        return StoredFinding(
+            run_id=self.run_id,
+            fingerprint=self.fingerprint,
+            site=self.site,
+            status=self.status,
+            rule=self.rule,
+            severity=self.severity,
+            url=self.url,
+            canonical_url=self.canonical_url,
+            first_seen_run=self.first_seen_run,
+            first_seen_at=self.first_seen_at,
+            last_seen_run=self.last_seen_run,
+            last_seen_at=self.last_seen_at,
+            closed_run=self.closed_run,
+            note=self.note,
+            suppression=json.dumps(self.suppression) if self.suppression else None,
+            violation=json.dumps(self.violation, ensure_ascii=False),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The violation with its tracking fields, as in ``schemas/report.schema.json``."""

@@ -47,7 +47,7 @@ from archiver.store.index import (
     tracked_run,
     violations_of_run,
 )
-from archiver.store.rows import Capture, StoredViolation
+from archiver.store.rows import Capture, StoredViolation, TrackedRun
 
 _CARRIED = frozenset({"new", "persisting", "suppressed"})
 
@@ -193,15 +193,16 @@ def track(
 
     counts = {s: 0 for s in STATUSES} | dict(Counter(f.status for f in out))
     previous_id = int(previous.run_id) if previous is not None else None
-    record: dict[str, Any] = {
-        "site": site,
-        "previous_run_id": previous_id,
-        "tracked_at": datetime.now(UTC),
-        "pages": len(checked),
-        "counts": json.dumps(counts),
-        "trigger": trigger,
-    }
-    replace_findings(index, run_id, record, [f.to_row() for f in out])
+    record = TrackedRun(
+        run_id=run_id,
+        site=site,
+        previous_run_id=previous_id,
+        tracked_at=datetime.now(UTC),
+        pages=len(checked),
+        counts=json.dumps(counts),
+        trigger=trigger,
+    )
+    replace_findings(index, record, [f.to_row() for f in out])
     return TrackingResult(
         site=site,
         run_id=run_id,

@@ -7,6 +7,7 @@ and `latest_tracked_run` for the reports.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -101,16 +102,14 @@ def violations_of_run(index: Database, run_id: int) -> list[StoredViolation]:
     return [StoredViolation.of(r) for r in rows]
 
 
-def replace_findings(
-    index: Database, run_id: int, record: dict[str, Any], rows: Sequence[dict[str, Any]]
-) -> None:
+def replace_findings(index: Database, record: TrackedRun, rows: Sequence[StoredFinding]) -> None:
     """Store a run's tracking record and findings, replacing any earlier tracking of it."""
     with index.begin() as conn:
-        conn.execute(findings.delete().where(findings.c.run_id == run_id))
-        conn.execute(tracked_runs.delete().where(tracked_runs.c.run_id == run_id))
-        conn.execute(tracked_runs.insert().values(run_id=run_id, **record))
+        conn.execute(findings.delete().where(findings.c.run_id == record.run_id))
+        conn.execute(tracked_runs.delete().where(tracked_runs.c.run_id == record.run_id))
+        conn.execute(tracked_runs.insert(), [dataclasses.asdict(record)])
         if rows:
-            conn.execute(findings.insert(), list(rows))
+            conn.execute(findings.insert(), [dataclasses.asdict(row) for row in rows])
 
 
 __all__ = [
