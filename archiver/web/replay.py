@@ -15,7 +15,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Row
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -24,6 +23,7 @@ from starlette.routing import Route
 from archiver.check.violation import canonical_url
 from archiver.extract.decode import decode_payload
 from archiver.store.payload import header
+from archiver.store.rows import Capture
 from archiver.web.archive import Payload, is_css, is_html, marks_for, parse_timestamp, timestamp
 from archiver.web.rewrite import Rewriter
 from archiver.web.viewer import Viewer, viewer_headers, viewer_of
@@ -66,7 +66,7 @@ def capture(request: Request) -> Response:
     )
 
 
-def _insecure_tls(viewer: Viewer, *rows: Row[Any]) -> bool:
+def _insecure_tls(viewer: Viewer, *rows: Capture) -> bool:
     """Whether a run that made these captures did not verify TLS (the site's insecure_tls)."""
     for run_id in {r.run_id for r in rows}:
         run = viewer.index.run(run_id)
@@ -86,7 +86,7 @@ def replay(request: Request) -> Response:
     return serve_archived(viewer, row, marks=marks)
 
 
-def serve_archived(viewer: Viewer, row: Row[Any], marks: list[Any] | None = None) -> Response:
+def serve_archived(viewer: Viewer, row: Capture, marks: list[Any] | None = None) -> Response:
     """An archived response, rewritten when HTML or CSS, streamed otherwise."""
     source = viewer.index.payload_capture(row)
     content_type = source.content_type
@@ -194,7 +194,7 @@ def wayback(request: Request) -> Response:
     return serve_archived(viewer, row)
 
 
-def _nearest(viewer: Viewer, url: str, moment: datetime) -> Row[Any]:
+def _nearest(viewer: Viewer, url: str, moment: datetime) -> Capture:
     if not url.startswith(("http://", "https://")):
         raise HTTPException(400, f"{url!r} is not an http(s) URL")
     row = viewer.browse.nearest(canonical_url(url), moment)
@@ -223,7 +223,7 @@ def _in_frame(request: Request) -> bool:
     return request.headers.get("sec-fetch-dest") in ("iframe", "frame")
 
 
-def _to_capture_page(row: Row[Any]) -> Response:
+def _to_capture_page(row: Capture) -> Response:
     return RedirectResponse(f"/capture/{row.id}", status_code=302, headers=viewer_headers())
 
 

@@ -14,7 +14,6 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
-from sqlalchemy.engine import Row
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -24,6 +23,7 @@ from archiver.config import Settings
 from archiver.store import fulltext
 from archiver.store.browse import MAX_LIMIT, Browse
 from archiver.store.index import Index
+from archiver.store.rows import Capture
 from archiver.web.archive import Archive, timestamp
 from archiver.web.signed import ReplaySigner, unsigned
 
@@ -96,7 +96,7 @@ class Viewer:
         )
         return HTMLResponse(html, headers=viewer_headers())
 
-    def capture_row(self, capture_id: int) -> Row[Any]:
+    def capture_row(self, capture_id: int) -> Capture:
         """The capture with this id; 404 when there is none."""
         row = self.index.capture(capture_id) if capture_id <= MAX_ID else None
         if row is None:

@@ -26,9 +26,6 @@ MAX_LINES = 500
 KNOWN_LONG: dict[str, str] = {
     "archiver/crawl/crawler.py": "crawler: frontier/dispatch, politeness, discovery, WARC writing",
     "archiver/store/verify.py": "crawler: .open recovery moves beside the WARC writer",
-    "archiver/store/index.py": "store: captures/frontier/runs apart from tracking",
-    "archiver/store/browse.py": "store: browse.py split",
-    "archiver/check/tracking.py": "store: tracking split",
 }
 
 _ROW = re.compile(r"^\| `(archiver/[^`]*)` \| (\w+) \|")
