@@ -399,7 +399,8 @@ def track(
         by_url[capture.canonical_url] = capture
         try:
             payload = index.payload_capture(capture)
-        except ArchiveError:
+        except ArchiveError as exc:
+            logger.bind(site=site, run=run_id).error("tracking: {} unread: {}", capture.url, exc)
             continue
         if is_checkable_page(payload.status, payload.content_type):
             checked.add(capture.canonical_url)
@@ -411,7 +412,8 @@ def track(
         by_url[capture.canonical_url] = capture
         try:
             payload = index.payload_capture(capture)
-        except ArchiveError:
+        except ArchiveError as exc:
+            logger.bind(site=site, run=run_id).error("tracking: {} unread: {}", capture.url, exc)
             continue
         if is_checkable_page(payload.status, payload.content_type):
             checked.add(capture.canonical_url)
