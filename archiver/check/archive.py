@@ -8,6 +8,7 @@ a rule change only validates cached models.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,13 +74,16 @@ class ArchiveChecker:
         self.index = index
         self.ruleset = ruleset or RuleSet.load(settings.rules_dirs)
         self._packs: dict[tuple[tuple[str, ...], tuple[str, ...]], ResolvedPack] = {}
+        # A worker's threads share one checker per run: each pack is resolved once.
+        self._packs_lock = threading.Lock()
 
     def _pack(self, site: SiteSettings, url: str) -> ResolvedPack:
         ids = tuple(site.rules) or tuple(self.ruleset.packs_for(url))
         key = (tuple(site.rules), ids)
-        pack = self._packs.get(key)
-        if pack is None:
-            pack = self._packs[key] = self.ruleset.resolve(list(site.rules), url)
+        with self._packs_lock:
+            pack = self._packs.get(key)
+            if pack is None:
+                pack = self._packs[key] = self.ruleset.resolve(list(site.rules), url)
         return pack
 
     def _model(
