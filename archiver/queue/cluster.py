@@ -232,8 +232,9 @@ class Cluster:
         site = self.settings.site(site_name)
         extracted, problems = self.checker(run_id).prepare(site, capture_ids)
         log = logger.bind(site=site.name, run=run_id)
+        # The finish step meets these pages again and logs each problem once, as run_site does.
         for problem in problems:
-            log.error("check: {}", problem)
+            log.debug("check batch: {}", problem)
         log.debug("batch of {}: {} page models extracted", len(capture_ids), extracted)
 
     def _finish(self, site_name: str, run_id: int) -> None:
