@@ -23,12 +23,18 @@ from archiver.check.tracking import Finding, Ignore, TrackingResult, load_ignore
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, LockError
+from archiver.exitcodes import (
+    EXIT_CUT_SHORT,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    combine,
+)
 from archiver.lock import site_lock
 from archiver.notify import notify
 from archiver.report import write_reports
 from archiver.store.index import COMPLETED, Index, untracked_crawl
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED, EXIT_CUT_SHORT = 0, 1, 2, 3, 4, 5
 
 COMPLETED_RUN, INTERRUPTED_RUN, FAILED_RUN, LOCKED_RUN = (
     "completed",
@@ -147,11 +153,7 @@ class SiteRun:
 def combined_exit_code(runs: list[SiteRun], fail_on: str) -> int:
     """The command's exit code: 3 if any run failed, else 1 on violations, else 5 if a crawl
     was cut short, else 4 if any site was skipped because it was locked, else 0."""
-    codes = {r.exit_code(fail_on) for r in runs}
-    for code in (EXIT_FAILED, EXIT_VIOLATIONS, EXIT_CUT_SHORT, EXIT_LOCKED):
-        if code in codes:
-            return code
-    return EXIT_OK
+    return combine(r.exit_code(fail_on) for r in runs)
 
 
 def run_site(
