@@ -193,7 +193,10 @@ class Cluster:
             log.warning("{}; this request is dropped", exc)
             return
         limiter = RedisHostLimiter(
-            self.redis, self.settings.queue.namespace, site.crawl.per_host, self.alive
+            self.settings.queue.limits_url,
+            self.settings.queue.namespace,
+            site.crawl.per_host,
+            self.alive,
         )
         self._limiters.add(limiter)
         crawler = Crawler(self.settings, site, self.index, limiter=limiter)
@@ -206,6 +209,7 @@ class Cluster:
         finally:
             self._crawlers.discard(crawler)
             self._limiters.discard(limiter)
+            limiter.close()
             lock.release()
         s = result.stats
         log.bind(run=result.run_id).info(
