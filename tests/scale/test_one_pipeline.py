@@ -4,7 +4,8 @@ both modes end the same way, because both call the same stages after the crawl.
 The site has a rule pack that cannot check its Norwegian pages (an unknown time
 zone), so both runs meet check errors: the run is tracked and reported, then
 failed (exit 3), and no notification goes out. The outcomes, exit codes, log
-lines (each finding once, each check problem once) and JSON reports must match.
+lines (each finding once, each check problem once) and JSON reports must match,
+and the workers read the rule packs once for all the run's check batches.
 """
 
 from __future__ import annotations
