@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from loguru import logger
+
 from archiver.check.findings import OPEN, STATUSES, Finding, TrackingResult, iso
 from archiver.check.ignores import (
     Ignore,
