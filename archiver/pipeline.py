@@ -17,6 +17,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from archiver.browser import capture_run
 from archiver.check.archive import SEVERITY_RANK, ArchiveChecker, CheckResult
 from archiver.check.tracking import Finding, TrackingResult, load_ignores, track
 from archiver.config import Settings, SiteSettings
@@ -264,6 +265,14 @@ def _stages(
         if outcome.crawl.status != COMPLETED:
             outcome.outcome = INTERRUPTED_RUN
             return
+    # Sites with capture = "browser": render the run's pages (resumable, like the crawl).
+    def stopping() -> bool:
+        return control is not None and control.stop_requested
+
+    capture_run(settings, site, index, outcome.run_id, should_stop=stopping)
+    if stopping():
+        outcome.outcome = INTERRUPTED_RUN
+        return
     # The pipeline logs each violation once, with its tracking status, below.
     checker = ArchiveChecker(settings, index, log_violations=False)
     outcome.check = checker.check_run(site, outcome.run_id)
