@@ -265,6 +265,7 @@ def _stages(
         if outcome.crawl.status != COMPLETED:
             outcome.outcome = INTERRUPTED_RUN
             return
+
     # Sites with capture = "browser": render the run's pages (resumable, like the crawl).
     def stopping() -> bool:
         return control is not None and control.stop_requested

@@ -54,6 +54,14 @@ SCRIPT = """
       item.current_src = el.currentSrc || null;
     } else {
       item.text = (el.innerText || "").trim().slice(0, 200);
+      // A heading's box spans the column; its text is what a reader sees.
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const t = range.getBoundingClientRect();
+      if (t.width > 0 && t.height > 0) {
+        item.text_box = [t.left + scrollX, t.top + scrollY, t.width, t.height]
+          .map((v) => Math.round(v));
+      }
     }
     out.push(item);
     if (out.length >= 2000) break;
@@ -97,9 +105,9 @@ def _elements(layout: dict[str, Any], tag: str | None = None) -> list[dict[str, 
     return [e for e in items if isinstance(e, dict) and (tag is None or e.get("tag") == tag)]
 
 
-def _first_visible(items: list[dict[str, Any]]) -> Box | None:
+def _first_visible(items: list[dict[str, Any]], key: str = "box") -> Box | None:
     for item in items:
-        box = Box.of(item.get("box"))
+        box = Box.of(item.get(key)) or Box.of(item.get("box"))
         if box is not None and item.get("visible", True):
             return box
     return None
@@ -125,8 +133,8 @@ def locate(
 
 
 def heading(layout: dict[str, Any]) -> Box | None:
-    """The box of the page's first visible `<h1>`."""
-    return _first_visible(_elements(layout, "h1"))
+    """The box of the text of the page's first visible `<h1>` (else of the element)."""
+    return _first_visible(_elements(layout, "h1"), "text_box")
 
 
 __all__ = ["SCRIPT", "VERSION", "Box", "heading", "locate"]
