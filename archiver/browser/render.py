@@ -313,6 +313,8 @@ class Renderer:
             shot = await page.screenshot(
                 full_page=True, type="png", clip=clip, timeout=timeout * 1000
             )
+            took = (now() - started).total_seconds()
+            logger.debug("{}: rendered in {:.2f}s, {} px high", url, took, height)
             boxes["url"] = url
             return Rendered(url, started, shot, dom, boxes, fetched)
         finally:
