@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archiver.browser.layout import Box, heading, locate
-from archiver.browser.records import LAYOUT, SCREENSHOT, rendered
+from archiver.browser.records import LAYOUT, SCREENSHOT, has_rendered, rendered
 from archiver.config import StorageSettings
 from archiver.errors import ArchiveError
 from archiver.store import blobs
@@ -80,8 +80,9 @@ def crop(screenshot: bytes, where: Target) -> bytes:
     """The crop of a screenshot around `where`, outlined, as PNG bytes."""
     from PIL import Image, ImageDraw
 
-    Image.MAX_IMAGE_PIXELS = _MAX_PIXELS
     with Image.open(io.BytesIO(screenshot)) as opened:
+        if opened.width * opened.height > _MAX_PIXELS:  # not one of ours: refuse to decode
+            raise ArchiveError(f"screenshot of {opened.width} x {opened.height} pixels")
         image = opened.convert("RGB")
     box = where.box
     left = max(0, box.x - MARGIN)
@@ -125,8 +126,11 @@ class Cropper:
         return self._pages[capture_id]
 
     def _load(self, capture_id: int) -> tuple[bytes, dict[str, Any]] | None:
-        shot = rendered(self.index, capture_id, SCREENSHOT)
-        boxes = rendered(self.index, capture_id, LAYOUT)
+        capture = self.index.capture(capture_id)
+        if capture is None:
+            return None
+        shot = rendered(self.index, capture, SCREENSHOT)
+        boxes = rendered(self.index, capture, LAYOUT)
         if shot is None or boxes is None:
             return None
         try:
@@ -167,8 +171,11 @@ def crop_key(fingerprint: str) -> str:
 
 def crop_uris(index: Index, storage: StorageSettings, findings: Sequence[Any]) -> dict[str, str]:
     """Crops of findings as data: URIs by `crop_key`, new findings first, within CROP_BUDGET."""
-    cropper = Cropper(index, storage)
     out: dict[str, str] = {}
+    sites = {f.site for f in findings}
+    if not any(has_rendered(index, site) for site in sites):
+        return out  # a site crawled over HTTP only: no query per finding
+    cropper = Cropper(index, storage)
     budget = CROP_BUDGET
     ordered = sorted(findings, key=lambda f: (f.status != "new", not f.is_open, f.url))
     for f in ordered:

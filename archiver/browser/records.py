@@ -234,19 +234,40 @@ def original_record_id(settings: Settings, capture: Row[Any]) -> str:
     raise ArchiveError(f"{capture.warc_file}@{capture.offset}: no record")
 
 
-def rendered(index: Index, capture_id: int, kind: str) -> Row[Any] | None:
-    """The latest screenshot, DOM or layout row made from a page capture, if any."""
+def rendered(index: Index, capture: Row[Any], kind: str) -> Row[Any] | None:
+    """The latest screenshot, DOM or layout row made from a page capture, if any.
+
+    Looked up by (site, `urn:<kind>:<url>`), which `ix_captures_site_url_time`
+    serves, then matched on `refers_to`: a URL has one such row per rendered run.
+    """
     with index.read() as conn:
         return conn.execute(
             sa.select(captures)
             .where(
-                captures.c.refers_to == capture_id,
+                captures.c.site == capture.site,
+                captures.c.canonical_url == urn(kind, capture.url),
+                captures.c.refers_to == capture.id,
                 captures.c.record_type == "resource",
-                captures.c.url.startswith(f"urn:{kind}:"),
             )
             .order_by(captures.c.id.desc())
             .limit(1)
         ).first()
+
+
+def has_rendered(index: Index, site: str) -> bool:
+    """Whether any page of a site was ever rendered (one probe of the site's URL index)."""
+    low, high = f"urn:{SCREENSHOT}:", f"urn:{SCREENSHOT};"
+    with index.read() as conn:
+        found = conn.execute(
+            sa.select(captures.c.id)
+            .where(
+                captures.c.site == site,
+                captures.c.canonical_url >= low,
+                captures.c.canonical_url < high,
+            )
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 def rendered_in_run(index: Index, run_id: int) -> set[int]:
@@ -290,6 +311,7 @@ __all__ = [
     "RecordSink",
     "Rendered",
     "document_of",
+    "has_rendered",
     "original_record_id",
     "recover_open",
     "rendered",
@@ -304,7 +326,7 @@ def document_of(
     """Which document the checks read for a capture, and its row: the response, or with
     `source = "rendered"` the DOM rendered from it when there is one."""
     if source == "rendered":
-        dom = rendered(index, capture.id, DOM)
+        dom = rendered(index, capture, DOM)
         if dom is not None:
             return "rendered", dom
     return "http", payload_row

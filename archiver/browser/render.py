@@ -230,7 +230,8 @@ class Renderer:
                 self.counts.archived += 1
                 await route.fulfill(status=status, headers=_fulfil_headers(headers), body=body)
                 return
-        why = self._refusal(url)
+        # The crawler only ever GETs; a page's script may not POST to the site on our behalf.
+        why = self._refusal(url) if request.method in ("GET", "HEAD") else "method"
         if why is None and self.crawl.respect_robots:
             parts = urlsplit(url)
             origin = f"{parts.scheme}://{parts.netloc}"

@@ -57,11 +57,11 @@ def _read(viewer: Viewer, row: Row[Any]) -> bytes:
 
 def views(viewer: Viewer, row: Row[Any], violations: list[Row[Any]]) -> RenderedViews | None:
     """The browser views of a page capture, None when it was not rendered."""
-    shot = rendered(viewer.index, row.id, SCREENSHOT)
+    shot = rendered(viewer.index, row, SCREENSHOT)
     if shot is None:
         return None
-    dom = rendered(viewer.index, row.id, DOM)
-    boxes = rendered(viewer.index, row.id, LAYOUT)
+    dom = rendered(viewer.index, row, DOM)
+    boxes = rendered(viewer.index, row, LAYOUT)
     crops: set[int] = set()
     if boxes is not None and violations:
         try:
@@ -98,14 +98,14 @@ def routes(viewer: Viewer) -> list[Route]:
 
     def screenshot(request: Request) -> Response:
         row = page_row(request)
-        shot = rendered(viewer.index, row.id, SCREENSHOT)
+        shot = rendered(viewer.index, row, SCREENSHOT)
         if shot is None:
             raise HTTPException(404, f"capture {row.id} was not rendered in a browser")
         return _png(_read(viewer, shot))
 
     def dom(request: Request) -> Response:
         row = page_row(request)
-        found = rendered(viewer.index, row.id, DOM)
+        found = rendered(viewer.index, row, DOM)
         if found is None:
             raise HTTPException(404, f"capture {row.id} has no rendered DOM")
         text = _read(viewer, found).decode("utf-8", errors="replace")
