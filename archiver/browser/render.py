@@ -9,9 +9,9 @@ page makes goes through `_route`:
   from the archive (the screenshot shows the archived response, and the site
   is not asked twice);
 - anything else is fetched live only if the crawl would have fetched it as an
-  embed (`Scope.refuse(..., embed=True)`), robots.txt allows it, and the host's
-  slot and delay (`crawl.per_host`, `crawl.delay`, raised by Crawl-delay) are
-  free; what is fetched is kept for the archive, what is refused is aborted
+  embed (`Scope.refuse(..., embed=True)`) and robots.txt allows it, one at a
+  time per host, `crawl.delay` (raised by Crawl-delay) after the previous one
+  ended; what is fetched is kept for the archive, what is refused is aborted
   and counted.
 
 A page that does not load within `crawl.browser_timeout`, or whose renderer
@@ -75,7 +75,6 @@ class Outcome:
 
 @dataclass
 class _Host:
-    slots: asyncio.Semaphore
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     robots: Robots | None = None
@@ -170,7 +169,7 @@ class Renderer:
     def _host(self, origin: str) -> _Host:
         host = self._hosts.get(origin)
         if host is None:
-            host = self._hosts[origin] = _Host(asyncio.Semaphore(self.crawl.per_host))
+            host = self._hosts[origin] = _Host()
         return host
 
     async def _robots(self, origin: str, host: _Host) -> Robots:
@@ -191,22 +190,30 @@ class Renderer:
             return Robots.from_response(None, b"", str(exc))
 
     async def _polite(self, url: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
-        """Run `fetch` inside the host's slot, after the host's delay since the last start."""
+        """Run `fetch` for a host one at a time, each `delay` after the previous one ended.
+
+        Stricter than the crawler (up to `per_host` in flight, `delay` between starts):
+        requests made through the browser reach the site with a latency that varies by
+        hundreds of milliseconds, so only spacing from the previous end keeps the gaps
+        the site sees at `delay` or more. Live fetches are few (what the crawl did not
+        archive), so this costs little.
+        """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         host = self._host(origin)
-        async with host.slots:
+        async with host.lock:
             robots = await self._robots(origin, host) if self.crawl.respect_robots else None
             delay = max(
                 self.crawl.delay, robots.crawl_delay(self.crawl.user_agent) if robots else 0.0
             )
-            async with host.lock:
-                loop = asyncio.get_running_loop()
-                wait = host.next_start - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
+            loop = asyncio.get_running_loop()
+            wait = host.next_start - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                return await fetch()
+            finally:
                 host.next_start = loop.time() + delay
-            return await fetch()
 
     def _refusal(self, url: str) -> str | None:
         if urlsplit(url).scheme not in ("http", "https"):

@@ -49,6 +49,10 @@ note.textContent = "This article is more than 1 year old.";
 document.querySelector("h1").after(note);
 var late = new Image(); late.src = "/late/extra.png"; late.alt = "";
 late.className = "logo"; document.querySelector("header").appendChild(late);
+["/late/a.png", "/late/b.png"].forEach(function (src) {
+  var more = new Image(); more.src = src; more.className = "logo";
+  document.querySelector("header").appendChild(more);
+});
 var secret = new Image(); secret.src = "/private/secret.png";
 secret.className = "logo"; document.querySelector("header").appendChild(secret);
 </script>""",
@@ -70,6 +74,8 @@ IMAGES = {
     "/img/one.png": png((200, 60, 60)),
     "/img/two.png": png((60, 120, 200)),
     "/late/extra.png": png((60, 200, 60), (40, 40)),
+    "/late/a.png": png((60, 200, 60), (20, 20)),
+    "/late/b.png": png((60, 200, 60), (30, 30)),
     "/private/secret.png": png((0, 0, 0), (40, 40)),
 }
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
