@@ -28,14 +28,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.url import canonicalize
 from archiver.errors import ArchiveError
 from archiver.store import blobs, warc
-from archiver.store.index import Index, captures
+from archiver.store.index import Index
 from archiver.store.payload import header
+from archiver.store.rows import Capture
+from archiver.store.schema import captures
 
 SCREENSHOT, DOM, LAYOUT = "fullPage", "dom", "layout"
 KINDS = {SCREENSHOT: "image/png", DOM: "text/html; charset=utf-8", LAYOUT: "application/json"}
@@ -115,7 +116,7 @@ class RecordSink:
         if self.store.publish(self._rel(name), sha256):
             self.index.warc_stored(self._rel(name))
 
-    async def write(self, page: Rendered, original: Row[Any]) -> None:
+    async def write(self, page: Rendered, original: Capture) -> None:
         """Append a rendered page's records and index them (one transaction)."""
         date = warc.warc_date(page.started_at)
         refers = {
@@ -167,7 +168,7 @@ class RecordSink:
                 self.index.add_captures(conn, rows, self._writer.position())
 
     def _row(
-        self, uri: str, mime: str, written: warc.Written, page: Rendered, original: Row[Any]
+        self, uri: str, mime: str, written: warc.Written, page: Rendered, original: Capture
     ) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -192,7 +193,7 @@ class RecordSink:
         }
 
     def _exchange_row(
-        self, exchange: warc.Exchange, written: warc.Written, original: Row[Any]
+        self, exchange: warc.Exchange, written: warc.Written, original: Capture
     ) -> dict[str, Any]:
         headers = exchange.response_headers
         return {
@@ -222,7 +223,7 @@ class RecordSink:
         self._writer.close()
 
 
-def original_record_id(settings: Settings, capture: Row[Any]) -> str:
+def original_record_id(settings: Settings, capture: Capture) -> str:
     """The WARC-Record-ID of a capture's record (read from its WARC file)."""
     try:
         with blobs.store(settings.storage).open(capture.warc_file) as fh:
@@ -234,14 +235,14 @@ def original_record_id(settings: Settings, capture: Row[Any]) -> str:
     raise ArchiveError(f"{capture.warc_file}@{capture.offset}: no record")
 
 
-def rendered(index: Index, capture: Row[Any], kind: str) -> Row[Any] | None:
+def rendered(index: Index, capture: Capture, kind: str) -> Capture | None:
     """The latest screenshot, DOM or layout row made from a page capture, if any.
 
     Looked up by (site, `urn:<kind>:<url>`), which `ix_captures_site_url_time`
     serves, then matched on `refers_to`: a URL has one such row per rendered run.
     """
     with index.read() as conn:
-        return conn.execute(
+        row = conn.execute(
             sa.select(captures)
             .where(
                 captures.c.site == capture.site,
@@ -252,6 +253,7 @@ def rendered(index: Index, capture: Row[Any], kind: str) -> Row[Any] | None:
             .order_by(captures.c.id.desc())
             .limit(1)
         ).first()
+    return Capture.of(row) if row is not None else None
 
 
 def has_rendered(index: Index, site: str) -> bool:
@@ -321,8 +323,8 @@ __all__ = [
 
 
 def document_of(
-    index: Index, capture: Row[Any], payload_row: Row[Any], source: str
-) -> tuple[str, Row[Any]]:
+    index: Index, capture: Capture, payload_row: Capture, source: str
+) -> tuple[str, Capture]:
     """Which document the checks read for a capture, and its row: the response, or with
     `source = "rendered"` the DOM rendered from it when there is one."""
     if source == "rendered":

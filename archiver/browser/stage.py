@@ -16,11 +16,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.browser.records import RecordSink, recover_open, rendered_in_run
 from archiver.browser.render import PAGES_AT_ONCE, Renderer, Stored
@@ -30,8 +28,10 @@ from archiver.crawl.url import Scope, canonicalize
 from archiver.errors import ArchiveError
 from archiver.markup import is_checkable_page
 from archiver.store import blobs
-from archiver.store.index import Index, runs
+from archiver.store.index import Index
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.rows import Capture
+from archiver.store.schema import runs
 
 BROWSER = "browser"
 
@@ -66,7 +66,7 @@ class _Archive:
         self.settings, self.index, self.site, self.run_id = settings, index, site.name, run_id
         self.max_bytes = site.crawl.max_bytes * 4
 
-    def _row(self, url: str) -> Row[Any] | None:
+    def _row(self, url: str) -> Capture | None:
         try:
             key = canonicalize(url)
         except ValueError:
@@ -105,7 +105,7 @@ class _Archive:
         return Robots.from_response(record.status, record.payload, content_encoding=encoding)
 
 
-def _pages(index: Index, run_id: int, done: set[int]) -> tuple[list[Row[Any]], int]:
+def _pages(index: Index, run_id: int, done: set[int]) -> tuple[list[Capture], int]:
     pages, skipped = [], 0
     for row in index.captures_of_run(run_id):
         if not row.is_page:
@@ -125,13 +125,13 @@ async def _render_all(
     site: SiteSettings,
     index: Index,
     run_id: int,
-    pages: list[Row[Any]],
+    pages: list[Capture],
     result: BrowserResult,
     should_stop: Callable[[], bool],
 ) -> None:
     archive = _Archive(settings, index, site, run_id)
     sink = RecordSink(settings, site, index, run_id)
-    queue: asyncio.Queue[Row[Any]] = asyncio.Queue()
+    queue: asyncio.Queue[Capture] = asyncio.Queue()
     for row in pages:
         queue.put_nowait(row)
     try:

@@ -31,6 +31,7 @@ from typing import Any
 import dramatiq
 from loguru import logger
 
+from archiver.browser import capture_run
 from archiver.check.archive import ArchiveChecker
 from archiver.check.tracking import load_ignores, track
 from archiver.config import Settings
@@ -157,6 +158,7 @@ class Cluster:
         if (
             latest is not None
             and latest.status == COMPLETED
+            and latest.finished_at is not None
             and latest.finished_at.timestamp() >= requested_at
         ):
             # Redelivered after the crawl completed (the worker died before acknowledging).
@@ -180,6 +182,14 @@ class Cluster:
             if self.stopping:
                 crawler.request_stop()
             result = crawler.run()
+            if result.status == COMPLETED:  # capture = "browser": render, under the site lock
+                capture_run(
+                    self.settings,
+                    site,
+                    self.index,
+                    result.run_id,
+                    should_stop=lambda: self.stopping,
+                )
         finally:
             self._crawlers.discard(crawler)
             self._limiters.discard(limiter)

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Row
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +23,7 @@ from archiver.browser.crops import Cropper, target
 from archiver.browser.records import DOM, LAYOUT, SCREENSHOT, rendered
 from archiver.errors import ArchiveError
 from archiver.store import blobs
+from archiver.store.rows import Capture, StoredViolation
 from archiver.web.archive import timestamp
 from archiver.web.rewrite import Rewriter
 
@@ -48,14 +48,14 @@ class RenderedViews:
     crops: frozenset[int] = field(default_factory=frozenset)  # violation ids with a crop
 
 
-def _read(viewer: Viewer, row: Row[Any]) -> bytes:
+def _read(viewer: Viewer, row: Capture) -> bytes:
     try:
         return blobs.read_record(viewer.settings.storage, row.warc_file, row.offset).payload
     except (ArchiveError, OSError) as exc:
         raise HTTPException(404, f"capture {row.id}: {exc}") from exc
 
 
-def views(viewer: Viewer, row: Row[Any], violations: list[Row[Any]]) -> RenderedViews | None:
+def views(viewer: Viewer, row: Capture, violations: list[StoredViolation]) -> RenderedViews | None:
     """The browser views of a page capture, None when it was not rendered."""
     shot = rendered(viewer.index, row, SCREENSHOT)
     if shot is None:
@@ -93,7 +93,7 @@ def _png(body: bytes) -> Response:
 def routes(viewer: Viewer) -> list[Route]:
     """The routes this module adds to the viewer."""
 
-    def page_row(request: Request) -> Row[Any]:
+    def page_row(request: Request) -> Capture:
         return viewer.capture_row(request.path_params["capture_id"])
 
     def screenshot(request: Request) -> Response:
