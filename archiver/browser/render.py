@@ -227,10 +227,15 @@ class Renderer:
 
     # -- one page ---------------------------------------------------------------
 
-    async def _route(self, route: Any, page_url: str, fetched: list[warc.Exchange]) -> None:
+    async def _route(self, route: Any, fetched: dict[str, warc.Exchange]) -> None:
         request = route.request
         url = request.url
         if request.method in ("GET", "HEAD"):
+            earlier = fetched.get(url)  # fetched live by an earlier try of this page
+            if earlier is not None:
+                replay = _fulfil_headers(earlier.response_headers)
+                await route.fulfill(status=earlier.status, headers=replay, body=earlier.body)
+                return
             stored = self.archived(url)
             if stored is not None:
                 status, _reason, headers, body = stored
@@ -264,22 +269,20 @@ class Renderer:
         self.counts.fetched += 1
         headers = [(h["name"], h["value"]) for h in response.headers_array]
         if len(body) <= self.crawl.max_bytes:
-            fetched.append(
-                warc.Exchange(
-                    url=url,
-                    method=request.method,
-                    request_headers=list((await request.all_headers()).items()),
-                    status=response.status,
-                    reason=response.status_text or "",
-                    http_version="HTTP/1.1",
-                    response_headers=wire_headers(headers, len(body)),
-                    body=body,
-                    started_at=started,
-                )
+            fetched[url] = warc.Exchange(
+                url=url,
+                method=request.method,
+                request_headers=list((await request.all_headers()).items()),
+                status=response.status,
+                reason=response.status_text or "",
+                http_version="HTTP/1.1",
+                response_headers=wire_headers(headers, len(body)),
+                body=body,
+                started_at=started,
             )
         await route.fulfill(status=response.status, headers=_fulfil_headers(headers), body=body)
 
-    async def _attempt(self, url: str) -> Rendered:
+    async def _attempt(self, url: str, fetched: dict[str, warc.Exchange]) -> Rendered:
         browser = await self._ensure_browser()
         context = await browser.new_context(
             viewport=VIEWPORT,
@@ -288,8 +291,7 @@ class Renderer:
             accept_downloads=False,
         )
         try:
-            fetched: list[warc.Exchange] = []
-            await context.route("**/*", lambda route: self._route(route, url, fetched))
+            await context.route("**/*", lambda route: self._route(route, fetched))
             page = await context.new_page()
             crashed = asyncio.get_running_loop().create_future()
 
@@ -324,7 +326,7 @@ class Renderer:
             took = (now() - started).total_seconds()
             logger.debug("{}: rendered in {:.2f}s, {} px high", url, took, height)
             boxes["url"] = url
-            return Rendered(url, started, shot, dom, boxes, fetched)
+            return Rendered(url, started, shot, dom, boxes, list(fetched.values()))
         finally:
             try:
                 await asyncio.wait_for(context.close(), 10)
@@ -336,9 +338,11 @@ class Renderer:
         outcome = Outcome(url)
         # The hard cap covers what Playwright's own timeouts do not (a hung renderer).
         deadline = self.crawl.browser_timeout * 3 + 15
+        # What a try fetched live is kept for the next: the site is not asked twice.
+        fetched: dict[str, warc.Exchange] = {}
         for outcome.attempts in (1, 2):
             try:
-                outcome.rendered = await asyncio.wait_for(self._attempt(url), deadline)
+                outcome.rendered = await asyncio.wait_for(self._attempt(url, fetched), deadline)
                 outcome.error = None
                 return outcome
             except (TimeoutError, asyncio.CancelledError) as exc:

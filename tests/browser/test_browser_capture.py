@@ -90,7 +90,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archived]:
             {
                 "storage": {"root": str(root / "snapshots")},
                 "rules_dir": str(root / "rules"),
-                "crawl": {"delay": DELAY, "per_host": 2, "timeout": 10, "browser_timeout": 3},
+                "crawl": {"delay": DELAY, "per_host": 2, "timeout": 10, "browser_timeout": 5},
                 "report": {"dir": str(root / "reports")},
                 "sites": [{"name": "b", "seeds": [site.url + "/"], "capture": "browser"}],
             },
@@ -111,7 +111,7 @@ def test_the_run_completes_with_every_page_but_the_hung_one_rendered(archived) -
     assert stats["rendered"] == 3
     # The page whose script never ends was tried twice and is on record, not waited for.
     assert [f["url"] for f in stats["failed"]] == [archived.site.url + "/hung"]
-    assert "3s" in stats["failed"][0]["error"] or "imed out" in stats["failed"][0]["error"]
+    assert "5s" in stats["failed"][0]["error"] or "imed out" in stats["failed"][0]["error"]
     urns = {h.get("WARC-Target-URI") for _, h, _, _ in archived.records()}
     assert f"urn:fullPage:{archived.site.url}/hung" not in urns
     for page in ("/", "/scripted", "/plain"):
