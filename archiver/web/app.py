@@ -4,8 +4,9 @@ The app's lifespan owns the index: it is opened when the server starts and
 closed when it stops, and every view reaches it through `viewer_of(request)`.
 The views live by area: `lists` (pages, timeline, search), `replay` (one
 capture, its sandboxed replay, time travel), `compare`, `findings` (the
-violations dashboard); `gates` decides who may ask. Every error becomes an
-HTTP status rendered by `render_error` (docs/security.md has the threat model).
+violations dashboard), `rendered` (a browser capture's screenshot, DOM and
+crops); `gates` decides who may ask. Every error becomes an HTTP status
+rendered by `render_error` (docs/security.md has the threat model).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from archiver.config import Settings
 from archiver.errors import ArchiverError
 from archiver.store.index import Index
-from archiver.web import compare, findings, lists, replay
+from archiver.web import compare, findings, lists, rendered, replay
 from archiver.web.gates import HostGate, TokenGate, allowed_hosts
 from archiver.web.replay import ARCHIVED_CSP, IFRAME_SANDBOX
 from archiver.web.viewer import Viewer, render_error
@@ -72,6 +73,7 @@ def create_app(
         *replay.ROUTES,
         *compare.ROUTES,
         *findings.ROUTES,
+        *rendered.ROUTES,
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     middleware = []

@@ -24,6 +24,7 @@ from archiver.check.violation import canonical_url
 from archiver.extract.decode import decode_payload
 from archiver.store.payload import header
 from archiver.store.rows import Capture
+from archiver.web import rendered
 from archiver.web.archive import Payload, is_css, is_html, marks_for, parse_timestamp, timestamp
 from archiver.web.rewrite import Rewriter
 from archiver.web.viewer import Viewer, viewer_headers, viewer_of
@@ -63,6 +64,7 @@ def capture(request: Request) -> Response:
         evidence=evidence,
         sandbox=IFRAME_SANDBOX,
         outlined=bool(marks_for(violations)),
+        rendered=rendered.views(viewer, row, violations),
     )
 
 
