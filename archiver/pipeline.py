@@ -22,6 +22,7 @@ from archiver.check.tracking import Finding, TrackingResult, load_ignores, track
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, LockError
+from archiver.evidence import close_run
 from archiver.lock import site_lock
 from archiver.notify import notify
 from archiver.report import write_reports
@@ -287,6 +288,7 @@ def _stages(
     )
     _log_findings(outcome.tracking)
     outcome.reports = write_reports(settings, index, site.name, outcome.run_id)
+    close_run(settings, index, site.name, outcome.run_id)
     if check_failed:
         outcome.outcome = FAILED_RUN
         outcome.error = f"{len(outcome.check.errors)} page(s) could not be checked"

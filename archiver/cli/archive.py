@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from loguru import logger
@@ -12,6 +12,7 @@ from loguru import logger
 from archiver import log
 from archiver.cli.common import (
     EXIT_CUT_SHORT,
+    EXIT_EVIDENCE,
     EXIT_FAILED,
     EXIT_LOCKED,
     EXIT_OK,
@@ -28,6 +29,10 @@ from archiver.cli.common import (
     load_settings,
 )
 from archiver.errors import ArchiverError, LockError
+
+if TYPE_CHECKING:
+    from archiver.config import Settings
+    from archiver.store.index import Index
 
 
 @app.command()
@@ -122,6 +127,21 @@ def verify(
             help="Rebuild index rows from the WARC files (the files are never modified).",
         ),
     ] = False,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence",
+            help="Also check every WARC file against its run's manifest, the manifests' hash "
+            "chain and their signatures (exit 6 on a break).",
+        ),
+    ] = False,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            help="Trust only signatures by this key (PEM; default: the [evidence] key's).",
+        ),
+    ] = None,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -161,8 +181,33 @@ def verify(
                 f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
                 f"{len(result.problems)} problem(s)"
             )
-            if not result.ok:
+            if not result.ok and code != EXIT_EVIDENCE:
                 code = EXIT_FAILED
+            if evidence and not _verify_evidence(settings, index, entry.name, public_key):
+                code = EXIT_EVIDENCE
     finally:
         index.close()
     raise typer.Exit(code)
+
+
+def _verify_evidence(settings: Settings, index: Index, site: str, public_key: Path | None) -> bool:
+    """Check and print one site's tamper evidence; False on any break."""
+    from archiver.evidence import verify_evidence
+    from archiver.evidence.keys import load_key, load_public_key
+
+    trusted = None
+    if public_key is not None:
+        trusted = load_public_key(public_key)
+    elif settings.evidence.key is not None:
+        trusted = load_key(settings.evidence.key).public
+    result = verify_evidence(settings.storage, index, site, trusted)
+    for problem in result.breaks:
+        echo(f"{site}: BROKEN {problem}")
+    unsigned = result.manifests - result.signed
+    echo(
+        f"{site}: evidence {'OK' if result.ok else 'BROKEN'}: {result.manifests} manifest(s) "
+        f"({result.signed} signed{', ' + str(unsigned) + ' unsigned' if unsigned else ''}), "
+        f"{result.warcs} WARC file(s), {result.bytes:,} bytes, {len(result.breaks)} break(s)"
+        + ("" if trusted is not None or not result.signed else "; no trusted key given")
+    )
+    return result.ok

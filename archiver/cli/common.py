@@ -8,6 +8,8 @@ Exit codes (documented in the README):
   4  skipped: another process holds the site's lock
   5  done, but a page cap (max_pages) or the trap backstop (max_per_pattern) cut a crawl
      short: part of a site is not archived (1 and 3 take precedence)
+  6  `verify --evidence`: the tamper evidence is broken (a WARC file differs from its run's
+     manifest, a manifest is missing or out of the chain, or a signature fails)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from archiver.store.index import Index
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED, EXIT_CUT_SHORT = 0, 1, 2, 3, 4, 5
+EXIT_EVIDENCE = 6
 
 app = typer.Typer(
     help="Archive government websites into WARC snapshots and check them against publishing rules.",

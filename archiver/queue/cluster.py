@@ -36,6 +36,7 @@ from archiver.check.tracking import load_ignores, track
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler
 from archiver.errors import ArchiverError, LockError
+from archiver.evidence import close_run
 from archiver.notify import notify
 from archiver.queue.broker import limits_client, make_broker
 from archiver.queue.limits import RedisHostLimiter, RedisSiteLock
@@ -233,6 +234,7 @@ class Cluster:
                 checked_urls=[p.url for p in result.report.pages],
             )
             reports = write_reports(self.settings, self.index, site.name, run_id)
+            close_run(self.settings, self.index, site.name, run_id)
         notify(
             self.settings.notify,
             tracking,

@@ -1,0 +1,264 @@
+"""Checking tamper evidence offline: WARC files against manifests, the chain, the signatures.
+
+`verify_evidence` reads a site's manifests from beside its WARC files and from
+the index, and reports every break as a `Break` naming the run and the file:
+
+- a manifest file missing, not in the index, differing from the index's copy,
+  not canonical, or naming another site or run (renamed, reordered);
+- a link of the chain that does not hold: the first manifest must start the
+  chain, each later one must name the run before it and that manifest's SHA-256;
+  a run tracked after the chain started must have a manifest;
+- a WARC file missing, or whose size or SHA-256 differs from its manifest;
+  a WARC file of the run that the manifest does not list;
+- a signature that does not verify, one by a key other than the trusted one,
+  or an unsigned manifest after a signed one (a stripped signature).
+
+Nothing here needs the network or the private key: the trusted public key is
+the configured key's public half or a `--public-key` file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from archiver.config import StorageSettings
+from archiver.errors import ArchiveError
+from archiver.evidence.keys import PublicKey, key_id, public_from_b64, verify
+from archiver.evidence.manifest import canonical, manifest_name, manifests_of, signed_bytes
+from archiver.store import blobs
+from archiver.store.index import Index, tracked_runs, warc_files
+
+_MANIFEST_FILE = re.compile(r"^(\d{8})\.json$")
+
+
+@dataclass(frozen=True)
+class Break:
+    """One break in the evidence: which run, which file, what is wrong."""
+
+    run: int
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        # File names and quoted values can come from an edited manifest: no control
+        # characters reach the terminal.
+        return _printable(f"run {self.run}: {self.file}: {self.message}")
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+@dataclass
+class EvidenceResult:
+    """What checking one site's evidence found."""
+
+    site: str
+    manifests: int = 0
+    signed: int = 0
+    warcs: int = 0
+    bytes: int = 0
+    breaks: list[Break] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No break anywhere."""
+        return not self.breaks
+
+
+def _listed(store: blobs.WarcStore, site: str) -> dict[int, str]:
+    """Manifest files found beside the site's WARC files, by run number."""
+    folder = store.local_path(manifest_name(site, 0)).parent
+    names = [p.name for p in folder.glob("*.json")] if folder.is_dir() else []
+    if store.remote:
+        remote = store.remote_path(manifest_name(site, 0)).rsplit("/", 1)[0]
+        names += [str(p).rsplit("/", 1)[-1] for p in store.fs.glob(f"{remote}/*.json")]
+    found = {}
+    for name in names:
+        match = _MANIFEST_FILE.match(name)
+        if match:
+            found[int(match.group(1))] = f"warcs/{site}/manifests/{name}"
+    return found
+
+
+def _read(store: blobs.WarcStore, name: str) -> bytes | None:
+    try:
+        if not store.exists(name):
+            return None
+        with store.open(name) as fh:
+            return fh.read()
+    except ArchiveError:
+        return None
+
+
+def _digest(store: blobs.WarcStore, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with store.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class _Checker:
+    def __init__(
+        self, storage: StorageSettings, index: Index, site: str, trusted: PublicKey | None
+    ) -> None:
+        self.store = blobs.store(storage)
+        self.index = index
+        self.result = EvidenceResult(site)
+        self.trusted = trusted
+        self.previous: tuple[int, str] | None = None  # (run, sha256) of the last manifest
+        self.seen_signed = False
+
+    def fail(self, run: int, file: str, message: str) -> None:
+        self.result.breaks.append(Break(run, file, message))
+
+    def manifest(self, run: int, name: str, stored: str | None) -> None:
+        data = _read(self.store, name)
+        if data is None:
+            kept = " (the index has a copy)" if stored else ""
+            self.fail(run, name, f"manifest file is missing{kept}")
+            data = stored.encode("ascii", "replace") if stored is not None else None
+        elif stored is None:
+            self.fail(run, name, "manifest file is not in the index")
+        elif data != stored.encode("ascii", "replace"):
+            self.fail(run, name, "manifest file differs from the index's copy")
+        if data is None:
+            return
+        self.result.manifests += 1
+        sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            document = json.loads(data)
+            if not isinstance(document, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            self.fail(run, name, f"manifest is not readable JSON: {exc}")
+            self.previous = (run, sha256)
+            return
+        if canonical(document) != data:
+            self.fail(run, name, "manifest is not in canonical form (edited by hand?)")
+        if document.get("site") != self.result.site or document.get("run") != run:
+            self.fail(
+                run,
+                name,
+                f"manifest is that of site {document.get('site')!r} run {document.get('run')} "
+                "(moved, renamed or reordered)",
+            )
+        self.link(run, name, document.get("previous"))
+        self.previous = (run, sha256)
+        self.warcs(run, document.get("warcs") or [])
+        self.signature(run, name, document)
+
+    def link(self, run: int, name: str, link: Any) -> None:
+        if self.previous is None:
+            if link is not None:
+                missing = _get(link, "run")
+                self.fail(run, name, f"chains to run {missing}, whose manifest is missing")
+            return
+        before, sha256 = self.previous
+        if link is None:
+            self.fail(run, name, f"starts a new chain after run {before} (the link was removed)")
+        elif _get(link, "run") != before:
+            self.fail(
+                run,
+                name,
+                f"chains to run {_get(link, 'run')}, but the manifest before it is run {before} "
+                "(a manifest was removed or the chain reordered)",
+            )
+        elif _get(link, "sha256") != sha256:
+            self.fail(
+                run,
+                name,
+                f"records SHA-256 {_get(link, 'sha256')} for run {before}'s manifest, "
+                f"which has {sha256} (that manifest was changed)",
+            )
+
+    def warcs(self, run: int, entries: list[Any]) -> None:
+        listed = set()
+        for entry in entries:
+            name = str(_get(entry, "name"))
+            listed.add(name)
+            try:
+                if not self.store.exists(name):
+                    self.fail(run, name, "WARC file is missing")
+                    continue
+                sha256, size = _digest(self.store, name)
+            except (ArchiveError, OSError) as exc:
+                self.fail(run, name, f"cannot read WARC file: {exc}")
+                continue
+            self.result.warcs += 1
+            self.result.bytes += size
+            if size != _get(entry, "size") or sha256 != _get(entry, "sha256"):
+                self.fail(
+                    run,
+                    name,
+                    f"WARC file has {size} bytes, SHA-256 {sha256}; the manifest records "
+                    f"{_get(entry, 'size')} bytes, {_get(entry, 'sha256')} "
+                    "(changed since the run closed)",
+                )
+        with self.index.read() as conn:
+            names = conn.execute(
+                sa.select(warc_files.c.name).where(warc_files.c.run_id == run)
+            ).scalars()
+            for extra in sorted(set(names) - listed):
+                self.fail(run, extra, "WARC file of this run is not in its manifest")
+
+    def signature(self, run: int, name: str, document: dict[str, Any]) -> None:
+        block = document.get("signature")
+        if not isinstance(block, dict):
+            if self.seen_signed:
+                self.fail(run, name, "manifest is unsigned, after signed ones (signature removed?)")
+            return
+        self.seen_signed = True
+        try:
+            public = public_from_b64(str(block.get("publicKey")))
+            value = base64.b64decode(str(block.get("value")), validate=True)
+        except ValueError as exc:
+            self.fail(run, name, f"signature block is unreadable: {exc}")
+            return
+        if not verify(public, value, signed_bytes(document)):
+            self.fail(run, name, "signature does not verify (manifest changed after signing)")
+            return
+        self.result.signed += 1
+        if self.trusted is not None and key_id(public) != key_id(self.trusted):
+            self.fail(
+                run,
+                name,
+                f"signed by key {key_id(public)[:16]}…, not the trusted key "
+                f"{key_id(self.trusted)[:16]}…",
+            )
+
+
+def _get(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def verify_evidence(
+    storage: StorageSettings, index: Index, site: str, trusted: PublicKey | None = None
+) -> EvidenceResult:
+    """Check a site's manifests, chain and signatures against its WARC files (see module doc)."""
+    checker = _Checker(storage, index, site, trusted)
+    stored = {row.run_id: row.manifest for row in manifests_of(index, site)}
+    files = _listed(checker.store, site)
+    for run in sorted(set(stored) | set(files)):
+        checker.manifest(run, files.get(run, manifest_name(site, run)), stored.get(run))
+    if stored or files:
+        first = min(set(stored) | set(files))
+        with index.read() as conn:
+            tracked = conn.execute(
+                sa.select(tracked_runs.c.run_id).where(
+                    tracked_runs.c.site == site, tracked_runs.c.run_id > first
+                )
+            ).scalars()
+            for run in sorted(set(tracked) - set(stored) - set(files)):
+                checker.fail(run, manifest_name(site, run), "run was tracked but has no manifest")
+    checker.result.breaks.sort(key=lambda b: (b.run, b.file))
+    return checker.result
