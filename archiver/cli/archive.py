@@ -32,6 +32,7 @@ from archiver.errors import ArchiverError, LockError
 
 if TYPE_CHECKING:
     from archiver.config import Settings
+    from archiver.evidence.keys import PublicKey
     from archiver.store.index import Index
 
 
@@ -136,10 +137,11 @@ def verify(
         ),
     ] = False,
     public_key: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--public-key",
-            help="Trust only signatures by this key (PEM; default: the [evidence] key's).",
+            help="Trust signatures by this key (PEM; repeatable, e.g. old keys after a "
+            "rotation); the [evidence] key is trusted too.",
         ),
     ] = None,
     verbose: VerboseOption = False,
@@ -151,6 +153,7 @@ def verify(
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
+    trusted = _trusted_keys(settings, public_key) if evidence else []
     from archiver.store.index import Index
 
     index = Index(settings.storage.index_url)
@@ -183,23 +186,27 @@ def verify(
             )
             if not result.ok and code != EXIT_EVIDENCE:
                 code = EXIT_FAILED
-            if evidence and not _verify_evidence(settings, index, entry.name, public_key):
+            if evidence and not _verify_evidence(settings, index, entry.name, trusted):
                 code = EXIT_EVIDENCE
     finally:
         index.close()
     raise typer.Exit(code)
 
 
-def _verify_evidence(settings: Settings, index: Index, site: str, public_key: Path | None) -> bool:
-    """Check and print one site's tamper evidence; False on any break."""
-    from archiver.evidence import verify_evidence
+def _trusted_keys(settings: Settings, public_keys: list[Path] | None) -> list[PublicKey]:
+    """The keys whose signatures count: `--public-key` files and the [evidence] key's half."""
     from archiver.evidence.keys import load_key, load_public_key
 
-    trusted = None
-    if public_key is not None:
-        trusted = load_public_key(public_key)
-    elif settings.evidence.key is not None:
-        trusted = load_key(settings.evidence.key).public
+    trusted = [load_public_key(path) for path in public_keys or []]
+    if settings.evidence.key is not None:
+        trusted.append(load_key(settings.evidence.key).public)
+    return trusted
+
+
+def _verify_evidence(settings: Settings, index: Index, site: str, trusted: list[PublicKey]) -> bool:
+    """Check and print one site's tamper evidence; False on any break."""
+    from archiver.evidence import verify_evidence
+
     result = verify_evidence(settings.storage, index, site, trusted)
     for problem in result.breaks:
         echo(f"{site}: BROKEN {problem}")
@@ -208,6 +215,6 @@ def _verify_evidence(settings: Settings, index: Index, site: str, public_key: Pa
         f"{site}: evidence {'OK' if result.ok else 'BROKEN'}: {result.manifests} manifest(s) "
         f"({result.signed} signed{', ' + str(unsigned) + ' unsigned' if unsigned else ''}), "
         f"{result.warcs} WARC file(s), {result.bytes:,} bytes, {len(result.breaks)} break(s)"
-        + ("" if trusted is not None or not result.signed else "; no trusted key given")
+        + ("" if trusted or not result.signed else "; no trusted key given")
     )
     return result.ok

@@ -14,7 +14,8 @@ the index, and reports every break as a `Break` naming the run and the file:
   or an unsigned manifest after a signed one (a stripped signature).
 
 Nothing here needs the network or the private key: the trusted public key is
-the configured key's public half or a `--public-key` file.
+the configured key's public half and any `--public-key` files (old keys after a
+rotation).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +80,7 @@ def _listed(store: blobs.WarcStore, site: str) -> dict[int, str]:
     folder = store.local_path(manifest_name(site, 0)).parent
     names = [p.name for p in folder.glob("*.json")] if folder.is_dir() else []
     if store.remote:
+        store.fs.invalidate_cache()  # verify what the store holds now, not what it listed
         remote = store.remote_path(manifest_name(site, 0)).rsplit("/", 1)[0]
         names += [str(p).rsplit("/", 1)[-1] for p in store.fs.glob(f"{remote}/*.json")]
     found = {}
@@ -94,7 +97,7 @@ def _read(store: blobs.WarcStore, name: str) -> bytes | None:
             return None
         with store.open(name) as fh:
             return fh.read()
-    except ArchiveError:
+    except (ArchiveError, OSError):
         return None
 
 
@@ -109,12 +112,12 @@ def _digest(store: blobs.WarcStore, name: str) -> tuple[str, int]:
 
 class _Checker:
     def __init__(
-        self, storage: StorageSettings, index: Index, site: str, trusted: PublicKey | None
+        self, storage: StorageSettings, index: Index, site: str, trusted: Sequence[PublicKey]
     ) -> None:
         self.store = blobs.store(storage)
         self.index = index
         self.result = EvidenceResult(site)
-        self.trusted = trusted
+        self.trusted = {key_id(k) for k in trusted}
         self.previous: tuple[int, str] | None = None  # (run, sha256) of the last manifest
         self.seen_signed = False
 
@@ -228,12 +231,10 @@ class _Checker:
             self.fail(run, name, "signature does not verify (manifest changed after signing)")
             return
         self.result.signed += 1
-        if self.trusted is not None and key_id(public) != key_id(self.trusted):
+        if self.trusted and key_id(public) not in self.trusted:
+            trusted = ", ".join(sorted(k[:16] + "…" for k in self.trusted))
             self.fail(
-                run,
-                name,
-                f"signed by key {key_id(public)[:16]}…, not the trusted key "
-                f"{key_id(self.trusted)[:16]}…",
+                run, name, f"signed by key {key_id(public)[:16]}…, not a trusted key ({trusted})"
             )
 
 
@@ -242,9 +243,12 @@ def _get(value: Any, key: str) -> Any:
 
 
 def verify_evidence(
-    storage: StorageSettings, index: Index, site: str, trusted: PublicKey | None = None
+    storage: StorageSettings, index: Index, site: str, trusted: Sequence[PublicKey] = ()
 ) -> EvidenceResult:
-    """Check a site's manifests, chain and signatures against its WARC files (see module doc)."""
+    """Check a site's manifests, chain and signatures against its WARC files (see module doc).
+
+    `trusted`: the public keys whose signatures count; empty: any key that verifies.
+    """
     checker = _Checker(storage, index, site, trusted)
     stored = {row.run_id: row.manifest for row in manifests_of(index, site)}
     files = _listed(checker.store, site)

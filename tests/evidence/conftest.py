@@ -13,7 +13,9 @@ from archiver.demo import DemoServer
 from archiver.evidence.keys import generate
 from archiver.pipeline import COMPLETED_RUN, run_site
 from tests.pipeline.helpers import SITE, write_config
-from tests.scale.conftest import pg_schema_url
+from tests.scale.conftest import bucket, pg_schema_url, s3_endpoint
+
+__all__ = ["bucket", "s3_endpoint"]  # moto S3 fixtures, shared with tests/scale
 
 SIGNED = '[evidence]\nkey = "signing.pem"\n'
 

@@ -44,7 +44,7 @@ def test_runs_close_in_a_chain_and_a_missed_close_is_made_up(
                 rows = conn.execute(sa.select(run_manifests).order_by(run_manifests.c.run_id)).all()
             assert [(r.run_id, r.previous_run_id) for r in rows] == [(1, None), (2, 1), (3, 2)]
             key = load_key(tmp_path / "ed.pem")
-            result = verify_evidence(settings.storage, index, SITE, key.public)
+            result = verify_evidence(settings.storage, index, SITE, [key.public])
             assert result.ok, [str(b) for b in result.breaks]
             assert (result.manifests, result.signed) == (3, 3)
             third = json.loads(rows[2].manifest)
