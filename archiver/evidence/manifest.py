@@ -98,6 +98,16 @@ def _stamp(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def file_digest(store: blobs.WarcStore, name: str) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file in the WARC store, read wherever it is."""
+    digest, size = hashlib.sha256(), 0
+    with store.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _warcs(conn: sa.Connection, store: blobs.WarcStore, run_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         sa.select(warc_files).where(warc_files.c.run_id == run_id).order_by(warc_files.c.name)
@@ -108,12 +118,7 @@ def _warcs(conn: sa.Connection, store: blobs.WarcStore, run_id: int) -> list[dic
             raise ArchiveError(f"{row.name}: still open; run {run_id} cannot be closed")
         sha256, size = row.sha256, row.size
         if sha256 is None or size is None:  # closed before sizes were recorded
-            digest, size = hashlib.sha256(), 0
-            with store.open(row.name) as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-                    size += len(chunk)
-            sha256 = digest.hexdigest()
+            sha256, size = file_digest(store, row.name)
         out.append({"name": row.name, "size": int(size), "sha256": sha256})
     return out
 

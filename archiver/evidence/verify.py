@@ -33,7 +33,13 @@ import sqlalchemy as sa
 from archiver.config import StorageSettings
 from archiver.errors import ArchiveError
 from archiver.evidence.keys import PublicKey, key_id, public_from_b64, verify
-from archiver.evidence.manifest import canonical, manifest_name, manifests_of, signed_bytes
+from archiver.evidence.manifest import (
+    canonical,
+    file_digest,
+    manifest_name,
+    manifests_of,
+    signed_bytes,
+)
 from archiver.store import blobs
 from archiver.store.index import Index, tracked_runs, warc_files
 
@@ -99,15 +105,6 @@ def _read(store: blobs.WarcStore, name: str) -> bytes | None:
             return fh.read()
     except (ArchiveError, OSError):
         return None
-
-
-def _digest(store: blobs.WarcStore, name: str) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with store.open(name) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 class _Checker:
@@ -193,7 +190,7 @@ class _Checker:
                 if not self.store.exists(name):
                     self.fail(run, name, "WARC file is missing")
                     continue
-                sha256, size = _digest(self.store, name)
+                sha256, size = file_digest(self.store, name)
             except (ArchiveError, OSError) as exc:
                 self.fail(run, name, f"cannot read WARC file: {exc}")
                 continue

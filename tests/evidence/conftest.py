@@ -13,9 +13,10 @@ from archiver.demo import DemoServer
 from archiver.evidence.keys import generate
 from archiver.pipeline import COMPLETED_RUN, run_site
 from tests.pipeline.helpers import SITE, write_config
-from tests.scale.conftest import bucket, pg_schema_url, s3_endpoint
+from tests.scale.conftest import bucket, db_url, s3_endpoint
 
-__all__ = ["bucket", "s3_endpoint"]  # moto S3 fixtures, shared with tests/scale
+# Shared with tests/scale: an empty index on each backend, moto S3.
+__all__ = ["bucket", "db_url", "s3_endpoint"]
 
 SIGNED = '[evidence]\nkey = "signing.pem"\n'
 
@@ -48,12 +49,3 @@ def archive_copy(signed_archive: Path, tmp_path: Path) -> Callable[[], Path]:
         return target / "archiver.toml"
 
     return copy
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty index on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'index.sqlite3'}"
-    else:
-        yield from pg_schema_url()

@@ -18,11 +18,9 @@ from archiver.store.index import Index
 from tests.pipeline.helpers import SITE, write_config
 
 
-def test_runs_close_in_a_chain_and_a_missed_close_is_made_up(
-    index_url: str, tmp_path: Path
-) -> None:
+def test_runs_close_in_a_chain_and_a_missed_close_is_made_up(db_url: str, tmp_path: Path) -> None:
     generate(tmp_path / "ed.pem", "ed25519")
-    extra = f'[storage]\nindex = "{index_url}"\n\n[evidence]\nkey = "ed.pem"\n'
+    extra = f'[storage]\nindex = "{db_url}"\n\n[evidence]\nkey = "ed.pem"\n'
     with DemoServer() as server:
         settings = config.load(write_config(tmp_path, server, extra))
         index = Index(settings.storage.index_url)
