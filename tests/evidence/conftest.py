@@ -13,10 +13,10 @@ from archiver.demo import DemoServer
 from archiver.evidence.keys import generate
 from archiver.pipeline import COMPLETED_RUN, run_site
 from tests.pipeline.helpers import SITE, write_config
-from tests.scale.conftest import bucket, db_url, s3_endpoint
+from tests.scale.conftest import bucket, db_url, namespace, redis_url, s3_endpoint
 
-# Shared with tests/scale: an empty index on each backend, moto S3.
-__all__ = ["bucket", "db_url", "s3_endpoint"]
+# Shared with tests/scale: an empty index on each backend, Redis, moto S3.
+__all__ = ["bucket", "db_url", "namespace", "redis_url", "s3_endpoint"]
 
 SIGNED = '[evidence]\nkey = "signing.pem"\n'
 
