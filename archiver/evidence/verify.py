@@ -10,6 +10,8 @@ the index, and reports every break as a `Break` naming the run and the file:
   a run tracked after the chain started must have a manifest;
 - a WARC file missing, or whose size or SHA-256 differs from its manifest;
   a WARC file of the run that the manifest does not list;
+- the run's findings in the index no longer matching the manifest's digest
+  (a finding deleted or its status changed to hide it);
 - a signature that does not verify, one by a key other than the trusted one,
   or an unsigned manifest after a signed one (a stripped signature).
 
@@ -36,12 +38,13 @@ from archiver.evidence.keys import PublicKey, key_id, public_from_b64, verify
 from archiver.evidence.manifest import (
     canonical,
     file_digest,
+    findings_digest,
     manifest_name,
     manifests_of,
     signed_bytes,
 )
 from archiver.store import blobs
-from archiver.store.index import Index, tracked_runs, warc_files
+from archiver.store.index import Index, findings, tracked_runs, warc_files
 
 _MANIFEST_FILE = re.compile(r"^(\d{8})\.json$")
 
@@ -155,6 +158,7 @@ class _Checker:
         self.link(run, name, document.get("previous"))
         self.previous = (run, sha256)
         self.warcs(run, document.get("warcs") or [])
+        self.findings(run, document.get("findings"))
         self.signature(run, name, document)
 
     def link(self, run: int, name: str, link: Any) -> None:
@@ -210,6 +214,19 @@ class _Checker:
             ).scalars()
             for extra in sorted(set(names) - listed):
                 self.fail(run, extra, "WARC file of this run is not in its manifest")
+
+    def findings(self, run: int, recorded: Any) -> None:
+        with self.index.read() as conn:
+            rows = list(conn.execute(sa.select(findings).where(findings.c.run_id == run)).all())
+        now = findings_digest(rows)
+        if now != recorded:
+            self.fail(
+                run,
+                "index: findings",
+                f"the run's findings in the index ({now['count']}, SHA-256 {now['sha256']}) "
+                f"differ from its manifest ({_get(recorded, 'count')}, SHA-256 "
+                f"{_get(recorded, 'sha256')}): changed since the run closed",
+            )
 
     def signature(self, run: int, name: str, document: dict[str, Any]) -> None:
         block = document.get("signature")

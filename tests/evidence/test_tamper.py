@@ -166,3 +166,20 @@ def test_an_edited_manifest_fails_its_signature_and_the_next_link(
     text = "\n".join(lines)
     assert "BROKEN run 1: warcs/demo/manifests/00000001.json: signature does not verify" in text
     assert "BROKEN run 2: warcs/demo/manifests/00000002.json: records SHA-256" in text
+
+
+def test_a_finding_deleted_from_the_index_is_named(archive_copy: Callable[[], Path]) -> None:
+    config = archive_copy()
+    with sqlite3.connect(config.parent / "snapshots" / "index.sqlite3") as db:
+        (fingerprint,) = db.execute(
+            "SELECT fingerprint FROM findings WHERE run_id = 2 ORDER BY fingerprint LIMIT 1"
+        ).fetchone()
+        db.execute("DELETE FROM findings WHERE run_id = 2 AND fingerprint = ?", (fingerprint,))
+    code, lines = _verify(config)
+    assert code == 6, lines
+    assert any(
+        "BROKEN run 2: index: findings: the run's findings in the index" in line
+        and "changed since the run closed" in line
+        for line in lines
+    ), lines
+    assert not any("BROKEN run 1" in line for line in lines), lines
