@@ -3,8 +3,8 @@
 Every tracked run closes with a manifest: the SHA-256 and size of each WARC
 file the run wrote, the run's summary (status, times, crawl statistics,
 tracking counts), a digest of its findings, and the SHA-256 of the site's
-previous manifest, so the manifests of a site form a hash chain from its first
-closed run to its last. The manifest is canonical JSON (sorted keys, no
+manifest closed before it, so the manifests of a site form a hash chain from
+its first closed run to its last. The manifest is canonical JSON (sorted keys, no
 blanks, ASCII), written beside the WARC files as
 `warcs/<site>/manifests/<run>.json` (uploaded with them to an object store)
 and kept in the index (`run_manifests`, migration 0006). With `[evidence] key`
@@ -180,23 +180,36 @@ def _write(store: blobs.WarcStore, name: str, data: bytes) -> None:
 
 
 def _pending(conn: sa.Connection, site: str, run_id: int) -> tuple[Row[Any] | None, list[int]]:
-    """The site's latest manifest before `run_id`, and the tracked runs to close after it."""
-    latest = conn.execute(
-        sa.select(run_manifests)
-        .where(run_manifests.c.site == site, run_manifests.c.run_id < run_id)
-        .order_by(run_manifests.c.run_id.desc())
-        .limit(1)
-    ).first()
-    # Runs tracked after the last manifest but never closed (the process died between
-    # tracking and closing) are closed first, in order, so the chain has no gap.
-    query = sa.select(tracked_runs.c.run_id).where(
-        tracked_runs.c.site == site, tracked_runs.c.run_id < run_id
+    """The head of the site's chain (its newest manifest), and the runs to close after it."""
+    has_manifest = sa.select(run_manifests.c.run_id).where(run_manifests.c.site == site)
+    chained = sa.select(run_manifests.c.previous_run_id).where(
+        run_manifests.c.site == site, run_manifests.c.previous_run_id.is_not(None)
     )
-    if latest is None:
+    # The chain follows the order runs were closed, which in distributed mode need not be
+    # the order they were started in: the head is the manifest no other one chains to.
+    head = conn.execute(
+        sa.select(run_manifests).where(
+            run_manifests.c.site == site, run_manifests.c.run_id.not_in(chained)
+        )
+    ).first()
+    if head is None:
         return None, [run_id]
-    query = query.where(tracked_runs.c.run_id > latest.run_id)
-    gaps = [r for (r,) in conn.execute(query.order_by(tracked_runs.c.run_id)).all()]
-    return latest, [*gaps, run_id]
+    first = conn.execute(
+        sa.select(sa.func.min(run_manifests.c.run_id)).where(run_manifests.c.site == site)
+    ).scalar_one()
+    # Runs tracked since the chain began but never closed (the process died between
+    # tracking and closing) are closed first, in order, so the chain has no gap.
+    gaps = conn.execute(
+        sa.select(tracked_runs.c.run_id)
+        .where(
+            tracked_runs.c.site == site,
+            tracked_runs.c.run_id > first,
+            tracked_runs.c.run_id != run_id,
+            tracked_runs.c.run_id.not_in(has_manifest),
+        )
+        .order_by(tracked_runs.c.run_id)
+    ).scalars()
+    return head, [*gaps, run_id]
 
 
 def close_run(settings: Settings, index: Index, site: str, run_id: int) -> Manifest:

@@ -5,9 +5,12 @@ the index, and reports every break as a `Break` naming the run and the file:
 
 - a manifest file missing, not in the index, differing from the index's copy,
   not canonical, or naming another site or run (renamed, reordered);
-- a link of the chain that does not hold: the first manifest must start the
-  chain, each later one must name the run before it and that manifest's SHA-256;
-  a run tracked after the chain started must have a manifest;
+- a link of the chain that does not hold: one manifest starts the chain, each
+  other one names the manifest closed before it and that file's SHA-256, no two
+  name the same one, and every manifest is reached from the start (the chain
+  follows the order runs were closed in, which in distributed mode may differ
+  from the order they started in); a run tracked after the chain started must
+  have a manifest;
 - a WARC file missing, or whose size or SHA-256 differs from its manifest;
   a WARC file of the run that the manifest does not list;
 - the run's findings in the index no longer matching the manifest's digest
@@ -118,7 +121,8 @@ class _Checker:
         self.index = index
         self.result = EvidenceResult(site)
         self.trusted = {key_id(k) for k in trusted}
-        self.previous: tuple[int, str] | None = None  # (run, sha256) of the last manifest
+        # Per manifest read: its file name, SHA-256 and `previous` link, for the chain.
+        self.links: dict[int, tuple[str, str, Any]] = {}
         self.seen_signed = False
 
     def fail(self, run: int, file: str, message: str) -> None:
@@ -144,7 +148,6 @@ class _Checker:
                 raise ValueError("not a JSON object")
         except ValueError as exc:
             self.fail(run, name, f"manifest is not readable JSON: {exc}")
-            self.previous = (run, sha256)
             return
         if canonical(document) != data:
             self.fail(run, name, "manifest is not in canonical form (edited by hand?)")
@@ -155,35 +158,55 @@ class _Checker:
                 f"manifest is that of site {document.get('site')!r} run {document.get('run')} "
                 "(moved, renamed or reordered)",
             )
-        self.link(run, name, document.get("previous"))
-        self.previous = (run, sha256)
+        self.links[run] = (name, sha256, document.get("previous"))
         self.warcs(run, document.get("warcs") or [])
         self.findings(run, document.get("findings"))
         self.signature(run, name, document)
 
-    def link(self, run: int, name: str, link: Any) -> None:
-        if self.previous is None:
-            if link is not None:
-                missing = _get(link, "run")
-                self.fail(run, name, f"chains to run {missing}, whose manifest is missing")
-            return
-        before, sha256 = self.previous
-        if link is None:
-            self.fail(run, name, f"starts a new chain after run {before} (the link was removed)")
-        elif _get(link, "run") != before:
-            self.fail(
-                run,
-                name,
-                f"chains to run {_get(link, 'run')}, but the manifest before it is run {before} "
-                "(a manifest was removed or the chain reordered)",
-            )
-        elif _get(link, "sha256") != sha256:
-            self.fail(
-                run,
-                name,
-                f"records SHA-256 {_get(link, 'sha256')} for run {before}'s manifest, "
-                f"which has {sha256} (that manifest was changed)",
-            )
+    def chain(self) -> None:
+        """The links must form one chain through every manifest, in the order runs closed."""
+        starts = sorted(run for run, (_, _, link) in self.links.items() if link is None)
+        pointed: dict[Any, list[int]] = {}
+        for run, (name, _, link) in sorted(self.links.items()):
+            if link is None:
+                if starts and run != starts[0]:
+                    self.fail(
+                        run,
+                        name,
+                        f"starts a new chain beside the one from run {starts[0]} "
+                        "(its link was removed)",
+                    )
+                continue
+            target = _get(link, "run")
+            pointed.setdefault(target, []).append(run)
+            if target not in self.links:
+                self.fail(run, name, f"chains to run {target}, whose manifest is missing")
+            elif _get(link, "sha256") != self.links[target][1]:
+                self.fail(
+                    run,
+                    name,
+                    f"records SHA-256 {_get(link, 'sha256')} for run {target}'s manifest, "
+                    f"which has {self.links[target][1]} (that manifest was changed)",
+                )
+        for target, runs in pointed.items():
+            for run in runs[1:]:
+                self.fail(
+                    run,
+                    self.links[run][0],
+                    f"chains to run {target}, as run {runs[0]} does too (the chain forks: a "
+                    "manifest was removed, replaced or reordered)",
+                )
+        if len(starts) == 1:
+            reached, run = set(), starts[0]
+            while run not in reached:
+                reached.add(run)
+                following = pointed.get(run)
+                if not following:
+                    break
+                run = following[0]
+            for lost in sorted(set(self.links) - reached):
+                if not any(b.run == lost for b in self.result.breaks):
+                    self.fail(lost, self.links[lost][0], "not reachable from the chain's start")
 
     def warcs(self, run: int, entries: list[Any]) -> None:
         listed = set()
@@ -268,6 +291,7 @@ def verify_evidence(
     files = _listed(checker.store, site)
     for run in sorted(set(stored) | set(files)):
         checker.manifest(run, files.get(run, manifest_name(site, run)), stored.get(run))
+    checker.chain()
     if stored or files:
         first = min(set(stored) | set(files))
         with index.read() as conn:

@@ -10,7 +10,10 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from archiver.config import load
+from archiver.evidence import close_run
 from archiver.evidence.keys import generate, load_key, public_pem
+from archiver.store.index import Index
 from tests.helpers import run_archiver
 
 MANIFESTS = Path("snapshots/warcs/demo/manifests")
@@ -110,7 +113,8 @@ def test_a_reordered_chain_is_named(archive_copy: Callable[[], Path]) -> None:
         in text
     )
     assert (
-        "BROKEN run 2: warcs/demo/manifests/00000002.json: starts a new chain after run 1" in text
+        "BROKEN run 2: warcs/demo/manifests/00000002.json: manifest is that of site 'demo' run 1"
+        in text
     )
 
 
@@ -183,3 +187,25 @@ def test_a_finding_deleted_from_the_index_is_named(archive_copy: Callable[[], Pa
         for line in lines
     ), lines
     assert not any("BROKEN run 1" in line for line in lines), lines
+
+
+def test_runs_closed_out_of_order_chain_in_the_order_they_closed(
+    archive_copy: Callable[[], Path],
+) -> None:
+    # Distributed mode: run 2's finish job may close it before run 1's.
+    config = archive_copy()
+    with sqlite3.connect(config.parent / "snapshots" / "index.sqlite3") as db:
+        db.execute("DELETE FROM run_manifests")
+    for run in (1, 2):
+        (config.parent / MANIFESTS / f"{run:08d}.json").unlink()
+    settings = load(config)
+    index = Index(settings.storage.index_url)
+    try:
+        close_run(settings, index, "demo", 2)
+        close_run(settings, index, "demo", 1)
+    finally:
+        index.close()
+    assert _manifest(config.parent, 2)["previous"] is None
+    assert _manifest(config.parent, 1)["previous"]["run"] == 2  # type: ignore[index]
+    code, lines = _verify(config)
+    assert code == 0, lines
