@@ -32,8 +32,8 @@ from archiver.errors import ArchiverError, LockError
 
 if TYPE_CHECKING:
     from archiver.config import Settings
+    from archiver.evidence import EvidenceResult
     from archiver.evidence.keys import PublicKey
-    from archiver.store.index import Index
 
 
 @app.command()
@@ -148,6 +148,7 @@ def verify(
     quiet: QuietOption = False,
 ) -> None:
     """Re-read every WARC record, recompute its digests and check the index against the files."""
+    from archiver.evidence import verify_evidence
     from archiver.lock import SiteLock
     from archiver.store.verify import verify_site
 
@@ -169,6 +170,12 @@ def verify(
                         repair=repair_index,
                         storage=settings.storage,
                     )
+                    # Under the same lock: no run of the site closes while it is checked.
+                    proof = (
+                        verify_evidence(settings.storage, index, entry.name, trusted)
+                        if evidence
+                        else None
+                    )
             except LockError as exc:
                 logger.bind(site=entry.name).error("{}", exc)
                 code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
@@ -186,7 +193,7 @@ def verify(
             )
             if not result.ok and code != EXIT_EVIDENCE:
                 code = EXIT_FAILED
-            if evidence and not _verify_evidence(settings, index, entry.name, trusted):
+            if proof is not None and not _report_evidence(proof, bool(trusted)):
                 code = EXIT_EVIDENCE
     finally:
         index.close()
@@ -203,11 +210,9 @@ def _trusted_keys(settings: Settings, public_keys: list[Path] | None) -> list[Pu
     return trusted
 
 
-def _verify_evidence(settings: Settings, index: Index, site: str, trusted: list[PublicKey]) -> bool:
-    """Check and print one site's tamper evidence; False on any break."""
-    from archiver.evidence import verify_evidence
-
-    result = verify_evidence(settings.storage, index, site, trusted)
+def _report_evidence(result: EvidenceResult, trusted: bool) -> bool:
+    """Print one site's tamper-evidence check; False on any break."""
+    site = result.site
     for problem in result.breaks:
         echo(f"{site}: BROKEN {problem}")
     unsigned = result.manifests - result.signed
