@@ -228,7 +228,7 @@ class _Checker:
                     run,
                     name,
                     f"WARC file has {size} bytes, SHA-256 {sha256}; the manifest records "
-                    f"{_get(entry, 'size')} bytes, {_get(entry, 'sha256')} "
+                    f"{_get(entry, 'size')} bytes, SHA-256 {_get(entry, 'sha256')} "
                     "(changed since the run closed)",
                 )
         with self.index.read() as conn:
