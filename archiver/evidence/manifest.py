@@ -35,8 +35,8 @@ from archiver.config import Settings
 from archiver.errors import ArchiveError
 from archiver.evidence.keys import SigningKey, key_id, load_key, public_b64
 from archiver.store import blobs
-from archiver.store.index import (
-    Index,
+from archiver.store.index import Index
+from archiver.store.schema import (
     UTCDateTime,
     findings,
     metadata,

@@ -47,7 +47,8 @@ from archiver.evidence.manifest import (
     signed_bytes,
 )
 from archiver.store import blobs
-from archiver.store.index import Index, findings, tracked_runs, warc_files
+from archiver.store.index import Index
+from archiver.store.schema import findings, tracked_runs, warc_files
 
 _MANIFEST_FILE = re.compile(r"^(\d{8})\.json$")
 

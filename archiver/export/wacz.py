@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import surt
-from sqlalchemy.engine import Row
 
 from archiver import __version__
 from archiver.config import StorageSettings
@@ -33,6 +32,7 @@ from archiver.markup import is_checkable_page
 from archiver.store import blobs, warc
 from archiver.store.browse import Browse
 from archiver.store.index import Index
+from archiver.store.rows import Capture
 
 if TYPE_CHECKING:
     from archiver.config import EvidenceSettings
@@ -64,7 +64,7 @@ def _cdx_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
-def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
+def cdxj_lines(rows: Iterable[Capture]) -> list[str]:
     """One sorted CDXJ line per capture: SURT, timestamp, JSON (url, mime, status, digest, ...)."""
     lines = []
     for row in rows:
@@ -86,7 +86,7 @@ def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
     return sorted(lines)
 
 
-def _page_lines(rows: Iterable[Row[Any]], browse: Browse) -> list[str]:
+def _page_lines(rows: Iterable[Capture], browse: Browse) -> list[str]:
     header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
     out = [json.dumps(header)]
     pages = [row for row in rows if row.is_page and is_checkable_page(row.status, row.content_type)]
@@ -190,6 +190,8 @@ def export_wacz(
             add(zf, "indexes/index.cdx", ("\n".join(cdxj_lines(rows)) + "\n").encode("utf-8"))
             pages = _page_lines(rows, browse)
             add(zf, "pages/pages.jsonl", ("\n".join(pages) + "\n").encode("utf-8"))
+            # signedData.created must equal it (py-wacz compares the two).
+            created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             first = next((r for r in rows if r.is_page and r.status == 200), rows[0])
             package = {
                 "profile": "data-package",
@@ -198,7 +200,7 @@ def export_wacz(
                 "description": f"Captures of {site} archived by archiver {__version__}",
                 "mainPageURL": first.url,
                 "mainPageDate": first.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created": created,
                 "wacz_version": WACZ_VERSION,
                 "software": f"archiver {__version__}",
             }
@@ -209,7 +211,7 @@ def export_wacz(
                 "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
             }
             if signer is not None:
-                package_digest["signedData"] = signer(package_digest["hash"], package["created"])
+                package_digest["signedData"] = signer(package_digest["hash"], created)
             zf.writestr(
                 zipfile.ZipInfo("datapackage-digest.json", _zip_time()),
                 json.dumps(package_digest, indent=2).encode("utf-8"),
