@@ -14,7 +14,6 @@ from archiver.cli.common import (
     EXIT_CUT_SHORT,
     EXIT_EVIDENCE,
     EXIT_FAILED,
-    EXIT_LOCKED,
     EXIT_OK,
     ConfigOption,
     FullOption,
@@ -25,10 +24,14 @@ from archiver.cli.common import (
     check_connections,
     crawl_site,
     crawl_summary,
+    each_site,
     echo,
     load_settings,
 )
-from archiver.errors import ArchiverError, LockError
+from archiver.config import SiteSettings
+
+if TYPE_CHECKING:
+    from archiver.store.index import Index
 
 if TYPE_CHECKING:
     from archiver.config import Settings
@@ -52,39 +55,19 @@ def crawl(
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
     check_connections(sites)
-    from archiver.store.index import Index
+    show_progress = sys.stderr.isatty() and not quiet
 
-    index = Index(settings.storage.index_url)
-    code = EXIT_OK
-    try:
-        for entry in sites:
-            try:
-                result = crawl_site(
-                    settings,
-                    entry.name,
-                    index,
-                    progress=sys.stderr.isatty() and not quiet,
-                    full=full,
-                )
-            except LockError as exc:
-                logger.bind(site=entry.name).error("{}", exc)
-                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
-                continue
-            except ArchiverError as exc:
-                logger.bind(site=entry.name).error("crawl failed: {}", exc)
-                code = EXIT_FAILED
-                continue
-            typer.echo(crawl_summary(entry.name, result))
-            if result.status != "completed":
-                code = EXIT_FAILED
-            elif result.stats.fetched == 0 and result.stats.failed:
-                logger.bind(site=entry.name).error("no URL of the site could be fetched")
-                code = EXIT_FAILED
-            elif result.stats.cut_short and code != EXIT_FAILED:
-                code = EXIT_CUT_SHORT
-    finally:
-        index.close()
-    raise typer.Exit(code)
+    def crawl_one(entry: SiteSettings, index: Index) -> int:
+        result = crawl_site(settings, entry.name, index, progress=show_progress, full=full)
+        typer.echo(crawl_summary(entry.name, result))
+        if result.status != "completed":
+            return EXIT_FAILED
+        if result.stats.fetched == 0 and result.stats.failed:
+            logger.bind(site=entry.name).error("no URL of the site could be fetched")
+            return EXIT_FAILED
+        return EXIT_CUT_SHORT if result.stats.cut_short else EXIT_OK
+
+    raise typer.Exit(each_site(settings, sites, crawl_one, failed="crawl failed"))
 
 
 @app.command()
@@ -153,51 +136,37 @@ def verify(
     from archiver.store.verify import verify_site
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
-    sites = settings.select(site or [])
     trusted = _trusted_keys(settings, public_key) if evidence else []
-    from archiver.store.index import Index
 
-    index = Index(settings.storage.index_url)
-    code = EXIT_OK
-    try:
-        for entry in sites:
-            try:
-                with SiteLock(settings.storage.root, entry.name):
-                    result = verify_site(
-                        settings.storage.root,
-                        index,
-                        entry.name,
-                        repair=repair_index,
-                        storage=settings.storage,
-                    )
-                    # Under the same lock: no run of the site closes while it is checked.
-                    proof = (
-                        verify_evidence(settings.storage, index, entry.name, trusted)
-                        if evidence
-                        else None
-                    )
-            except LockError as exc:
-                logger.bind(site=entry.name).error("{}", exc)
-                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
-                continue
-            for name in result.recovered:
-                echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
-            for change in result.repaired:
-                echo(f"{entry.name}: repaired: {change}")
-            for problem in result.problems:
-                echo(f"{entry.name}: FAIL {problem}")
-            echo(
-                f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
-                f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
-                f"{len(result.problems)} problem(s)"
+    def verify_one(entry: SiteSettings, index: Index) -> int:
+        with SiteLock(settings.storage.root, entry.name):
+            result = verify_site(
+                settings.storage.root,
+                index,
+                entry.name,
+                repair=repair_index,
+                storage=settings.storage,
             )
-            if not result.ok and code != EXIT_EVIDENCE:
-                code = EXIT_FAILED
-            if proof is not None and not _report_evidence(proof, bool(trusted)):
-                code = EXIT_EVIDENCE
-    finally:
-        index.close()
-    raise typer.Exit(code)
+            # Under the same lock: no run of the site closes while it is checked.
+            proof = (
+                verify_evidence(settings.storage, index, entry.name, trusted) if evidence else None
+            )
+        for name in result.recovered:
+            echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
+        for change in result.repaired:
+            echo(f"{entry.name}: repaired: {change}")
+        for problem in result.problems:
+            echo(f"{entry.name}: FAIL {problem}")
+        echo(
+            f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
+            f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
+            f"{len(result.problems)} problem(s)"
+        )
+        if proof is not None and not _report_evidence(proof, bool(trusted)):
+            return EXIT_EVIDENCE
+        return EXIT_OK if result.ok else EXIT_FAILED
+
+    raise typer.Exit(each_site(settings, settings.select(site or []), verify_one))
 
 
 def _trusted_keys(settings: Settings, public_keys: list[Path] | None) -> list[PublicKey]:
