@@ -95,6 +95,13 @@ def export(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing file (never one the archive uses).")
     ] = False,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            "--sign",
+            help="Sign datapackage-digest.json with [evidence] key (and certificate, if set).",
+        ),
+    ] = False,
 ) -> None:
     """Export a site's captures as a WACZ package (WARCs, CDXJ index, pages, datapackage)."""
     from archiver.export import export_wacz
@@ -110,13 +117,19 @@ def export(
         if run is not None:
             resolve_run(index, site, str(run))
         result = export_wacz(
-            settings.storage.root, index, site, wacz, run_id=run, storage=settings.storage
+            settings.storage.root,
+            index,
+            site,
+            wacz,
+            run_id=run,
+            storage=settings.storage,
+            sign=settings.evidence if sign else None,
         )
     finally:
         index.close()
     typer.echo(
         f"{result.path}: {result.captures} captures, {result.pages} pages, "
-        f"{result.warcs} WARC file(s)"
+        f"{result.warcs} WARC file(s)" + (", signed" if sign else "")
     )
     raise typer.Exit(EXIT_OK)
 
