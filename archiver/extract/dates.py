@@ -155,6 +155,13 @@ NOT_PUBLISHED = re.compile(
     r"mis à jour|modifié|révisé|aggiornat[oa]|actualizad[oa]|bijgewerkt|gewijzigd|"
     r"uppdaterad|ändrad|opdateret|ændret)\W{0,3}(?:\w+\W{1,3}){0,2}$"
 )
+# A date these words label is some other event's: a birth, a death, a deadline, a meeting.
+OTHER_EVENT = re.compile(
+    r"(?i)(?:birth|born|died|death|deadline|closing date|due date|expires?|event date|"
+    r"geboren|geburt\w*|gestorben|frist|termin|einsendeschluss|født|død|høringsfrist|"
+    r"svarfrist|naissance|né|née|décès|échéance|nato|nata|nascita|scadenza|nacid[oa]|"
+    r"nacimiento|plazo|geboortedatum|overleden)\W{0,3}(?:\w+\W{1,3}){0,2}$"
+)
 _RANGE_BEFORE = re.compile(r"(?i)(?:[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
 _RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]|(?:to|bis|til|till|au|al|à|tot)(?!\w))\s*\S")
 

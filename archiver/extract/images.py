@@ -110,17 +110,25 @@ def _not_content(img: Tag, src: str) -> str | None:
     if any(_UI_GRAPHIC.search(w) for w in names):
         return "interface graphic"
     link = img.find_parent("a")
-    href = link.get("href") if link is not None else None
-    if link is None or not isinstance(href, str) or href.strip()[:1] in ("", "#"):
+    if link is None:
+        item = img.find_parent("li")
+        # A picture beside a link in a list item is the thumbnail of a listed page.
+        if item is not None and any(_elsewhere(a) for a in item.find_all("a", limit=3)):
+            return "thumbnail of a listed page"
         return None
-    # A link that opens the picture itself (its file, or a lightbox view of it) is a
-    # zoom button; a link anywhere else makes the picture a teaser of that page.
-    if any(
+    return "links to another page (a teaser)" if _elsewhere(link) else None
+
+
+def _elsewhere(link: Tag) -> bool:
+    """Whether ``link`` leads to another page, not to the picture itself (its file, or a
+    lightbox view of it: a zoom button) or to a place on this page."""
+    href = link.get("href")
+    if not isinstance(href, str) or href.strip()[:1] in ("", "#"):
+        return False
+    return not any(
         _ENLARGES.search(" ".join(v) if isinstance(v, list) else str(v))
         for v in link.attrs.values()
-    ):
-        return None
-    return "links to another page (a teaser)"
+    )
 
 
 _INLINE = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
@@ -225,7 +233,20 @@ def _credit(
         credit = match_credit(_lines(container), patterns)
         if credit:
             return credit, "figure"
+    if (term := _description(container)) is not None:
+        credit = match_credit(_lines(term), patterns)
+        if credit:
+            return credit, "dd"
     return None, None
+
+
+def _description(container: Tag) -> Tag | None:
+    """The ``<dd>`` that describes a picture standing in a ``<dt>``: a definition list used as
+    a figure, the caption in the description."""
+    if container.name != "dt":
+        return None
+    following = container.find_next_sibling()
+    return following if following is not None and following.name == "dd" else None
 
 
 _GALLERY_LEVELS = 3  # how far above an image's own container a gallery's credit line may sit
@@ -317,7 +338,9 @@ def extract_images(
         src = _src(img)
         alt = img.get("alt")
         container = _container(img, root)
-        figcaption = container.find("figcaption") if container.name == "figure" else None
+        figcaption = (
+            container.find("figcaption") if container.name == "figure" else _description(container)
+        )
         caption = visible_text(figcaption) if figcaption is not None else None
         credit, credit_source = _credit(img, container, selectors, patterns, elements)
         if credit is None:

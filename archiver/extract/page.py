@@ -13,7 +13,14 @@ from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
-from archiver.extract.dates import LABEL_WORDS, ParsedDate, age_of, labelled_date, parse_date
+from archiver.extract.dates import (
+    LABEL_WORDS,
+    OTHER_EVENT,
+    ParsedDate,
+    age_of,
+    labelled_date,
+    parse_date,
+)
 from archiver.extract.decode import decode_payload
 from archiver.extract.header import content_h1, header_date, heading_kicker, heading_text, usable_h1
 from archiver.extract.images import extract_images
@@ -86,6 +93,37 @@ def _select_one(soup: Tag, selector: str, source: Source) -> Tag | None:
         raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
 
 
+_LABEL_CHARS = 40  # text before a date element read for what it labels
+
+
+def _label_before(element: Tag) -> str:
+    """The visible text just before ``element`` in its own block ("Date of birth :")."""
+    parts: list[str] = []
+    size = 0
+    for sibling in element.previous_siblings:
+        text = sibling.get_text(" ") if isinstance(sibling, Tag) else str(sibling)
+        parts.insert(0, text)
+        size += len(text)
+        if size >= _LABEL_CHARS:
+            break
+    return collapse(" ".join(parts))[-_LABEL_CHARS:]
+
+
+_DATED_CANDIDATES = 5  # elements a date selector may skip over as labelled otherwise
+
+
+def _select_dated(soup: Tag, selector: str, source: Source) -> Tag | None:
+    """The first element ``selector`` matches whose label does not make its date another
+    event's (a ``<time>`` after "Date of birth:" on a profile page is no publication date)."""
+    if not source.may_match(selector):
+        return None
+    try:
+        found = soup.select(selector, limit=_DATED_CANDIDATES)
+    except SelectorSyntaxError as exc:
+        raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+    return next((e for e in found if not OTHER_EVENT.search(_label_before(e))), None)
+
+
 def _first_date(
     soup: BeautifulSoup,
     jsonld: list[dict[str, Any]],
@@ -105,7 +143,7 @@ def _first_date(
         if source.jsonld is not None:
             texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
         elif source.selector is not None:
-            element = _select_one(soup, source.selector, page)
+            element = _select_dated(soup, source.selector, page)
             if element is not None:
                 value = (
                     element.get(source.attribute)
@@ -319,6 +357,8 @@ def extract(
         and (not dateline.updated or (published is not None and published[1].labelled))
     ):
         signals.append("dated-h1")
+    if published is not None:
+        signals += [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:

@@ -61,7 +61,7 @@ def infer_affixes(
     difference between titles is still reported.
     """
     values = {k: strip_suffix(normalise_title(v), suffixes, site_name) for k, v in raw.items() if v}
-    plain = {_words(v).casefold() for v in values.values() if v}
+    plain = {_compared(v).casefold() for v in values.values() if v}
     suffix: str | None = None
     prefix: str | None = None
     for key in ("title", "og_title", "twitter_title", "dc_title"):
@@ -71,11 +71,11 @@ def infer_affixes(
         for match in _SEPARATOR.finditer(value):
             head = value[: match.start()].strip()
             tail = value[match.end() :].strip()
-            if head and _words(head).casefold() in plain:
+            if head and _compared(head).casefold() in plain:
                 candidate = value[match.start() :]
                 if suffix is None or len(candidate) > len(suffix):
                     suffix = candidate
-            if tail and _words(tail).casefold() in plain:
+            if tail and _compared(tail).casefold() in plain:
                 candidate = value[: match.end()]
                 if prefix is None or len(candidate) > len(prefix):
                     prefix = candidate
@@ -105,6 +105,17 @@ def _words(title: str) -> str:
     return " ".join(_WORD.findall(title))
 
 
+# A leading article ("The Scottish Government" in the heading, "Scottish Government" in
+# the <title>) names the same thing to a reader.
+_LEADING_ARTICLE = re.compile(r"(?i)^(?:the|a|an|der|die|das|le|la|les|l|el|los|las|il|lo|het) ")
+
+
+def _compared(title: str) -> str:
+    """What titles are compared by: their words, without a leading article."""
+    words = _words(title)
+    return _LEADING_ARTICLE.sub("", words, count=1) or words
+
+
 def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     """Pairs ``(reference, source)`` whose normalised titles differ.
 
@@ -120,7 +131,7 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     # (a separator, a colon for a dash, other quotes) read the same to a reader.
     groups: dict[str, list[str]] = {}
     for name, value in present:
-        groups.setdefault(_words(value), []).append(name)
+        groups.setdefault(_compared(value), []).append(name)
     reference_key = max(groups, key=lambda v: len(groups[v]))
     reference = groups[reference_key][0]
     reference_value = entries[reference]["normalized"]
@@ -134,5 +145,5 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
             "raw": entries[name]["raw"],
         }
         for name, value in present
-        if _words(value) != reference_key
+        if _compared(value) != reference_key
     ]
