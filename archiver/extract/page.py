@@ -37,7 +37,7 @@ from archiver.extract.titles import (
 )
 from archiver.markup import parse_html
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 _MAX_JSONLD_CHARS = 500_000
 
 

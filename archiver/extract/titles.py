@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from archiver.extract.text import normalise_title
@@ -147,3 +149,53 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
         for name, value in present
         if _compared(value) != reference_key
     ]
+
+
+_MIN_PAGES = 3  # titles a run needs before a shared ending says anything about the site
+
+
+def learn_site_suffixes(titles: Iterable[str | None]) -> tuple[str, ...]:
+    """The site suffixes a run's ``<title>``s show: each trailing " | X" / " - X" segment
+    that more than half of them end with, longest first.
+
+    "A | News | European Parliament", "B | News | European Parliament" and "C | MEPs |
+    European Parliament" give " | News | European Parliament" (two of three) and
+    " | European Parliament" (three of three). A segment is counted once per title, and
+    never when it is the whole title, so a site whose pages are titled alike learns
+    nothing from it. Fewer than three titles teach nothing.
+    """
+    counts: Counter[str] = Counter()
+    seen = 0
+    for raw in titles:
+        title = normalise_title(raw) if raw else ""
+        if not title:
+            continue
+        seen += 1
+        ends = {title[m.start() :] for m in _SEPARATOR.finditer(title) if m.start() > 0}
+        counts.update(e for e in ends if "{" not in e)
+    if seen < _MIN_PAGES:
+        return ()
+    shared = [suffix for suffix, n in counts.items() if 2 * n > seen]
+    return tuple(sorted(shared, key=len, reverse=True))
+
+
+def with_site_suffixes(model: dict[str, Any], suffixes: tuple[str, ...]) -> dict[str, Any]:
+    """``model`` with the run's learned ``suffixes`` removed from its titles, and its
+    mismatches compared again; the model itself is not changed."""
+    titles = model.get("titles")
+    if not suffixes or not isinstance(titles, dict):
+        return model
+    entries = dict(titles)
+    changed = False
+    for key in TITLE_SOURCES:
+        entry = entries.get(key)
+        if not entry:
+            continue
+        stripped = strip_suffix(entry["normalized"], suffixes, None)
+        if stripped != entry["normalized"]:
+            entries[key] = {**entry, "normalized": stripped}
+            changed = True
+    if not changed:
+        return model
+    entries["mismatches"] = mismatches(entries)
+    return {**model, "titles": entries}
