@@ -193,6 +193,10 @@ LABEL_WORDS = (
     "publicerad", "publiceret",
 )  # fmt: skip
 _LABEL_WINDOW = 48  # characters after a label word in which its date must start
+# A bare "Date" label counts only right before its date ("Date 23.05.2011", "Datum:"), and
+# not after words that make it another event's ("Closing date", "Event date").
+BARE_LABELS = ("date", "datum", "dato", "fecha")
+_BARE_GAP = 3  # characters between a bare label and its date (a colon and spaces)
 
 
 def labelled_date(text: str) -> TextDate | None:
@@ -212,6 +216,24 @@ def labelled_date(text: str) -> TextDate | None:
             if found and not found.excluded and PUBLISHED_LABEL.search(window[: found.start]):
                 labelled.append(found)
             start = lowered.find(word, start + len(word))
+    for word in BARE_LABELS:
+        start = lowered.find(word)
+        while start >= 0:
+            end = start + len(word)
+            bare = (start == 0 or not text[start - 1].isalnum()) and not text[
+                end : end + 1
+            ].isalnum()
+            window = text[end : end + _BARE_GAP + 30]
+            found = next(iter(text_dates(window)), None) if bare else None
+            if (
+                found
+                and not found.excluded
+                and found.start <= _BARE_GAP
+                and not window[: found.start].strip(" :")
+                and not OTHER_EVENT.search(text[max(0, start - 40) : end])
+            ):
+                labelled.append(found)
+            start = lowered.find(word, end)
     return labelled[0] if len({d.day for d in labelled}) == 1 else None
 
 

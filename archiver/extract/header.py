@@ -9,7 +9,7 @@ from bs4 import Tag
 from bs4.element import NavigableString
 
 from archiver.extract.dates import PUBLISHED_LABEL, TextDate, text_dates
-from archiver.extract.text import NOT_TEXT, hidden_reason
+from archiver.extract.text import NOT_TEXT, collapse, hidden_reason
 
 # Headings that only screen readers get: the visible title is elsewhere.
 # Headings of skip links ("Hauptnavigation", "Springe direkt zu") are for them too.
@@ -61,6 +61,37 @@ def content_h1(root: Tag, excluded: Callable[[Tag], bool]) -> Tag | None:
             return h1
         fallback = fallback or h1
     return fallback
+
+
+_SUFFIX_START = re.compile(r"\s*[-|–—:｜·•»›/]")
+_HEADLINE_MIN = 8  # characters: a shorter text matching the title's start is no headline
+
+
+def title_headline(body: Tag, title: str | None) -> Tag | None:
+    """On a page without an ``<h1>``, the visible element whose whole text is the
+    ``<title>``, or its start up to a separator ("武汉的声音：…！" in a ``div.h-title``
+    for the title "武汉的声音：…！-新华网"): the headline the page shows instead.
+
+    Only read for pages without a usable ``<h1>``, which are few.
+    """
+    wanted = collapse(title or "")
+    if len(wanted) < _HEADLINE_MIN:
+        return None
+    for string in body.find_all(string=True):
+        if isinstance(string, NOT_TEXT):
+            continue
+        text = collapse(str(string))
+        if len(text) < _HEADLINE_MIN or not wanted.startswith(text):
+            continue
+        rest = wanted[len(text) :]
+        parent = string.parent
+        if (rest and not _SUFFIX_START.match(rest)) or parent is None:
+            continue
+        if parent.name in _SKIPPED_TEXT_PARENTS or parent.name == "a":
+            continue
+        if collapse(parent.get_text()) == text and hidden_reason(parent) is None:
+            return parent
+    return None
 
 
 def heading_text(h1: Tag) -> str:

@@ -33,7 +33,8 @@ _LOGO_OR_ICON = re.compile(
 # may well mention a button or a flag).
 _UI_GRAPHIC = re.compile(
     r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
-    r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp)(?:$|[\W_\d])"
+    r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
+    r"qzone|qrcode|qr|ewm)(?:$|[\W_\d])"
 )
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
@@ -96,6 +97,8 @@ def _lines(tag: Tag) -> str:
 def _not_content(img: Tag, src: str) -> str | None:
     """Why an image in the content area is not a content image (a logo, an icon, a teaser of
     another page), or None."""
+    if not src:
+        return "no source"
     if src.startswith("data:") or src.split("?")[0].lower().endswith(".svg"):
         return "vector or inline graphic"
     sizes = [img.get(attr) for attr in ("width", "height")]
@@ -237,6 +240,13 @@ def _credit(
         credit = match_credit(_lines(term), patterns)
         if credit:
             return credit, "dd"
+    if container.name != "figure" and not container.get_text(strip=True):
+        # A picture alone in its paragraph is captioned by the paragraph after it.
+        following = container.find_next_sibling()
+        if following is not None and hidden_reason(following) is None and not following.find("img"):
+            credit = match_credit(_lines(following), patterns)
+            if credit:
+                return credit, "next paragraph"
     return None, None
 
 

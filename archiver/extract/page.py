@@ -14,6 +14,7 @@ from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
 from archiver.extract.dates import (
+    BARE_LABELS,
     LABEL_WORDS,
     OTHER_EVENT,
     ParsedDate,
@@ -22,7 +23,14 @@ from archiver.extract.dates import (
     parse_date,
 )
 from archiver.extract.decode import decode_payload
-from archiver.extract.header import content_h1, header_date, heading_kicker, heading_text, usable_h1
+from archiver.extract.header import (
+    content_h1,
+    header_date,
+    heading_kicker,
+    heading_text,
+    title_headline,
+    usable_h1,
+)
 from archiver.extract.images import extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
@@ -299,13 +307,17 @@ def extract(
         # <main>): it is the content's heading unless it sits in the site's chrome.
         chrome = _exclusion(soup, profile.content_exclude, source)
         h1 = next((h for h in headings if not chrome(h) and h.get_text(strip=True)), None)
-    dateline = header_date(h1) if isinstance(h1, Tag) else None
+    title_tag = soup.find("title")
+    shown_title = None  # the headline a page without an <h1> shows instead
+    if h1 is None and soup.body is not None and title_tag is not None:
+        shown_title = title_headline(soup.body, title_tag.get_text())
+    heading = h1 if isinstance(h1, Tag) else shown_title
+    dateline = header_date(heading) if heading is not None else None
     near_h1 = (
         ParsedDate(dateline.day, None, dateline.raw)
         if dateline is not None and not dateline.updated
         else None
     )
-    title_tag = soup.find("title")
     article_objects = [o for o in jsonld if _types(o) & article_types]
     headline = next((o["headline"] for o in jsonld if isinstance(o.get("headline"), str)), None)
     name = next((o["name"] for o in article_objects if isinstance(o.get("name"), str)), None)
@@ -324,9 +336,8 @@ def extract(
     if profile.infer_suffix:
         prefix, inferred = infer_affixes(raw_titles, suffixes, site_name)
     else:
-        prefix, inferred = None, None
-    if inferred is not None:
-        suffixes = (*suffixes, inferred)
+        prefix, inferred = None, ()
+    suffixes = (*suffixes, *inferred)
     titles: dict[str, Any] = {
         key: title_entry(raw_titles[key], suffixes, site_name, prefix) for key in TITLE_SOURCES
     }
@@ -339,11 +350,11 @@ def extract(
             titles["h1"] = {**titles["h1"], "normalized": rest}
     titles["site_name"] = site_name
     titles["inferred_prefix"] = prefix
-    titles["inferred_suffix"] = inferred
+    titles["inferred_suffix"] = inferred[0] if inferred else None
     titles["mismatches"] = mismatches(titles)
 
     def labelled() -> ParsedDate | None:
-        if not any(source.contains(w) for w in LABEL_WORDS):
+        if not any(source.contains(w) for w in (*LABEL_WORDS, *BARE_LABELS)):
             return None  # no publishing word in the page: spare reading the content's text
         found = labelled_date(collapse(root.get_text(" ")))
         return ParsedDate(found.day, None, found.raw) if found is not None else None
@@ -356,7 +367,16 @@ def extract(
         and dateline is not None
         and (not dateline.updated or (published is not None and published[1].labelled))
     ):
-        signals.append("dated-h1")
+        signals.append("dated-h1" if shown_title is None else "dated-headline")
+    elif (
+        profile.article_dated_h1
+        and h1 is not None
+        and published is not None
+        and published[1].labelled
+    ):
+        # A heading and the one date the page labels its publication's ("Date 23.05.2011"
+        # in the item's facts below the text) make an article too.
+        signals.append("labelled-date")
     if published is not None:
         signals += [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
     updated = _first_date(soup, jsonld, profile.updated, tz, source)

@@ -47,30 +47,35 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
 # " | ", " - ", " – ", " — ", " :: ", " · ", " / ", " › ".
 _WORD = re.compile(r"\w+")
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>)\s+")
+# A bar needs no spaces around it ("NEWS WEB EASY|Title"): titles do not use it in words.
+_BAR = re.compile(r"\s*[|｜]\s*")
 
 
 def infer_affixes(
     raw: dict[str, str | None], suffixes: tuple[str, ...], site_name: str | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, tuple[str, ...]]:
     """The site prefix and suffix a page's own titles show, beyond the configured suffixes.
 
     A title such as "X | News | European Parliament" whose text up to a
     separator is exactly another of the page's titles ("X", typically the
     ``<h1>``) carries a site suffix from that separator on; one such as
     "Bundesrat - Textarchiv - X" a site prefix up to the separator before
-    "X". The longest suffix (prefix) found wins, so every segment of it
-    goes. A title with no such partner is left as it is, so a real
-    difference between titles is still reported.
+    "X". The longest prefix found wins, so every segment of it goes; each
+    title keeps its own longest suffix (the <title> may end " | Section |
+    Site | date" where og:title ends " | Site | date"), and the suffixes
+    are returned longest first. A title with no such partner is left as it
+    is, so a real difference between titles is still reported.
     """
     values = {k: strip_suffix(normalise_title(v), suffixes, site_name) for k, v in raw.items() if v}
     plain = {_compared(v).casefold() for v in values.values() if v}
-    suffix: str | None = None
+    found: set[str] = set()
     prefix: str | None = None
     for key in ("title", "og_title", "twitter_title", "dc_title"):
         value = values.get(key)
         if not value:
             continue
-        for match in _SEPARATOR.finditer(value):
+        suffix: str | None = None
+        for match in (*_SEPARATOR.finditer(value), *_BAR.finditer(value)):
             head = value[: match.start()].strip()
             tail = value[match.end() :].strip()
             if head and _compared(head).casefold() in plain:
@@ -81,7 +86,9 @@ def infer_affixes(
                 candidate = value[: match.end()]
                 if prefix is None or len(candidate) > len(prefix):
                     prefix = candidate
-    return prefix, suffix
+        if suffix is not None:
+            found.add(suffix)
+    return prefix, tuple(sorted(found, key=len, reverse=True))
 
 
 def strip_prefix(title: str, prefix: str | None) -> str:
@@ -147,8 +154,21 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
             "raw": entries[name]["raw"],
         }
         for name, value in present
-        if _compared(value) != reference_key
+        if _compared(value) != reference_key and not _truncates(value, reference_key)
     ]
+
+
+_TRUNCATED_MIN = 10  # characters a cut-short title keeps to be recognised as one
+_ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)$")
+
+
+def _truncates(value: str, reference_key: str) -> bool:
+    """Whether ``value`` is the reference cut short with an ellipsis (a length-limited
+    field such as twitter:title: "La perte des terres fertiles et les éléphants en...")."""
+    if not _ELLIPSIS.search(value):
+        return False
+    head = _compared(_ELLIPSIS.sub("", value))
+    return len(head) >= _TRUNCATED_MIN and reference_key.startswith(head)
 
 
 _MIN_PAGES = 3  # titles a run needs before a shared ending says anything about the site

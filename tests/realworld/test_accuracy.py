@@ -12,22 +12,20 @@ import pytest
 from benchmarks.accuracy import Score, load_corpus, score
 
 # rule: (precision, recall) floors, every page checked with its own pack. Reached on the
-# 41-page corpus of 28 Nov 2026; what is still wrong: the GOV.UK document collection and an
-# EP member's profile (og:type=article, first <time> her date of birth) taken for dated
-# articles (age-notice); elperuano.pe's page that JavaScript fills in (no h1, no date, no
-# article signal in the served HTML: missing-h1 and undated missed); consistent-titles on
-# a page that is no article (the packs check articles only; the labels check every page).
+# 52-page corpus of 28 Nov 2026; what is still missed: elperuano.pe's page that JavaScript
+# fills in (no h1, no date, no article signal in the served HTML: missing-h1 and undated),
+# NHK's "[06月24日 11時30分]" (a date without a year: no date, so no age-notice).
 FLOORS = {
     "photo-credits": (1.0, 1.0),
-    "age-notice": (0.83, 1.0),
+    "age-notice": (1.0, 0.93),
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
-    "consistent-titles": (1.0, 0.66),
-    "missing-h1": (1.0, 0.66),
+    "consistent-titles": (1.0, 1.0),
+    "missing-h1": (1.0, 0.75),
     "missing-title": (1.0, 1.0),
 }
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
-OVERALL = (0.9, 0.85)
+OVERALL = (1.0, 0.9)
 
 
 @pytest.fixture(scope="module")
