@@ -126,10 +126,13 @@ def _select_dated(soup: Tag, selector: str, source: Source) -> Tag | None:
     if not source.may_match(selector):
         return None
     try:
-        found = soup.select(selector, limit=_DATED_CANDIDATES)
+        # Lazily: most pages' first match is the date, and the walk stops there.
+        for element in soup.css.iselect(selector, limit=_DATED_CANDIDATES):
+            if not OTHER_EVENT.search(_label_before(element)):
+                return element
     except SelectorSyntaxError as exc:
         raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
-    return next((e for e in found if not OTHER_EVENT.search(_label_before(e))), None)
+    return None
 
 
 def _first_date(
