@@ -101,6 +101,11 @@ def _not_content(img: Tag, src: str) -> str | None:
         return "no source"
     if src.startswith("data:") or src.split("?")[0].lower().endswith(".svg"):
         return "vector or inline graphic"
+    style = img.get("style")
+    if isinstance(style, str) and "url(" in style.lower():
+        # A spacer over a CSS background picture: the file is no picture, and what the
+        # reader sees is styling (a section's banner), as any CSS background image is.
+        return "spacer over a CSS background"
     sizes = [img.get(attr) for attr in ("width", "height")]
     given = [int(v) for v in sizes if isinstance(v, str) and v.strip().isdigit()]
     if given and max(given) <= _ICON_SIZE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from archiver.extract.dates import (
     age_of,
     labelled_date,
     parse_date,
+    text_dates,
 )
 from archiver.extract.decode import decode_payload
 from archiver.extract.header import (
@@ -146,6 +148,7 @@ def _first_date(
 ) -> tuple[ParsedDate, DateSource] | None:
     for source in sources:
         texts: list[str] = []
+        element: Tag | None = None
         if source.near_h1 or source.labelled:
             found = near_h1 if source.near_h1 else labelled() if labelled else None
             if found is not None:
@@ -165,9 +168,20 @@ def _first_date(
                     texts = [collapse(value)]
         for text in texts:
             parsed = parse_date(text, source.formats, tz)
+            if parsed is not None and element is not None and source.attribute is not None:
+                parsed = _as_shown(element, parsed)
             if parsed is not None:
                 return parsed, source
     return None
+
+
+def _as_shown(element: Tag, parsed: ParsedDate) -> ParsedDate:
+    """The date an element shows when its attribute says another day (a placeholder
+    ``<time datetime="2018-07-01T20:00:00">13/11/2025</time>``): readers see the text."""
+    shown = next((d for d in text_dates(collapse(element.get_text(" "))) if not d.excluded), None)
+    if shown is None or shown.day == parsed.day:
+        return parsed
+    return ParsedDate(shown.day, None, shown.raw)
 
 
 def _date_entry(found: tuple[ParsedDate, DateSource] | None) -> Any:
@@ -255,7 +269,15 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
     return excluded
 
 
+# What a browser that runs scripts (every reader's) does not show: it reads <noscript> as
+# raw text. lxml parses its content as markup, so "<noscript><div></noscript>" would leave
+# the div open and put the rest of the page inside the <noscript>, hidden.
+_NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def _parse(text: str) -> BeautifulSoup:
+    if "<noscript" in text or "<NOSCRIPT" in text:
+        text = _NOSCRIPT.sub("", text)
     try:
         return parse_html(text)
     except (RecursionError, ValueError, AssertionError) as exc:

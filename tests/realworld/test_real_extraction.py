@@ -311,3 +311,59 @@ def test_site_and_section_prefix_separated_by_slashes_is_learnt() -> None:
     titles = model("de-bundespraesident-rede-rau-2003")["titles"]
     assert titles["inferred_prefix"].startswith("www.bundespraesident.de: Der Bundespräsident")
     assert titles["mismatches"] == []
+
+
+# Pages the corpus grew by while these fixes were made.
+
+
+def test_a_headline_without_h1_dates_the_page_and_the_missing_h1_is_found() -> None:
+    # xinhuanet.com: no <h1>; div.h-title repeats the <title> before its "-新华网" and
+    # "2020-02-19 20:29:58" stands under it.
+    found = model("cn-xinhua-wuhan-2020")
+    assert found["article_signals"] == ["dated-headline"]
+    assert found["dates"]["published"]["value"] == "2020-02-19"
+    assert found["titles"]["h1"] is None
+    assert {k for k, _ in run_case(case("cn-xinhua-wuhan-2020"))} == {
+        "missing-h1",
+        "age-notice",
+        "photo-credits",
+    }
+
+
+def test_chinese_credit_after_the_picture_and_share_graphics() -> None:
+    images = {i["src"].rsplit("/", 1)[-1]: i for i in model("cn-xinhua-wuhan-2020")["images"]}
+    assert images["1125597921_15821148894141n.jpg"]["credit"] == "新华社记者 才扬"
+    assert images["1125597921_15821149269271n.jpg"]["credit"] is None
+    assert images["wx.png"]["content"] is False
+    assert all(not i["content"] for name, i in images.items() if not name)
+
+
+def test_a_bare_date_label_and_a_truncated_twitter_title() -> None:
+    # dw.com (French): "Date 23.05.2011" in the item's facts below the text; twitter:title
+    # cut short with "..."; <title> and og:title end in different suffixes.
+    found = model("de-dw-fr-guinee-elephants-2011")
+    assert found["article_signals"] == ["labelled-date"]
+    assert found["dates"]["published"]["value"] == "2011-05-23"
+    assert found["titles"]["mismatches"] == []
+
+
+def test_a_site_prefix_with_a_bar_and_no_spaces() -> None:
+    titles = model("jp-nhk-easy-taibatsu")["titles"]
+    assert titles["inferred_prefix"] == "NEWS WEB EASY|"
+    assert titles["mismatches"] == []
+
+
+def test_an_unclosed_element_in_noscript_does_not_hide_the_page() -> None:
+    # parcoabruzzo.it opens <noscript><div id="mms_nojava"></noscript> and closes the div in
+    # another <noscript> at the end: a browser running scripts shows the whole page.
+    images = model("it-parcoabruzzo-orso-2020")["images"]
+    chart = next(i for i in images if i["src"].endswith("PNALMnov58354-img1.jpg"))
+    assert (chart["hidden"], chart["content"], chart["credit"]) == (False, True, None)
+    spacer = next(i for i in images if i["alt"] == "Slide fotografica")
+    assert spacer["not_content_reason"] == "spacer over a CSS background"
+
+
+def test_the_shown_date_wins_over_a_placeholder_datetime() -> None:
+    # OEIL: <time datetime="2018-07-01T20:00:00">13/11/2025</time>.
+    published = model("eu-ep-oeil-summary-befit-2025")["dates"]["published"]
+    assert (published["value"], published["raw"]) == ("2025-11-13", "13/11/2025")
