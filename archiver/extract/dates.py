@@ -146,8 +146,30 @@ _TEXT_DATES = tuple(
         rf"(?<![\d.]){_YEAR}-(?P<month>[01]?\d)-{_DAY}(?![\d])",  # 2022-04-26
         rf"(?<![\d.]){_DAY}\.\s?(?P<month>[01]?\d)\.\s?{_YEAR}(?!\d)",  # 02.01.2022 (day first)
         rf"(?<![\d/]){_DAY}/(?P<month>[01]?\d)/{_YEAR}(?![\d/])",  # 26/04/2022, if unambiguous
+        rf"{_YEAR}\s*年\s*(?P<month>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日",  # 2019年6月24日
     )
 )
+# A Chinese or Japanese month and day without a year ("[06月24日 11時30分]").
+_MONTH_DAY = re.compile(r"(?<![\d年])(?P<month>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日")
+
+
+def month_day(text: str) -> tuple[int, int, str] | None:
+    """The one month and day ``text`` writes without a year, or None (none, or several)."""
+    found = {(int(m["month"]), int(m["day"]), m.group(0)) for m in _MONTH_DAY.finditer(text)}
+    if len({(month, day) for month, day, _ in found}) != 1:
+        return None
+    return next(iter(found))
+
+
+def year_in_source(source: str, month: int, day: int) -> int | None:
+    """The one year that the page's source writes with this month and day as digits
+    (``news20190624_…`` in an id, ``/2019/06/24/`` in a link), or None if none or several:
+    the year a yearless date leaves out, when the page says it elsewhere."""
+    pattern = re.compile(rf"(?<!\d)((?:19|20)\d\d)[-/._]?{month:02d}[-/._]?{day:02d}(?!\d)")
+    years = {int(m.group(1)) for m in pattern.finditer(source)}
+    return years.pop() if len(years) == 1 else None
+
+
 # A date these words lead up to is not a publication date.
 NOT_PUBLISHED = re.compile(
     r"(?i)(?:updated|update|modified|revised|reviewed|last changed|as of|valid from|"

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from bs4 import Tag
 from bs4.element import NavigableString
 
-from archiver.extract.dates import PUBLISHED_LABEL, TextDate, text_dates
+from archiver.extract.dates import (
+    PUBLISHED_LABEL,
+    TextDate,
+    month_day,
+    text_dates,
+    year_in_source,
+)
 from archiver.extract.text import NOT_TEXT, collapse, hidden_reason
 
 # Headings that only screen readers get: the visible title is elsewhere.
@@ -147,7 +154,7 @@ def _visible_strings(
     return out
 
 
-def header_date(h1: Tag) -> TextDate | None:
+def header_date(h1: Tag, source: str = "") -> TextDate | None:
     """The date written in the heading's header (a publication date, or failing that an
     update date, marked ``updated``), or None when there is none or it is ambiguous.
 
@@ -155,7 +162,9 @@ def header_date(h1: Tag) -> TextDate | None:
     heading itself and the text after it (a byline). Dates after an update word or in a
     range do not count; of several different dates, only one introduced by a publishing
     word ("Published", "vom", "Dato", …) is taken, so a listing of dated items, or a
-    body text full of dates, gives none.
+    body text full of dates, gives none. A month and day written without a year (a
+    Japanese "[06月24日 11時30分]") take the one year the page's ``source`` writes with them
+    in digits elsewhere (an id, a link), if it does.
     """
     before: list[str] = []
     # Before the heading, only its own block counts (a kicker or dateline beside it), not
@@ -184,4 +193,14 @@ def header_date(h1: Tag) -> TextDate | None:
         return introduced[0]
     # A header that opens with its last update ("Updated 16 June 2014") is still a dated
     # content header, though it does not say when the page was published.
-    return dates[0] if dates and dates[0].updated else None
+    if dates:
+        return dates[0] if dates[0].updated else None
+    found = month_day(text) if source else None
+    year = year_in_source(source, found[0], found[1]) if found else None
+    if found is None or year is None:
+        return None
+    try:
+        day = date(year, found[0], found[1])
+    except ValueError:
+        return None
+    return TextDate(day, found[2], text.find(found[2]), False)

@@ -337,7 +337,9 @@ def extract(
     if h1 is None and soup.body is not None and title_tag is not None:
         shown_title = title_headline(soup.body, title_tag.get_text())
     heading = h1 if isinstance(h1, Tag) else shown_title
-    dateline = header_date(heading) if heading is not None else None
+    dateline = header_date(heading, text) if heading is not None else None
+    if dateline is not None and dateline.day > captured_at.date():
+        dateline = None  # a year taken from elsewhere that puts the page in the future
     near_h1 = (
         ParsedDate(dateline.day, None, dateline.raw)
         if dateline is not None and not dateline.updated

@@ -12,20 +12,19 @@ import pytest
 from benchmarks.accuracy import Score, load_corpus, score
 
 # rule: (precision, recall) floors, every page checked with its own pack. Reached on the
-# 52-page corpus of 28 Nov 2026; what is still missed: elperuano.pe's page that JavaScript
-# fills in (no h1, no date, no article signal in the served HTML: missing-h1 and undated),
-# NHK's "[06月24日 11時30分]" (a date without a year: no date, so no age-notice).
+# 56-page corpus of 28 Nov 2026; what is still missed: elperuano.pe's page that JavaScript
+# fills in (no h1, no date, no article signal in the served HTML: missing-h1 and undated).
 FLOORS = {
     "photo-credits": (1.0, 1.0),
-    "age-notice": (1.0, 0.93),
+    "age-notice": (1.0, 1.0),
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
     "consistent-titles": (1.0, 1.0),
-    "missing-h1": (1.0, 0.75),
+    "missing-h1": (1.0, 0.8),
     "missing-title": (1.0, 1.0),
 }
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
-OVERALL = (1.0, 0.9)
+OVERALL = (1.0, 0.94)
 
 
 @pytest.fixture(scope="module")

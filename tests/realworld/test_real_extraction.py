@@ -367,3 +367,11 @@ def test_the_shown_date_wins_over_a_placeholder_datetime() -> None:
     # OEIL: <time datetime="2018-07-01T20:00:00">13/11/2025</time>.
     published = model("eu-ep-oeil-summary-befit-2025")["dates"]["published"]
     assert (published["value"], published["raw"]) == ("2025-11-13", "13/11/2025")
+
+
+def test_a_date_without_a_year_takes_the_one_year_the_page_writes_with_it() -> None:
+    # NHK NEWS WEB EASY: "[06月24日 11時30分]" under the headline; the year only in
+    # <body id="news20190624_k10011959621000">.
+    found = model("jp-nhk-easy-taibatsu")
+    assert found["dates"]["published"]["value"] == "2019-06-24"
+    assert ("age-notice", "") in run_case(case("jp-nhk-easy-taibatsu"))
