@@ -375,3 +375,13 @@ def test_a_date_without_a_year_takes_the_one_year_the_page_writes_with_it() -> N
     found = model("jp-nhk-easy-taibatsu")
     assert found["dates"]["published"]["value"] == "2019-06-24"
     assert ("age-notice", "") in run_case(case("jp-nhk-easy-taibatsu"))
+
+
+def test_the_first_article_element_is_not_taken_for_the_content() -> None:
+    # helmholtz-klima.de: the document's first <article> is the header picture's, before
+    # role=main; the one being read holds the h1 and nests teaser <article>s of others.
+    found = model("de-helmholtz-klima-cop27-2022")
+    assert found["content_area"]["selector"] == "[role=main]"
+    assert found["titles"]["h1"]["normalized"] == "Kein Kipppunkt zugunsten des Klimaschutzes"
+    teasers = [i for i in found["images"] if "/styles/teaser/" in i["src"]]
+    assert len(teasers) == 3 and not any(i["content"] for i in teasers)
