@@ -249,7 +249,7 @@ class ArchiveChecker:
         return result
 
     def _learn(
-        self, site: SiteSettings, subjects: list[tuple[Row[Any], datetime | None]]
+        self, site: SiteSettings, subjects: list[tuple[Capture, datetime | None]]
     ) -> tuple[set[int], tuple[str, ...]]:
         """Extract (and cache) every page of a run first: which captures were extracted now,
         and the site suffixes most of their ``<title>``s share (issue #11: a suffix without
