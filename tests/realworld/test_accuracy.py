@@ -7,6 +7,8 @@ never lower one to make a change pass: a lower figure is a regression on real pa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from benchmarks.accuracy import Score, load_corpus, score
@@ -59,3 +61,22 @@ def test_regjeringen_pages_are_exact_with_the_regjeringen_pack() -> None:
     result = score(pages, pack="regjeringen")
     assert result.overall.false == []
     assert result.overall.missed == []
+
+
+def test_regjeringen_pages_a_year_later_are_exact_too() -> None:
+    """At their capture none of the regjeringen.no pages is due a notice; 13 months later
+    each hearing is (no notice shown), the listing still is not (no article)."""
+    cases, _missing = load_corpus()
+    pages = [c for c in cases if c.family == "regjeringen.no"]
+    if not pages:
+        pytest.skip("no regjeringen.no pages on this machine")
+    later = []
+    for page in pages:
+        at = page.at.replace(year=page.at.year + 1, month=min(page.at.month + 1, 12))
+        expected = [{"rule": "age-notice"}] if page.truth["article"] else []
+        truth = {**page.truth, "at": at.isoformat(), "expected": expected}
+        later.append(replace(page, truth=truth))
+    result = score(later, pack="regjeringen")
+    assert result.overall.false == []
+    assert result.overall.missed == []
+    assert result.overall.tp == sum(1 for p in pages if p.truth["article"]) > 0
