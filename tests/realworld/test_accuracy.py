@@ -14,7 +14,7 @@ import pytest
 from benchmarks.accuracy import Score, load_corpus, score
 
 # rule: (precision, recall) floors, every page checked with its own pack. Reached on the
-# 60-page corpus of 28 Nov 2026; what is still missed: elperuano.pe's page that JavaScript
+# 62-page corpus of 28 Nov 2026; what is still missed: elperuano.pe's page that JavaScript
 # fills in (no h1, no date, no article signal in the served HTML: missing-h1 and undated).
 FLOORS = {
     "photo-credits": (1.0, 1.0),
@@ -22,7 +22,7 @@ FLOORS = {
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
     "consistent-titles": (1.0, 1.0),
-    "missing-h1": (1.0, 0.75),
+    "missing-h1": (1.0, 0.8),
     "missing-title": (1.0, 1.0),
 }
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
