@@ -8,6 +8,7 @@ a rule change only validates cached models.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from loguru import logger
 
+from archiver.browser.records import document_of
 from archiver.check.engine import check
 from archiver.check.packs import ResolvedPack, RuleSet
 from archiver.check.report import PageResult, Report
@@ -73,15 +75,18 @@ class ArchiveChecker:
         self.settings = settings
         self.index = index
         self.ruleset = ruleset or RuleSet.load(settings.rules_dirs)
-        self._packs: dict[tuple[tuple[str, ...], tuple[str, ...]], ResolvedPack] = {}
+        self._packs: dict[tuple[tuple[str, ...], ...], ResolvedPack] = {}
+        # A worker's threads share one checker per run: each pack is resolved once.
+        self._packs_lock = threading.Lock()
 
     def _pack(self, site: SiteSettings, url: str) -> ResolvedPack:
-        ids = tuple(site.rules) or tuple(self.ruleset.packs_for(url))
-        key = (tuple(site.rules), ids)
-        pack = self._packs.get(key)
-        if pack is None:
-            pack = self._packs[key] = self.ruleset.resolve(list(site.rules), url)
-        return pack
+        # A check's `urls` patterns make the checks differ from page to page under the same
+        # packs, so the key holds the checks that apply here; one object per key keeps its
+        # fingerprint (part of the page-model cache key) computed once.
+        resolved = self.ruleset.resolve(list(site.rules), url)
+        key = (tuple(site.rules), resolved.ids, tuple(c.id for c in resolved.checks))
+        with self._packs_lock:
+            return self._packs.setdefault(key, resolved)
 
     def _model(
         self,
@@ -98,6 +103,14 @@ class ArchiveChecker:
         return model, cached
 
     def _capture_model(
+        self, capture: Capture, payload_row: Capture, pack: ResolvedPack
+    ) -> tuple[dict[str, Any], bool]:
+        source, payload_row = document_of(self.index, capture, payload_row, pack.profile.source)
+        model, cached = self._document_model(capture, payload_row, pack)
+        model["source"] = source
+        return model, cached
+
+    def _document_model(
         self, capture: Capture, payload_row: Capture, pack: ResolvedPack
     ) -> tuple[dict[str, Any], bool]:
         key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
@@ -131,9 +144,11 @@ class ArchiveChecker:
             url=capture.url,
             captured_at=capture.captured_at,
             profile=pack.profile,
-            content_type=header(record.headers, "content-type"),
+            content_type=header(record.headers, "content-type") or payload_row.content_type,
         )
-        document, _, _ = decode_payload(body, header(record.headers, "content-type"))
+        document, _, _ = decode_payload(
+            body, header(record.headers, "content-type") or payload_row.content_type
+        )
         fulltext.store_text(self.index, key[0], title_of(model), fulltext.visible_text(document))
         with self.index.begin() as conn:
             conn.execute(

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from loguru import logger
+
 import archiver
+from archiver.browser.crops import crop_uris
 from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tracking
 from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
@@ -206,7 +209,8 @@ def _pages(index: Index, site: str, run_id: int, started_at: datetime) -> list[P
             continue
         try:
             payload = index.payload_capture(capture)
-        except ArchiveError:
+        except ArchiveError as exc:
+            logger.bind(site=site, run=run_id).error("report: {} left out: {}", capture.url, exc)
             continue
         if is_checkable_page(payload.status, payload.content_type):
             if was_kept:
@@ -278,6 +282,7 @@ def section(
         crawl=_stats(row.stats),
     )
     if images and storage is not None:
+        result.images.update(crop_uris(index, storage, result.findings))
         budget = _IMAGE_BUDGET
         # New findings first: their picture is what the reader needs most.
         for f in sorted(result.findings, key=lambda f: (f.status != "new", not f.is_open)):
