@@ -8,6 +8,7 @@ a rule change only validates cached models.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.check.engine import check
 from archiver.check.packs import ResolvedPack, RuleSet
@@ -31,6 +31,7 @@ from archiver.store import blobs, fulltext
 from archiver.store.browse import title_of
 from archiver.store.index import Index, checks, page_models, violations
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.rows import Capture
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -72,20 +73,23 @@ class ArchiveChecker:
         self.settings = settings
         self.index = index
         self.ruleset = ruleset or RuleSet.load(settings.rules_dirs)
-        self._packs: dict[tuple[tuple[str, ...], tuple[str, ...]], ResolvedPack] = {}
+        self._packs: dict[tuple[tuple[str, ...], ...], ResolvedPack] = {}
+        # A worker's threads share one checker per run: each pack is resolved once.
+        self._packs_lock = threading.Lock()
 
     def _pack(self, site: SiteSettings, url: str) -> ResolvedPack:
-        ids = tuple(site.rules) or tuple(self.ruleset.packs_for(url))
-        key = (tuple(site.rules), ids)
-        pack = self._packs.get(key)
-        if pack is None:
-            pack = self._packs[key] = self.ruleset.resolve(list(site.rules), url)
-        return pack
+        # A check's `urls` patterns make the checks differ from page to page under the same
+        # packs, so the key holds the checks that apply here; one object per key keeps its
+        # fingerprint (part of the page-model cache key) computed once.
+        resolved = self.ruleset.resolve(list(site.rules), url)
+        key = (tuple(site.rules), resolved.ids, tuple(c.id for c in resolved.checks))
+        with self._packs_lock:
+            return self._packs.setdefault(key, resolved)
 
     def _model(
         self,
-        capture: Row[Any],
-        payload_row: Row[Any],
+        capture: Capture,
+        payload_row: Capture,
         pack: ResolvedPack,
         at: datetime | None = None,
     ) -> tuple[dict[str, Any], bool]:
@@ -97,7 +101,7 @@ class ArchiveChecker:
         return model, cached
 
     def _capture_model(
-        self, capture: Row[Any], payload_row: Row[Any], pack: ResolvedPack
+        self, capture: Capture, payload_row: Capture, pack: ResolvedPack
     ) -> tuple[dict[str, Any], bool]:
         key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
         with self.index.read() as conn:
@@ -184,7 +188,7 @@ class ArchiveChecker:
         rows: list[dict[str, Any]] = []
         run = self.index.run(run_id)
         tonight = run.started_at if run is not None else datetime.now(UTC)
-        subjects: list[tuple[Row[Any], datetime | None]] = [
+        subjects: list[tuple[Capture, datetime | None]] = [
             (capture, None) for capture in self.index.captures_of_run(run_id)
         ] + [(capture, tonight) for capture in self.index.kept_captures(site.name, run_id)]
         for capture, at in subjects:
@@ -248,7 +252,7 @@ class ArchiveChecker:
 
     @staticmethod
     def _row(
-        site: SiteSettings, run_id: int, capture: Row[Any], v: Violation, pack: ResolvedPack
+        site: SiteSettings, run_id: int, capture: Capture, v: Violation, pack: ResolvedPack
     ) -> dict[str, Any]:
         return {
             "run_id": run_id,

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from urllib.parse import urljoin
 
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
 from archiver.crawl import recrawl
@@ -39,6 +38,7 @@ from archiver.markup import is_html, mime_type
 from archiver.store import blobs, warc
 from archiver.store.index import COMPLETED, INTERRUPTED, KEPT, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.rows import Capture
 from archiver.store.verify import recover_open_files
 
 _SEEN_CACHE = 200_000
@@ -603,7 +603,7 @@ class Crawler:
             self._log.warning("fetch failed: {} ({})", item.url, exc.reason)
             return
         exchange = fetched.exchange
-        revisit_of: Row[Any] | None = None
+        revisit_of: Capture | None = None
         if previous is not None and (
             exchange.status == 304
             or (
@@ -619,7 +619,7 @@ class Crawler:
         discovered = self._discover(item, exchange, revisit_of)
         await self._store(item, fetched, revisit_of, discovered)
 
-    def _revalidated(self, fetched: Fetched, original: Row[Any]) -> Fetched:
+    def _revalidated(self, fetched: Fetched, original: Capture) -> Fetched:
         """A 304 as the response it confirmed: the original's status line and headers,
         freshened by the 304's (pywb and ReplayWeb.page replay a revisit with its own
         status, so a revisit saying 304 replays blank; see docs/architecture.md)."""
@@ -646,7 +646,7 @@ class Crawler:
                 self._traps.backstops[-1],
             )
 
-    def _keep(self, item: QueuedUrl, payload: Row[Any], why: str) -> None:
+    def _keep(self, item: QueuedUrl, payload: Capture, why: str) -> None:
         """Keep a page's last capture instead of fetching it; follow its links from there."""
         discovered: list[QueuedUrl] = []
         found = self._payload(item, None, payload)
@@ -661,7 +661,7 @@ class Crawler:
             self._flush()
 
     def _payload(
-        self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Row[Any] | None
+        self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Capture | None
     ) -> tuple[bytes, str | None] | None:
         """The decoded body to search for links; an unchanged page's is its earlier capture's."""
         if revisit_of is not None:
@@ -681,7 +681,7 @@ class Crawler:
         return data, header(headers, "content-type")
 
     def _discover(
-        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
+        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Capture | None
     ) -> list[QueuedUrl]:
         """What this exchange adds to the frontier: a redirect target, links, or sitemap entries."""
         if 300 <= exchange.status < 400 and exchange.status != 304:
@@ -809,7 +809,7 @@ class Crawler:
         self,
         item: QueuedUrl,
         fetched: Fetched,
-        revisit_of: Row[Any] | None,
+        revisit_of: Capture | None,
         discovered: list[QueuedUrl],
     ) -> None:
         """Write the exchange to WARC; its capture, frontier status and links join the group

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.config import StorageSettings
 from archiver.crawl.url import canonicalize
@@ -39,6 +38,7 @@ from archiver.markup import is_html
 from archiver.store import blobs, fulltext, warc
 from archiver.store.index import RUNNING, Index
 from archiver.store.payload import header
+from archiver.store.rows import Capture, WarcFile
 
 _CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -326,7 +326,7 @@ def recover_open_files(
     index: Index,
     root: Path,
     warc_dir: Path,
-    rows: Sequence[Row[Any]],
+    rows: Sequence[WarcFile],
     *,
     locate: Callable[[str], Path] | None = None,
     on_closed: Callable[[str, str], object] | None = None,
@@ -366,7 +366,7 @@ def recover_open_files(
 # -- verifying a site ---------------------------------------------------------
 
 
-def _capture_problem(row: Row[Any], record: Record | None) -> str | None:
+def _capture_problem(row: Capture, record: Record | None) -> str | None:
     if record is None:
         return f"capture {row.id} ({row.url}): no WARC record starts here"
     expected_type = row.record_type
