@@ -34,7 +34,7 @@ _LOGO_OR_ICON = re.compile(
 _UI_GRAPHIC = re.compile(
     r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
     r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
-    r"qzone|qrcode|qr|ewm)(?:$|[\W_\d])"
+    r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
