@@ -15,7 +15,8 @@ from benchmarks.accuracy import Score, load_corpus, score
 
 # rule: (precision, recall) floors, every page checked with its own pack. Reached on the
 # 64-page corpus of 28 Nov 2026; what is still missed: a channel4.com picture's credit
-# (not yet looked at), and elperuano.pe's page that JavaScript fills in (no h1, no date, no article signal in the served HTML: missing-h1 and undated).
+# (not yet looked at), and elperuano.pe's page that JavaScript fills in (no h1, no date,
+# no article signal in the served HTML: missing-h1 and undated).
 FLOORS = {
     "photo-credits": (1.0, 0.88),
     "age-notice": (1.0, 1.0),
