@@ -2,9 +2,9 @@
 
 New: fingerprint absent from the site's previous checked run; fixed: present
 there but absent now on a page the run still reached (tracking's "disappeared"
-findings, on pages gone from the site, are not fixed). Counts come from the database and one list's ids are
-kept in memory per checked run, so a run with 100,000 findings renders as fast
-as one with ten.
+findings, on pages gone from the site, are not fixed). Counts come from the
+database and one list's ids are kept in memory per checked run, so a run with
+100,000 findings renders as fast as one with ten.
 """
 
 from __future__ import annotations
@@ -150,8 +150,9 @@ class DashboardQueries:
         """Open, new and fixed violations of a run (default: the latest checked one).
 
         New: fingerprint absent from the site's previous checked run; fixed:
-        present there but absent now, on a page the run still reached. Each list is one keyset page (by id) of
-        `limit` rows; `after` maps a list's name to its cursor.
+        present there but absent now, on a page the run still reached. Each list
+        is one keyset page (by id) of `limit` rows; `after` maps a list's name to
+        its cursor.
         """
         limit = max(1, min(limit, MAX_LIMIT))
         checked = self.checked_runs(site)
