@@ -33,13 +33,13 @@ from archiver.crawl.robots import MAX_REDIRECTS, Robots
 from archiver.crawl.sitemaps import parse_sitemap
 from archiver.crawl.transport import connect, redaction_note
 from archiver.crawl.traps import TrapGuard, sketch, url_dates
-from archiver.crawl.url import Scope, canonicalize, clean, host_key, host_of
+from archiver.urls import Scope, canonicalize, clean, host_key, host_of
 from archiver.errors import ArchiveError, FetchError
 from archiver.markup import is_html, mime_type
 from archiver.store import blobs, warc
 from archiver.store.index import COMPLETED, INTERRUPTED, KEPT, Index, QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
-from archiver.store.verify import recover_open_files
+from archiver.store.recovery import recover_open_files
 
 _SEEN_CACHE = 200_000
 # Group commit: captures written to WARC are committed to the index together, at most

@@ -23,9 +23,9 @@ import httpx
 
 from archiver.config import CrawlSettings
 from archiver.crawl.transport import Connection, Routes, connect, redact
-from archiver.crawl.url import host_of
 from archiver.errors import FetchError
 from archiver.store.warc import Exchange
+from archiver.urls import host_of
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # No `br`: `warcio check` (1.7, 1.8 with the brotli package pip installs beside it) fails on

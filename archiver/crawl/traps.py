@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, urlsplit
 
-from archiver.crawl.url import pattern_of
+from archiver.urls import pattern_of
 
 # Dates a calendar may link to: government sites publish from the mid-1990s on, and list
 # events up to about a year ahead. Outside that, a walk through months is a trap.

@@ -434,24 +434,36 @@ def read_record(path: Path, offset: int, *, max_payload: int | None = None) -> S
     """Read the record at `offset` of a WARC file; the payload is raw (still content-encoded)."""
     try:
         with path.open("rb") as fh:
-            fh.seek(offset)
-            # Keep the iterator referenced: closing it reads the record to its end.
-            iterator = iter(ArchiveIterator(fh))
-            record = next(iterator)
-            stream = record.raw_stream
-            payload = stream.read(max_payload) if max_payload else stream.read()
-            http = record.http_headers
-            return StoredRecord(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                date=record.rec_headers.get_header("WARC-Date"),
-                status=int(http.get_statuscode()) if http else 0,
-                headers=list(http.headers) if http else [],
-                payload=payload,
-                payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
-                record_type=record.rec_type,
-            )
-    except (OSError, StopIteration, ValueError) as exc:
+            return read_record_at(fh, offset, max_payload=max_payload)
+    except OSError as exc:
         raise ArchiveError(f"{path}@{offset}: cannot read WARC record: {exc}") from exc
+
+
+def read_record_at(fh: IO[bytes], offset: int, *, max_payload: int | None = None) -> StoredRecord:
+    """The record at `offset` of an open WARC file (local or from an object store).
+
+    Raises ArchiveError when no readable record starts there.
+    """
+    try:
+        fh.seek(offset)
+        # Keep the iterator referenced: closing it reads the record to its end.
+        iterator = iter(ArchiveIterator(fh))
+        record = next(iterator)
+        stream = record.raw_stream
+        payload = stream.read(max_payload) if max_payload else stream.read()
+        http = record.http_headers
+        return StoredRecord(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            date=record.rec_headers.get_header("WARC-Date"),
+            status=int(http.get_statuscode()) if http else 0,
+            headers=list(http.headers) if http else [],
+            payload=payload,
+            payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
+            record_type=record.rec_type,
+        )
+    except (OSError, StopIteration, ValueError) as exc:
+        name = getattr(fh, "name", "WARC file")
+        raise ArchiveError(f"{name}@{offset}: cannot read WARC record: {exc}") from exc
 
 
 def iter_records(fh: IO[bytes]) -> Iterator[tuple[int, int, Any]]:
@@ -474,6 +486,7 @@ __all__ = [
     "file_sha256",
     "freshen",
     "read_record",
+    "read_record_at",
     "recover",
     "sha256_digest",
 ]

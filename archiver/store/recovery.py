@@ -1,0 +1,64 @@
+"""Closing the `.open` WARC files of dead runs at their last committed record.
+
+The index is the archive's commit log (see `warc`): a file's `committed`
+length in `warc_files` is the end of its last record whose capture row was
+committed. After a crash, `recover_open_files` cuts each `.open` file of the
+dead runs back to that length, closes it and records its size and SHA-256;
+the crawler calls it when it resumes a site, `verify` before it checks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from sqlalchemy.engine import Row
+
+from archiver.store import warc
+from archiver.store.index import Index
+
+
+def recover_open_files(
+    index: Index,
+    root: Path,
+    warc_dir: Path,
+    rows: Sequence[Row[Any]],
+    *,
+    locate: Callable[[str], Path] | None = None,
+    on_closed: Callable[[str, str], object] | None = None,
+) -> list[str]:
+    """Close `.open` WARC files of dead runs at their last committed record.
+
+    `rows` are their `warc_files` rows. Partial files in `warc_dir` that the
+    index never registered hold no committed record and are removed. Only
+    call this while holding the site's lock (so no live process owns them).
+    Returns the names of the files recovered. `locate` maps an index name to
+    its local file (default: under `root`); `on_closed` is told each recovered
+    file and its SHA-256 (the crawler uploads it to an object store there).
+    """
+    recovered: list[str] = []
+    known = set()
+    for row in rows:
+        path = locate(row.name) if locate is not None else root / row.name
+        known.add(path.name)
+        closed = warc.recover(path.parent, path.name, row.committed)
+        sha256 = warc.file_sha256(closed)
+        index.warc_closed(row.name, closed.stat().st_size, sha256)
+        logger.warning("recovered {} at {} bytes (last committed record)", row.name, row.committed)
+        recovered.append(row.name)
+        if on_closed is not None:
+            on_closed(row.name, sha256)
+    if warc_dir.exists():
+        registered = {Path(r.name).name for r in index.open_warcs()}
+        for orphan in warc_dir.glob(f"*{warc.OPEN_SUFFIX}"):
+            name = orphan.name.removesuffix(warc.OPEN_SUFFIX)
+            if name not in known and name not in registered:
+                # Created but never registered: it holds no committed record.
+                orphan.unlink()
+                logger.warning("removed unregistered partial WARC {}", orphan.name)
+    return recovered
+
+
+__all__ = ["recover_open_files"]
