@@ -38,7 +38,8 @@ _DATE_IN_PATH = re.compile(
 _COMPACT_DATE = re.compile(r"(?<![0-9])([12][0-9]{3})(0[1-9]|1[0-2])([0-3][0-9])?(?![0-9])")
 _DATE_KEYS = re.compile(r"^(y|year|yr|month|m|date|day|d|from|to|start|end|cal|week)$", re.I)
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
-_MAIN = re.compile(rb"<(main|article)\b.*?</\1\s*>", re.S | re.I)
+_MAIN_OPEN = re.compile(rb"<(main|article)\b")
+_CLOSE_END = re.compile(rb"\s*>")
 
 
 def _only(keep: bytes) -> bytes:
@@ -115,6 +116,25 @@ def out_of_range(url: str, today: date) -> bool:
     )
 
 
+def _main_content(html: bytes) -> bytes | None:
+    """The first `<main>` or `<article>` element (tags included, any case), or None.
+
+    Its end is the first matching end tag after it (`</main >` too). Found with
+    `bytes.find`: a lazy regex over the page took milliseconds, testing for the end
+    tag at every byte.
+    """
+    lowered = html.lower()  # ASCII only: offsets stay those of `html`
+    for opened in _MAIN_OPEN.finditer(lowered):
+        end_tag = b"</" + opened.group(1)
+        at = lowered.find(end_tag, opened.end())
+        while at >= 0:
+            closed = _CLOSE_END.match(lowered, at + len(end_tag))
+            if closed is not None:
+                return html[opened.start() : closed.end()]
+            at = lowered.find(end_tag, at + 1)
+    return None
+
+
 def sketch(html: bytes, *, dated: bool = False) -> frozenset[int]:
     """A bottom-k sketch of the page's word 3-shingles, from its main content when marked.
 
@@ -123,10 +143,8 @@ def sketch(html: bytes, *, dated: bool = False) -> frozenset[int]:
     digits and month names are left out, so calendar months with no events agree too;
     pages that differ only in an id keep their digits and stay apart.
     """
-    # The regex scans slowly where it cannot match: look for the tags' names first.
-    lowered = html.lower()
-    main = _MAIN.search(html) if b"<main" in lowered or b"<article" in lowered else None
-    text = _TAGS.sub(b" ", main.group(0) if main else html).lower()
+    main = _main_content(html)
+    text = _TAGS.sub(b" ", main if main is not None else html).lower()
     if dated:
         words = [w for w in text.translate(_WORD).split() if w not in _MONTHS]
     else:

@@ -116,3 +116,15 @@ def test_words_keep_utf8_letters_whole_and_dated_pages_drop_digits_and_months() 
     )
     assert dated_one == dated_other
     assert sketch("<p>Høring om budsjett</p>".encode()) != sketch(b"<p>H ring om budsjett</p>")
+
+
+def test_only_the_main_content_is_sketched_whatever_the_tags_case() -> None:
+    body = b" ".join(b"paragraph word%d text" % i for i in range(60))
+    one = sketch(b"<nav>home news about</nav><MAIN class=x>" + body + b"</main >tail one")
+    other = sketch(b"<nav>other links here</nav><main>" + body + b"</MAIN>tail two")
+    menu = b" ".join(b"menu%d item" % i for i in range(300))
+    unclosed = sketch(b"<nav>" + menu + b"</nav><main>" + body)
+    assert one == other
+    closed = sketch(b"<nav>" + menu + b"</nav><main>" + body + b"</main>")
+    assert closed == one
+    assert similarity(one, unclosed) < 0.5  # no end tag: the whole page is sketched
