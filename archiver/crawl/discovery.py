@@ -99,12 +99,7 @@ class Discovery:
             return self._scoped([target], item.kind, item.depth, item.url, item.redirects + 1)
         if item.kind == "robots":
             return []
-        found = self._payload(item, exchange, revisit_of)
-        if found is None:
-            return []
-        data, content_type = found
-        self._observe(item, data, content_type)
-        return self._links(item, data, content_type, exchange.url)
+        return self._from_payload(item, exchange, revisit_of, exchange.url)
 
     def kept(self, item: QueuedUrl, payload: Row[Any]) -> list[QueuedUrl]:
         """What a page kept from its last capture (not fetched tonight) adds to the frontier.
@@ -112,12 +107,21 @@ class Discovery:
         A kept page teaches the trap guard as a fetched one does, so a calendar's
         walk stops at the same month every night.
         """
-        found = self._payload(item, None, payload)
+        return self._from_payload(item, None, payload, payload.url)
+
+    def _from_payload(
+        self,
+        item: QueuedUrl,
+        exchange: warc.Exchange | None,
+        revisit_of: Row[Any] | None,
+        base: str,
+    ) -> list[QueuedUrl]:
+        found = self._payload(item, exchange, revisit_of)
         if found is None:
             return []
         data, content_type = found
         self._observe(item, data, content_type)
-        return self._links(item, data, content_type, payload.url)
+        return self._links(item, data, content_type, base)
 
     def _payload(
         self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Row[Any] | None
