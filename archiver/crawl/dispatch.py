@@ -66,30 +66,10 @@ class Dispatcher:
         is told each time a URL is done.
         """
         queue: asyncio.Queue[QueuedUrl | None] = asyncio.Queue(maxsize=self.concurrency * 2)
-
-        async def worker() -> None:
-            while (item := await queue.get()) is not None:
-                try:
-                    if not self._fatal:
-                        await process(item)
-                except FetchError as exc:
-                    self._log.warning("{}", exc)
-                except ArchiveError as exc:
-                    # The archive cannot be written (disk full, index gone): stop dispatching,
-                    # but keep taking items so the dispatcher never blocks on a full queue.
-                    self._fatal.append(exc)
-                    self.stopped = True
-                except Exception as exc:
-                    # A page that trips a bug is recorded as failed; the crawl goes on.
-                    self._log.opt(exception=exc).error("{}: internal error", item.url)
-                    failed(item, f"internal error: {type(exc).__name__}: {exc}")
-                finally:
-                    self._in_flight -= 1
-                    self._progress.set()
-                    if progress is not None:
-                        progress()
-
-        workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        workers = [
+            asyncio.create_task(self._work(queue, process, failed, progress))
+            for _ in range(self.concurrency)
+        ]
         try:
             await self._dispatch(queue, flush)
         finally:
@@ -105,6 +85,35 @@ class Dispatcher:
             if self._fatal:
                 raise self._fatal[0]
             flush()
+
+    async def _work(
+        self,
+        queue: asyncio.Queue[QueuedUrl | None],
+        process: Callable[[QueuedUrl], Awaitable[None]],
+        failed: Callable[[QueuedUrl, str], None],
+        progress: Callable[[], None] | None,
+    ) -> None:
+        """One worker: process queued URLs until it is handed None."""
+        while (item := await queue.get()) is not None:
+            try:
+                if not self._fatal:
+                    await process(item)
+            except FetchError as exc:
+                self._log.warning("{}", exc)
+            except ArchiveError as exc:
+                # The archive cannot be written (disk full, index gone): stop dispatching,
+                # but keep taking items so the dispatcher never blocks on a full queue.
+                self._fatal.append(exc)
+                self.stopped = True
+            except Exception as exc:
+                # A page that trips a bug is recorded as failed; the crawl goes on.
+                self._log.opt(exception=exc).error("{}: internal error", item.url)
+                failed(item, f"internal error: {type(exc).__name__}: {exc}")
+            finally:
+                self._in_flight -= 1
+                self._progress.set()
+                if progress is not None:
+                    progress()
 
     async def _dispatch(
         self, queue: asyncio.Queue[QueuedUrl | None], flush: Callable[[], None]
