@@ -9,6 +9,7 @@ the crawler calls it when it resumes a site, `verify` before it checks one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,29 @@ from typing import Any
 from loguru import logger
 from sqlalchemy.engine import Row
 
+from archiver.errors import ArchiveError
 from archiver.store import warc
 from archiver.store.index import Index
+
+
+def recover(directory: Path, name: str, committed: int) -> Path:
+    """Close an `.open` file left by a dead process, keeping only its first `committed` bytes.
+
+    Returns the closed file's path. A file already closed is left untouched.
+    """
+    final = directory / name
+    partial = directory / (name + warc.OPEN_SUFFIX)
+    if final.exists() and not partial.exists():
+        return final
+    if not partial.exists():
+        raise ArchiveError(f"{partial}: open WARC file named in the index is missing")
+    with partial.open("r+b") as fh:
+        fh.truncate(committed)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, final)
+    warc.fsync_dir(directory)
+    return final
 
 
 def recover_open_files(
@@ -43,7 +65,7 @@ def recover_open_files(
     for row in rows:
         path = locate(row.name) if locate is not None else root / row.name
         known.add(path.name)
-        closed = warc.recover(path.parent, path.name, row.committed)
+        closed = recover(path.parent, path.name, row.committed)
         sha256 = warc.file_sha256(closed)
         index.warc_closed(row.name, closed.stat().st_size, sha256)
         logger.warning("recovered {} at {} bytes (last committed record)", row.name, row.committed)
@@ -61,4 +83,4 @@ def recover_open_files(
     return recovered
 
 
-__all__ = ["recover_open_files"]
+__all__ = ["recover", "recover_open_files"]
