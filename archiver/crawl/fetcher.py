@@ -211,6 +211,12 @@ class Fetcher:
             if response is None:
                 raise FetchError(url, self._reason(url, exc)) from exc
             truncated = "disconnect"
+        except ssl.SSLError as exc:
+            # httpcore passes on a TLS alert that arrives after the handshake (TLS 1.3: a
+            # server refusing our client certificate says so on the first read) unwrapped.
+            if response is None:
+                raise FetchError(url, f"TLS: {type(exc).__name__}: {exc}") from exc
+            truncated = "disconnect"
         assert response is not None
         response_headers = [
             (
