@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.check.engine import check
 from archiver.check.packs import ResolvedPack, RuleSet
@@ -31,6 +30,7 @@ from archiver.store import blobs, fulltext
 from archiver.store.browse import title_of
 from archiver.store.index import Index, checks, page_models, violations
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.rows import Capture
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -84,8 +84,8 @@ class ArchiveChecker:
 
     def _model(
         self,
-        capture: Row[Any],
-        payload_row: Row[Any],
+        capture: Capture,
+        payload_row: Capture,
         pack: ResolvedPack,
         at: datetime | None = None,
     ) -> tuple[dict[str, Any], bool]:
@@ -97,7 +97,7 @@ class ArchiveChecker:
         return model, cached
 
     def _capture_model(
-        self, capture: Row[Any], payload_row: Row[Any], pack: ResolvedPack
+        self, capture: Capture, payload_row: Capture, pack: ResolvedPack
     ) -> tuple[dict[str, Any], bool]:
         key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
         with self.index.read() as conn:
@@ -184,7 +184,7 @@ class ArchiveChecker:
         rows: list[dict[str, Any]] = []
         run = self.index.run(run_id)
         tonight = run.started_at if run is not None else datetime.now(UTC)
-        subjects: list[tuple[Row[Any], datetime | None]] = [
+        subjects: list[tuple[Capture, datetime | None]] = [
             (capture, None) for capture in self.index.captures_of_run(run_id)
         ] + [(capture, tonight) for capture in self.index.kept_captures(site.name, run_id)]
         for capture, at in subjects:
@@ -248,7 +248,7 @@ class ArchiveChecker:
 
     @staticmethod
     def _row(
-        site: SiteSettings, run_id: int, capture: Row[Any], v: Violation, pack: ResolvedPack
+        site: SiteSettings, run_id: int, capture: Capture, v: Violation, pack: ResolvedPack
     ) -> dict[str, Any]:
         return {
             "run_id": run_id,

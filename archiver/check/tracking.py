@@ -22,20 +22,22 @@ the report of any run reads one table.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
-from loguru import logger
-from sqlalchemy.engine import Row
-
+from archiver.check.findings import OPEN, STATUSES, Finding, TrackingResult, iso
+from archiver.check.ignores import (
+    Ignore,
+    active_ignore,
+    append_ignore,
+    load_ignores,
+    parse_ignore,
+    remove_ignores,
+)
 from archiver.check.violation import canonical_url
-from archiver.errors import ArchiveError, ConfigError
+from archiver.errors import ArchiveError
 from archiver.markup import is_checkable_page
 from archiver.store.index import (
     Index,
@@ -45,301 +47,12 @@ from archiver.store.index import (
     tracked_run,
     violations_of_run,
 )
+from archiver.store.rows import Capture, StoredViolation, TrackedRun
 
-STATUSES = ("new", "persisting", "fixed", "suppressed", "disappeared")
-OPEN = frozenset({"new", "persisting"})
 _CARRIED = frozenset({"new", "persisting", "suppressed"})
 
 
-def iso(moment: datetime) -> str:
-    """UTC ISO 8601 with a Z, as in the reports."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-# -- the ignore file ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ignore:
-    """One acknowledged finding (or family of findings) and why.
-
-    It matches by ``fingerprint``, or by ``rule`` plus optional ``url`` (a
-    trailing ``*`` matches a prefix) and ``subject``.
-    """
-
-    reason: str
-    fingerprint: str | None = None
-    rule: str | None = None
-    url: str | None = None
-    subject: str | None = None
-    expires: date | None = None
-    by: str | None = None
-
-    def active(self, on: date) -> bool:
-        """Whether the acknowledgement still holds on that day (it expires at its end)."""
-        return self.expires is None or on <= self.expires
-
-    def matches(self, fingerprint: str, rule: str, url: str, subject: str) -> bool:
-        """Whether this entry covers a finding."""
-        if self.fingerprint is not None:
-            return self.fingerprint == fingerprint
-        if self.rule is not None and self.rule != rule:
-            return False
-        if self.subject is not None and self.subject != subject:
-            return False
-        if self.url is not None:
-            if self.url.endswith("*"):
-                return canonical_url(url).startswith(canonical_url(self.url[:-1]))
-            return canonical_url(self.url) == canonical_url(url)
-        return True
-
-    def to_json(self) -> dict[str, Any]:
-        """The entry as written in the ignore file (empty fields left out)."""
-        data: dict[str, Any] = {
-            "fingerprint": self.fingerprint,
-            "rule": self.rule,
-            "url": self.url,
-            "subject": self.subject,
-            "reason": self.reason,
-            "expires": self.expires.isoformat() if self.expires else None,
-            "by": self.by,
-        }
-        return {k: v for k, v in data.items() if v is not None}
-
-
-def parse_ignore(item: Any, where: str) -> Ignore:
-    """One entry of the ignore file, validated (ConfigError says where and what)."""
-    if not isinstance(item, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {type(item).__name__}")
-    unknown = set(item) - {"fingerprint", "rule", "url", "subject", "reason", "expires", "by"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
-    if not isinstance(item.get("reason"), str) or not item["reason"].strip():
-        raise ConfigError(f"{where}: 'reason' is required (say why the finding is acknowledged)")
-    if not item.get("fingerprint") and not item.get("rule"):
-        raise ConfigError(f"{where}: give a 'fingerprint', or a 'rule' (with 'url'/'subject')")
-    expires = item.get("expires")
-    if isinstance(expires, str):
-        try:
-            expires = date.fromisoformat(expires)
-        except ValueError:
-            raise ConfigError(f"{where}: expires: expected YYYY-MM-DD, got {expires!r}") from None
-    elif expires is not None and not isinstance(expires, date):
-        raise ConfigError(f"{where}: expires: expected YYYY-MM-DD, got {expires!r}")
-    text = {k: str(item[k]) for k in ("fingerprint", "rule", "url", "subject", "by") if item.get(k)}
-    return Ignore(reason=item["reason"].strip(), expires=expires, **text)
-
-
-def load_ignores(path: Path) -> list[Ignore]:
-    """Read the ignore file (a missing file means nothing is acknowledged)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read ignore file: {exc}") from exc
-    if data is None:
-        return []
-    items = data.get("ignore") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise ConfigError(f"{path}: expected a top-level 'ignore:' list")
-    return [parse_ignore(item, f"{path}: ignore[{i}]") for i, item in enumerate(items)]
-
-
-def append_ignore(path: Path, entry: Ignore) -> None:
-    """Add an entry to the ignore file, keeping what is there (comments included)."""
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    load_ignores(path)  # refuse to append to a broken file
-    block = yaml.safe_dump([entry.to_json()], allow_unicode=True, sort_keys=False)
-    block = "".join(f"  {line}\n" for line in block.splitlines())
-    if "ignore:" not in existing:
-        existing = (existing.rstrip("\n") + "\n" if existing.strip() else "") + "ignore:\n"
-    elif not existing.endswith("\n"):
-        existing += "\n"
-    if existing.rstrip().endswith("ignore: []"):
-        existing = existing.rstrip()[: -len("[]")].rstrip() + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(existing + block, encoding="utf-8")
-
-
-def remove_ignores(path: Path, drop: Callable[[Ignore], bool]) -> list[Ignore]:
-    """Take the entries `drop` selects out of the ignore file, keeping the rest as written.
-
-    Each entry's lines, with the comment lines just above it, are cut from the
-    text; everything else is kept byte for byte. Returns the removed entries.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    entries = load_ignores(path)  # validates, and refuses a broken file
-    if not any(drop(e) for e in entries):
-        return []
-    root = yaml.compose(text)
-    assert isinstance(root, yaml.MappingNode)  # load_ignores read a mapping
-    sequence = next(
-        value
-        for key, value in root.value
-        if isinstance(key, yaml.ScalarNode) and key.value == "ignore"
-    )
-    if sequence.flow_style:
-        raise ConfigError(
-            f"{path}: 'ignore:' is a [flow-style] list; write one '- ' entry per line to edit it"
-        )
-    lines = text.splitlines(keepends=True)
-    cut: set[int] = set()
-    removed: list[Ignore] = []
-    for entry, node in zip(entries, sequence.value, strict=True):
-        if not drop(entry):
-            continue
-        first = node.start_mark.line
-        while first > 0 and not lines[first].lstrip().startswith("-"):
-            first -= 1  # a "-" alone on the line before the entry's first key
-        indent = len(lines[first]) - len(lines[first].lstrip())
-        while (
-            first > 0
-            and lines[first - 1].lstrip().startswith("#")
-            and len(lines[first - 1]) - len(lines[first - 1].lstrip()) >= indent
-        ):
-            first -= 1  # the comment written above the entry goes with it
-        # Up to the end of the entry's last value (the mapping's own end mark lies at the
-        # next entry, past any comment that introduces it).
-        end = node.value[-1][1].end_mark if isinstance(node, yaml.MappingNode) else node.end_mark
-        last = end.line if end.column == 0 else end.line + 1
-        cut.update(range(first, last))
-        removed.append(entry)
-    kept = "".join(line for number, line in enumerate(lines) if number not in cut)
-    if len(removed) == len(entries):
-        # An empty 'ignore:' would read as null, not as an empty list.
-        kept = re.sub(r"(?m)^ignore:[ \t]*$", "ignore: []", kept, count=1)
-    path.write_text(kept, encoding="utf-8")
-    load_ignores(path)  # what we wrote must read back
-    return removed
-
-
-def _suppression(ignores: Sequence[Ignore], v: dict[str, Any], today: date) -> Ignore | None:
-    for entry in ignores:
-        if entry.matches(v["fingerprint"], v["rule"], v["url"], v["subject"]):
-            if entry.active(today):
-                return entry
-            logger.bind(rule=v["rule"], url=v["url"]).info(
-                "acknowledgement of {} expired on {}", v["fingerprint"][:12], entry.expires
-            )
-    return None
-
-
-# -- findings -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A tracked violation's state in one run."""
-
-    site: str
-    run_id: int
-    status: str
-    fingerprint: str
-    rule: str
-    severity: str
-    url: str
-    canonical_url: str
-    first_seen_run: int
-    first_seen_at: datetime
-    last_seen_run: int
-    last_seen_at: datetime
-    violation: dict[str, Any]
-    closed_run: int | None = None
-    note: str | None = None
-    suppression: dict[str, Any] | None = None
-
-    @property
-    def is_open(self) -> bool:
-        """New or persisting (not fixed, gone or acknowledged)."""
-        return self.status in OPEN
-
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> Finding:
-        """A finding from its `findings` row."""
-        return cls(
-            site=row.site,
-            run_id=row.run_id,
-            status=row.status,
-            fingerprint=row.fingerprint,
-            rule=row.rule,
-            severity=row.severity,
-            url=row.url,
-            canonical_url=row.canonical_url,
-            first_seen_run=row.first_seen_run,
-            first_seen_at=row.first_seen_at,
-            last_seen_run=row.last_seen_run,
-            last_seen_at=row.last_seen_at,
-            violation=json.loads(row.violation),
-            closed_run=row.closed_run,
-            note=row.note,
-            suppression=json.loads(row.suppression) if row.suppression else None,
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """The `findings` row."""
-        return {
-            "run_id": self.run_id,
-            "fingerprint": self.fingerprint,
-            "site": self.site,
-            "status": self.status,
-            "rule": self.rule,
-            "severity": self.severity,
-            "url": self.url,
-            "canonical_url": self.canonical_url,
-            "first_seen_run": self.first_seen_run,
-            "first_seen_at": self.first_seen_at,
-            "last_seen_run": self.last_seen_run,
-            "last_seen_at": self.last_seen_at,
-            "closed_run": self.closed_run,
-            "note": self.note,
-            "suppression": json.dumps(self.suppression) if self.suppression else None,
-            "violation": json.dumps(self.violation, ensure_ascii=False),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """The violation with its tracking fields, as in ``schemas/report.schema.json``."""
-        out = dict(self.violation)
-        out.update(
-            status=self.status,
-            site=self.site,
-            run=self.run_id,
-            first_seen=iso(self.first_seen_at),
-            first_seen_run=self.first_seen_run,
-            last_seen=iso(self.last_seen_at),
-            last_seen_run=self.last_seen_run,
-        )
-        if self.status == "fixed":
-            out["fixed_in_run"] = self.closed_run
-        if self.status == "disappeared":
-            out["disappeared_in_run"] = self.closed_run
-        if self.note:
-            out["note"] = self.note
-        if self.suppression:
-            out["suppression"] = self.suppression
-        return out
-
-
-@dataclass
-class TrackingResult:
-    """The findings of one tracked run, and the run it was compared with."""
-
-    site: str
-    run_id: int
-    previous_run_id: int | None
-    findings: list[Finding]
-    pages: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def having(self, *statuses: str) -> list[Finding]:
-        """The findings with one of these statuses."""
-        return [f for f in self.findings if f.status in statuses]
-
-
-def _violation_json(row: Row[Any], capture: Row[Any] | None) -> dict[str, Any]:
+def _violation_json(row: StoredViolation, capture: Capture | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "rule": row.rule,
         "severity": row.severity,
@@ -391,7 +104,7 @@ def track(
 
     captures = index.captures_of_run(run_id)
     by_id = {c.id: c for c in captures}
-    by_url: dict[str, Row[Any]] = {}
+    by_url: dict[str, Capture] = {}
     checked: set[str] = set()
     for capture in captures:
         if not capture.is_page:
@@ -428,7 +141,7 @@ def track(
         violation = _violation_json(row, by_id.get(row.capture_id))
         earlier = before.get(row.fingerprint)
         status = "persisting" if earlier is not None else "new"
-        entry = _suppression(ignore_list, violation, today)
+        entry = active_ignore(ignore_list, violation, today)
         suppression = None
         if entry is not None:
             suppression = {**entry.to_json(), "status": status}
@@ -480,15 +193,16 @@ def track(
 
     counts = {s: 0 for s in STATUSES} | dict(Counter(f.status for f in out))
     previous_id = int(previous.run_id) if previous is not None else None
-    record: dict[str, Any] = {
-        "site": site,
-        "previous_run_id": previous_id,
-        "tracked_at": datetime.now(UTC),
-        "pages": len(checked),
-        "counts": json.dumps(counts),
-        "trigger": trigger,
-    }
-    replace_findings(index, run_id, record, [f.to_row() for f in out])
+    record = TrackedRun(
+        run_id=run_id,
+        site=site,
+        previous_run_id=previous_id,
+        tracked_at=datetime.now(UTC),
+        pages=len(checked),
+        counts=json.dumps(counts),
+        trigger=trigger,
+    )
+    replace_findings(index, record, [f.to_row() for f in out])
     return TrackingResult(
         site=site,
         run_id=run_id,
@@ -502,7 +216,7 @@ def track(
 def _gone(
     earlier: Finding,
     run_id: int,
-    by_url: dict[str, Row[Any]],
+    by_url: dict[str, Capture],
     checked: set[str],
     failed: set[str],
     index: Index,
@@ -538,3 +252,19 @@ def load_tracking(index: Index, site: str, run_id: int) -> TrackingResult | None
         pages=record.pages,
         counts=json.loads(record.counts),
     )
+
+
+__all__ = [
+    "OPEN",
+    "STATUSES",
+    "Finding",
+    "Ignore",
+    "TrackingResult",
+    "append_ignore",
+    "iso",
+    "load_ignores",
+    "load_tracking",
+    "parse_ignore",
+    "remove_ignores",
+    "track",
+]

@@ -17,11 +17,9 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urljoin
 
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
 from archiver.crawl import recrawl
@@ -38,6 +36,7 @@ from archiver.errors import ArchiveError, FetchError
 from archiver.store import blobs, warc
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from archiver.store.payload import header
+from archiver.store.rows import Capture
 from archiver.urls import Scope, canonicalize, clean, host_key, host_of
 
 __all__ = ["CrawlResult", "CrawlStats", "Crawler", "HostLimiter"]
@@ -337,7 +336,7 @@ class Crawler:
             self._log.warning("fetch failed: {} ({})", item.url, exc.reason)
             return
         exchange = fetched.exchange
-        revisit_of: Row[Any] | None = None
+        revisit_of: Capture | None = None
         if previous is not None and (
             exchange.status == 304
             or (
@@ -352,7 +351,7 @@ class Crawler:
         discovered = self._discovery.discover(item, fetched.exchange, revisit_of)
         await self._recorder.write(item, fetched, revisit_of, discovered)
 
-    def _revalidated(self, fetched: Fetched, original: Row[Any]) -> Fetched:
+    def _revalidated(self, fetched: Fetched, original: Capture) -> Fetched:
         """A 304 as the response it confirmed: the original's status line and headers,
         freshened by the 304's (pywb and ReplayWeb.page replay a revisit with its own
         status, so a revisit saying 304 replays blank; see docs/architecture.md)."""

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any
 from urllib.parse import urljoin
 
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.links import css_links, html_links
@@ -26,6 +24,7 @@ from archiver.markup import is_html, mime_type
 from archiver.store import blobs, warc
 from archiver.store.index import QueuedUrl
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.rows import Capture
 from archiver.urls import Scope, canonicalize, clean, host_of
 
 SEEN_CACHE = 200_000
@@ -79,7 +78,7 @@ class Discovery:
         self._log = logger.bind(site=site.name)
 
     def discover(
-        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Row[Any] | None
+        self, item: QueuedUrl, exchange: warc.Exchange, revisit_of: Capture | None
     ) -> list[QueuedUrl]:
         """What this exchange adds to the frontier: a redirect target, links, or sitemap entries.
 
@@ -101,7 +100,7 @@ class Discovery:
             return []
         return self._from_payload(item, exchange, revisit_of, exchange.url)
 
-    def kept(self, item: QueuedUrl, payload: Row[Any]) -> list[QueuedUrl]:
+    def kept(self, item: QueuedUrl, payload: Capture) -> list[QueuedUrl]:
         """What a page kept from its last capture (not fetched tonight) adds to the frontier.
 
         A kept page teaches the trap guard as a fetched one does, so a calendar's
@@ -113,7 +112,7 @@ class Discovery:
         self,
         item: QueuedUrl,
         exchange: warc.Exchange | None,
-        revisit_of: Row[Any] | None,
+        revisit_of: Capture | None,
         base: str,
     ) -> list[QueuedUrl]:
         found = self._payload(item, exchange, revisit_of)
@@ -124,7 +123,7 @@ class Discovery:
         return self._links(item, data, content_type, base)
 
     def _payload(
-        self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Row[Any] | None
+        self, item: QueuedUrl, exchange: warc.Exchange | None, revisit_of: Capture | None
     ) -> tuple[bytes, str | None] | None:
         """The decoded body to search for links; an unchanged page's is its earlier capture's."""
         if revisit_of is not None:

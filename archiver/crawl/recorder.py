@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.fetcher import Fetched
@@ -31,6 +30,7 @@ from archiver.store import blobs, warc
 from archiver.store.index import KEPT, Index, QueuedUrl
 from archiver.store.payload import header
 from archiver.store.recovery import recover_open_files
+from archiver.store.rows import Capture
 
 # Group commit: captures written to WARC are committed to the index together, at most
 # this many at a time or this many seconds after the first of them. A crash loses at
@@ -131,7 +131,7 @@ class Recorder:
         self,
         item: QueuedUrl,
         fetched: Fetched,
-        revisit_of: Row[Any] | None,
+        revisit_of: Capture | None,
         discovered: list[QueuedUrl],
     ) -> None:
         """Write the exchange to WARC; its capture, frontier status and links join the group
@@ -168,7 +168,7 @@ class Recorder:
         item: QueuedUrl,
         exchange: warc.Exchange,
         written: warc.Written,
-        revisit_of: Row[Any] | None,
+        revisit_of: Capture | None,
     ) -> dict[str, Any]:
         """The capture row of an exchange just written."""
         headers = exchange.response_headers

@@ -14,9 +14,8 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 
-from sqlalchemy.engine import Row
+from archiver.store.rows import Capture
 
 NEW, SEED, CHANGED, DUE, SLICE, UNSETTLED, UNCONFIRMED = (
     "new",
@@ -49,8 +48,8 @@ def fetch_reason(
     *,
     depth: int,
     lastmod: datetime | None,
-    last: Row[Any] | None,
-    payload: Row[Any] | None,
+    last: Capture | None,
+    payload: Capture | None,
     today: date,
     revalidate_days: int,
 ) -> str | None:

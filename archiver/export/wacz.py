@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import surt
-from sqlalchemy.engine import Row
 
 from archiver import __version__
 from archiver.config import StorageSettings
@@ -32,6 +31,7 @@ from archiver.markup import is_checkable_page
 from archiver.store import blobs, warc
 from archiver.store.browse import Browse
 from archiver.store.index import Index
+from archiver.store.rows import Capture
 
 WACZ_VERSION = "1.1.1"
 _MIME_END = re.compile(r"[;\s]")
@@ -60,7 +60,7 @@ def _cdx_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
-def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
+def cdxj_lines(rows: Iterable[Capture]) -> list[str]:
     """One sorted CDXJ line per capture: SURT, timestamp, JSON (url, mime, status, digest, ...)."""
     lines = []
     for row in rows:
@@ -82,7 +82,7 @@ def cdxj_lines(rows: Iterable[Row[Any]]) -> list[str]:
     return sorted(lines)
 
 
-def _page_lines(rows: Iterable[Row[Any]], browse: Browse) -> list[str]:
+def _page_lines(rows: Iterable[Capture], browse: Browse) -> list[str]:
     header = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
     out = [json.dumps(header)]
     pages = [row for row in rows if row.is_page and is_checkable_page(row.status, row.content_type)]

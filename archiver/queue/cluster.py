@@ -157,6 +157,7 @@ class Cluster:
         if (
             latest is not None
             and latest.status == COMPLETED
+            and latest.finished_at is not None
             and latest.finished_at.timestamp() >= requested_at
         ):
             # Redelivered after the crawl completed (the worker died before acknowledging).

@@ -233,7 +233,7 @@ def _image(
     except ValueError:
         return None
     row = index.previous_capture(site, key)
-    if row is None or not (row.content_type or "").startswith("image/"):
+    if row is None or row.content_type is None or not row.content_type.startswith("image/"):
         return None
     try:
         record = blobs.read_record(storage, row.warc_file, row.offset)

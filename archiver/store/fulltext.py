@@ -23,8 +23,9 @@ from lxml import html as lxml_html
 from archiver.errors import ArchiveError
 from archiver.markup import BLOCK_ELEMENTS
 from archiver.store.blobs import WarcStore
-from archiver.store.index import Index, UTCDateTime, captures, metadata
+from archiver.store.index import Index
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.schema import UTCDateTime, captures, metadata
 
 # Stored per payload: a press release is a few KB of text; a 300-page report
 # in HTML is not searched past this.

@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from loguru import logger
-from sqlalchemy.engine import Row
 
 from archiver.errors import ArchiveError
 from archiver.store import warc
 from archiver.store.index import Index
+from archiver.store.rows import WarcFile
 
 
 def recover(directory: Path, name: str, committed: int) -> Path:
@@ -46,7 +45,7 @@ def recover_open_files(
     index: Index,
     root: Path,
     warc_dir: Path,
-    rows: Sequence[Row[Any]],
+    rows: Sequence[WarcFile],
     *,
     locate: Callable[[str], Path] | None = None,
     on_closed: Callable[[str, str], object] | None = None,

@@ -12,20 +12,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Row
-
 from archiver.markup import is_html
 from archiver.store import warc
 from archiver.store.fixity import Record, iter_members, read_file
 from archiver.store.index import Index
 from archiver.store.payload import header
+from archiver.store.rows import Capture
 from archiver.urls import canonicalize
 
 # Record types that have a capture row.
 INDEXED_TYPES = frozenset({"response", "revisit"})
 
 
-def capture_problem(row: Row[Any], record: Record | None) -> str | None:
+def capture_problem(row: Capture, record: Record | None) -> str | None:
     """What is wrong with a capture row given the record at its offset, or None."""
     if record is None:
         return f"capture {row.id} ({row.url}): no WARC record starts here"

@@ -26,7 +26,6 @@ from urllib.parse import quote, unquote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
-from sqlalchemy.engine import Row
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -52,6 +51,7 @@ from archiver.store.browse import DASHBOARD_LISTS as LISTS
 from archiver.store.browse import MAX_LIMIT, Browse
 from archiver.store.index import Index
 from archiver.store.payload import header
+from archiver.store.rows import Capture
 from archiver.web.archive import (
     Archive,
     Payload,
@@ -166,7 +166,7 @@ class Viewer:
         )
         return HTMLResponse(html, headers=_viewer_headers())
 
-    def capture_row(self, capture_id: int) -> Row[Any]:
+    def capture_row(self, capture_id: int) -> Capture:
         row = self.index.capture(capture_id) if capture_id <= MAX_ID else None
         if row is None:
             raise HTTPException(404, f"no capture {capture_id}")
@@ -278,7 +278,7 @@ class Viewer:
             outlined=bool(marks_for(violations)),
         )
 
-    def _insecure_tls(self, *rows: Row[Any]) -> bool:
+    def _insecure_tls(self, *rows: Capture) -> bool:
         """Whether a run that made these captures did not verify TLS (the site's insecure_tls)."""
         for run_id in {r.run_id for r in rows}:
             run = self.index.run(run_id)
@@ -294,7 +294,7 @@ class Viewer:
         marks = marks_for(self.browse.violations_of_capture(row.id)) if outline else []
         return self.serve_archived(row, marks=marks)
 
-    def serve_archived(self, row: Row[Any], marks: list[Any] | None = None) -> Response:
+    def serve_archived(self, row: Capture, marks: list[Any] | None = None) -> Response:
         """An archived response, rewritten when HTML or CSS, streamed otherwise."""
         source = self.index.payload_capture(row)
         content_type = source.content_type
@@ -374,7 +374,7 @@ class Viewer:
             row = self._nearest(location, moment)
         return self.serve_archived(row)
 
-    def _nearest(self, url: str, moment: datetime) -> Row[Any]:
+    def _nearest(self, url: str, moment: datetime) -> Capture:
         if not url.startswith(("http://", "https://")):
             raise HTTPException(400, f"{url!r} is not an http(s) URL")
         row = self.browse.nearest(canonical_url(url), moment)
@@ -482,7 +482,7 @@ def _in_frame(request: Request) -> bool:
     return request.headers.get("sec-fetch-dest") in ("iframe", "frame")
 
 
-def _to_capture_page(row: Row[Any]) -> Response:
+def _to_capture_page(row: Capture) -> Response:
     return RedirectResponse(f"/capture/{row.id}", status_code=302, headers=_viewer_headers())
 
 

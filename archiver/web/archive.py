@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy.engine import Row
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.check.packs import ResolvedPack, RuleSet
@@ -27,6 +26,7 @@ from archiver.store import blobs
 from archiver.store.browse import Browse
 from archiver.store.index import Index
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.rows import Capture, StoredViolation
 from archiver.web.rewrite import Mark
 
 CHUNK = 64 * 1024
@@ -72,12 +72,12 @@ class Archive:
 
     # -- files ------------------------------------------------------------------
 
-    def open_warc(self, row: Row[Any]) -> IO[bytes]:
+    def open_warc(self, row: Capture) -> IO[bytes]:
         """The WARC file of a capture, local or in the object store; names that would leave
         the archive (`..`, absolute paths) are refused."""
         return blobs.store(self.settings.storage).open(str(row.warc_file))
 
-    def record_bytes(self, row: Row[Any]) -> Iterator[bytes]:
+    def record_bytes(self, row: Capture) -> Iterator[bytes]:
         """The capture's WARC record exactly as stored (one gzip member), in chunks.
 
         The file is opened now, so a missing file is an error before streaming starts.
@@ -97,7 +97,7 @@ class Archive:
 
         return chunks()
 
-    def request(self, row: Row[Any]) -> tuple[str, list[tuple[str, str]]] | None:
+    def request(self, row: Capture) -> tuple[str, list[tuple[str, str]]] | None:
         """The request line and headers sent for a capture, as its request record keeps them
         (credentials already redacted by the fetcher); None for a revisit, which has none."""
         if row.record_type != "response":
@@ -118,7 +118,7 @@ class Archive:
                 return None
             return f"{http.protocol} {http.statusline}", list(http.headers)
 
-    def payload(self, row: Row[Any], *, whole: bool) -> Payload:
+    def payload(self, row: Capture, *, whole: bool) -> Payload:
         """The payload of a capture (of its revisit target), decoded when read whole.
 
         Streamed payloads keep their Content-Encoding, so the browser decodes
@@ -165,7 +165,7 @@ class Archive:
 
     # -- page models ------------------------------------------------------------
 
-    def _pack(self, row: Row[Any]) -> ResolvedPack:
+    def _pack(self, row: Capture) -> ResolvedPack:
         if self._ruleset is None:
             self._ruleset = RuleSet.load(self.settings.rules_dirs)
         try:
@@ -174,7 +174,7 @@ class Archive:
             rules = []
         return self._ruleset.resolve(rules, row.url)
 
-    def model(self, row: Row[Any]) -> tuple[dict[str, Any], bool]:
+    def model(self, row: Capture) -> tuple[dict[str, Any], bool]:
         """The capture's page model and whether it came from the cache (else extracted now).
 
         The viewer never writes: a model extracted on demand is not cached.
@@ -199,7 +199,7 @@ class Archive:
         )
         return model, False
 
-    def main_text(self, row: Row[Any]) -> list[str]:
+    def main_text(self, row: Capture) -> list[str]:
         """The visible text of the capture's content area, one line per block."""
         payload = self.payload(row, whole=True)
         text, _, _ = decode_payload(payload.body or b"", header(payload.headers, "content-type"))
@@ -216,7 +216,7 @@ class Archive:
         return [line for line in lines if line]
 
 
-def marks_for(violations: list[Row[Any]]) -> list[Mark]:
+def marks_for(violations: list[StoredViolation]) -> list[Mark]:
     """Elements to outline for a capture's violations, from their evidence."""
     out: list[Mark] = []
     for v in violations:

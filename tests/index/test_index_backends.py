@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from archiver.errors import ArchiveError
+from archiver.store import database, rows, schema
 from archiver.store import index as index_module
 from archiver.store.index import COMPLETED, INTERRUPTED, Index, QueuedUrl
 from tests.helpers import missing_service
@@ -166,7 +168,7 @@ def test_sqlite_on_a_network_filesystem_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # /proc/mounts cannot be made to show NFS here without root mounts; this is the one mock.
-    monkeypatch.setattr(index_module, "_filesystem_type", lambda _path: "nfs4")
+    monkeypatch.setattr(database, "_filesystem_type", lambda _path: "nfs4")
     with pytest.raises(ArchiveError, match=r"network filesystem \(nfs4\)"):
         Index(f"sqlite:///{tmp_path / 'index.sqlite3'}")
 
@@ -208,3 +210,46 @@ def test_index_rows_naming_files_outside_the_archive_read_nothing(
     app.state.viewer.index.close()
     with pytest.raises(ArchiveError, match="WARC f"):
         export_wacz(root, index, "s", tmp_path / "out.wacz", storage=settings.storage)
+
+
+@pytest.mark.parametrize(
+    ("row_class", "table"),
+    [
+        (rows.Run, schema.runs),
+        (rows.WarcFile, schema.warc_files),
+        (rows.Capture, schema.captures),
+        (rows.FrontierEntry, schema.frontier),
+        (rows.StoredViolation, schema.violations),
+        (rows.TrackedRun, schema.tracked_runs),
+        (rows.StoredFinding, schema.findings),
+    ],
+)
+def test_each_row_class_names_exactly_its_tables_columns(row_class: type, table: sa.Table) -> None:
+    # A column added by a migration without its field would make every read of the table fail.
+    assert [f.name for f in dataclasses.fields(row_class)] == [c.name for c in table.columns]
+
+
+def test_rows_read_back_with_the_same_python_types_on_both_backends(index: Index) -> None:
+    run = index.start_run("s", kind="crawl", pid=1, hostname="h")
+    at = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    index.warc_opened(run, "warcs/s/a.warc.gz", 80)
+    with index.begin() as conn:
+        index.enqueue(
+            conn, run, [QueuedUrl("https://a/", "https://a/", 0, "page", listed=True, lastmod=at)]
+        )
+        capture_id = index.add_capture(conn, _capture(run, "https://a/", at), 150)
+    index.finish_run(run, COMPLETED, {"pages": 1})
+
+    finished = index.run(run)
+    assert isinstance(finished, rows.Run) and finished.status == COMPLETED
+    assert finished.finished_at is not None and finished.finished_at.tzinfo is not None
+    capture = index.capture(capture_id)
+    assert isinstance(capture, rows.Capture)
+    assert capture.is_page is True and capture.captured_at == at and capture.offset == 100
+    entry = index.frontier_entry(run, "https://a/")
+    assert isinstance(entry, rows.FrontierEntry)
+    assert entry.listed is True and entry.lastmod == at and entry.status == "queued"
+    (warc,) = index.site_warcs("s")
+    assert isinstance(warc, rows.WarcFile) and warc.committed == 150 and warc.size is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        capture.status = 500  # type: ignore[misc]
