@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from archiver.errors import ConfigError
+from archiver.extras import check_settings
 from archiver.patterns import PatternError, compile_pattern
 from archiver.resources import load_schema
 
@@ -369,6 +370,7 @@ def parse(
             f"{source}: queue.limits: the broker is not Redis, so set queue.limits to a "
             "redis:// URL for the cluster-wide locks and rate limits"
         )
+    check_settings(storage, queue, source)
     sites = tuple(_site(s, crawl, source, i, base) for i, s in enumerate(data.get("sites", ())))
     names = [s.name for s in sites]
     duplicates = sorted({n for n in names if names.count(n) > 1})

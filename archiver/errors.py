@@ -6,6 +6,8 @@
      ├── ConfigError    archiver.toml is missing, malformed or invalid
      ├── FetchError     a URL could not be fetched (after retries)
      ├── ArchiveError   a WARC file or the index cannot be read or written
+     │    └── PayloadTooLarge  an archived body decodes past its size cap
+     ├── CrawlInterrupted  a distributed crawl stopped before its frontier was empty
      ├── ExtractError   an archived payload cannot be turned into a page model
      ├── RuleError      a rule pack or check schema is malformed
      └── LockError      another run holds the site's lock
@@ -16,6 +18,18 @@ JSON pointer of a bad setting, the URL that failed, the WARC path and offset.
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "ArchiveError",
+    "ArchiverError",
+    "ConfigError",
+    "CrawlInterrupted",
+    "ExtractError",
+    "FetchError",
+    "LockError",
+    "PayloadTooLarge",
+    "RuleError",
+]
 
 
 class ArchiverError(Exception):
@@ -37,6 +51,14 @@ class FetchError(ArchiverError):
 
 class ArchiveError(ArchiverError):
     """A WARC file or the index cannot be read or written."""
+
+
+class PayloadTooLarge(ArchiveError):
+    """Decoding an archived body would produce more than the allowed number of bytes."""
+
+
+class CrawlInterrupted(ArchiverError):
+    """A crawl stopped before its frontier was empty (worker shutdown, lost lock); retried."""
 
 
 class ExtractError(ArchiverError):

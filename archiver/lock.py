@@ -4,6 +4,10 @@ The lock is an `flock` on `<root>/locks/<site>.lock`, released by the kernel
 when its process dies, so a crash never leaves the site locked. The file
 records the holder's pid, host and start time; a new holder that finds a dead
 holder's record says it is taking the lock over.
+
+`TryLock` is what every site lock shares (this one, and the cluster's
+`queue.limits.RedisSiteLock`): try, wait up to a deadline, refuse with a
+`LockError` naming the holder, and the `with` protocol.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from loguru import logger
 
@@ -28,7 +32,47 @@ if TYPE_CHECKING:
     from archiver.config import Settings
 
 
-class SiteLock:
+class TryLock:
+    """A lock taken by trying until a deadline; subclasses say how to try and who holds it."""
+
+    #: Seconds between tries while waiting.
+    poll = 0.2
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; whether it was taken."""
+        raise NotImplementedError
+
+    def refusal(self) -> LockError:
+        """The error for a lock still held when the wait is over (naming the holder)."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Give the lock up."""
+        raise NotImplementedError
+
+    def acquire(self, wait: float = 0.0) -> None:
+        """Take the lock, waiting up to `wait` seconds; LockError if another holder keeps it."""
+        deadline = time.monotonic() + wait
+        while not self.try_acquire():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self.refusal()
+            time.sleep(min(self.poll, remaining))
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class SiteLock(TryLock):
     """An exclusive, crash-safe lock on one site's runs."""
 
     def __init__(self, root: Path, site: str) -> None:
@@ -44,25 +88,15 @@ class SiteLock:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def acquire(self, wait: float = 0.0) -> None:
-        """Take the lock, waiting up to `wait` seconds; LockError names the live holder."""
+    def try_acquire(self) -> bool:
+        """Take the flock if no live process holds it (and record this process as holder)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    holder = self._holder()
-                    raise LockError(
-                        f"site {self.site!r} is being archived by pid {holder.get('pid', '?')} "
-                        f"on {holder.get('host', '?')} since {holder.get('since', '?')} "
-                        f"(lock {self.path})"
-                    ) from None
-                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
         previous = self._holder()
         pid = previous.get("pid")
         # A holder clears its record on release; one still here died holding the lock
@@ -83,6 +117,16 @@ class SiteLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(record).encode(), 0)
         self._fd = fd
+        return True
+
+    def refusal(self) -> LockError:
+        """A LockError naming the live holder's pid, host and start time."""
+        holder = self._holder()
+        return LockError(
+            f"site {self.site!r} is being archived by pid {holder.get('pid', '?')} "
+            f"on {holder.get('host', '?')} since {holder.get('since', '?')} "
+            f"(lock {self.path})"
+        )
 
     def release(self) -> None:
         """Give the lock up (and clear the holder record)."""
@@ -92,18 +136,6 @@ class SiteLock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None
-
-    def __enter__(self) -> SiteLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
 
 
 @contextmanager

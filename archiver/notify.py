@@ -1,7 +1,9 @@
 """Tell a web team that a run found new violations: a JSON webhook and/or an e-mail.
 
-Both are retried with exponential back-off; a notification that still fails is
-logged as an error and never fails the run (the reports are already written).
+Both are retried with exponential back-off when the network fails them (a
+refused connection, a timeout, a non-2xx answer, an SMTP error); a notification
+that still fails is logged as an error and never fails the run (the reports are
+already written). Anything else is a bug: it is raised at once, not retried.
 """
 
 from __future__ import annotations
@@ -44,12 +46,17 @@ def payload(result: TrackingResult, reports: list[str], viewer_url: str = "") ->
     }
 
 
+# What a network can do to a notification: httpx's transport and status errors, SMTP's
+# refusals, and the socket errors (refused, reset, timed out) both libraries let through.
+NETWORK_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, smtplib.SMTPException, OSError)
+
+
 def _retry(what: str, attempt: Callable[[], None], retries: int, backoff: float) -> bool:
     for n in range(retries + 1):
         try:
             attempt()
             return True
-        except Exception as exc:  # every transport error is retried the same way
+        except NETWORK_ERRORS as exc:
             if n == retries:
                 logger.error("{} failed after {} attempt(s): {}", what, n + 1, exc)
                 return False

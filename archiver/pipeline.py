@@ -9,25 +9,32 @@ after the fetches in flight are committed and resumes on the next run.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from loguru import logger
 
 from archiver.check.archive import SEVERITY_RANK, ArchiveChecker, CheckResult
-from archiver.check.tracking import Finding, TrackingResult, load_ignores, track
+from archiver.check.tracking import Finding, Ignore, TrackingResult, load_ignores, track
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, LockError
+from archiver.exitcodes import (
+    EXIT_CUT_SHORT,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    combine,
+)
 from archiver.lock import site_lock
 from archiver.notify import notify
 from archiver.report import write_reports
 from archiver.store.index import COMPLETED, Index, untracked_crawl
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED, EXIT_CUT_SHORT = 0, 1, 2, 3, 4, 5
 
 COMPLETED_RUN, INTERRUPTED_RUN, FAILED_RUN, LOCKED_RUN = (
     "completed",
@@ -146,33 +153,7 @@ class SiteRun:
 def combined_exit_code(runs: list[SiteRun], fail_on: str) -> int:
     """The command's exit code: 3 if any run failed, else 1 on violations, else 5 if a crawl
     was cut short, else 4 if any site was skipped because it was locked, else 0."""
-    codes = {r.exit_code(fail_on) for r in runs}
-    for code in (EXIT_FAILED, EXIT_VIOLATIONS, EXIT_CUT_SHORT, EXIT_LOCKED):
-        if code in codes:
-            return code
-    return EXIT_OK
-
-
-def _log_findings(result: TrackingResult) -> None:
-    for f in result.findings:
-        logger.bind(
-            site=f.site,
-            run=f.run_id,
-            rule=f.rule,
-            url=f.url,
-            severity=f.severity,
-            status=f.status,
-            fingerprint=f.fingerprint,
-            first_seen_run=f.first_seen_run,
-            pointer=f.violation.get("pointer", ""),
-        ).info(
-            "{} {} {} {}: {}",
-            f.status,
-            f.severity,
-            f.rule,
-            f.url,
-            f.violation.get("message", ""),
-        )
+    return combine(r.exit_code(fail_on) for r in runs)
 
 
 def run_site(
@@ -199,29 +180,21 @@ def run_site(
     started = time.monotonic()
     outcome = SiteRun(entry.name, "running")
     own_index = index is None
-    log = logger.bind(site=entry.name)
     try:
         with site_lock(settings, entry.name, wait) as lock:
             if lock.took_over is not None:
-                log.warning("previous run (pid {}) died; resuming", lock.took_over.get("pid"))
-            index = index or Index(settings.storage.index_url)
-            _stages(settings, entry, index, outcome, control, on_progress, trigger, full)
-            if outcome.outcome == COMPLETED_RUN and send_notifications and outcome.tracking:
-                outcome.notified = notify(
-                    settings.notify,
-                    outcome.tracking,
-                    [str(p) for p in outcome.reports],
-                    settings.report.viewer_url,
+                logger.bind(site=entry.name).warning(
+                    "previous run (pid {}) died; resuming", lock.took_over.get("pid")
                 )
+            index = index or Index(settings.storage.index_url)
+            _crawl_and_finish(settings, entry, index, outcome, control, on_progress, trigger, full)
+            if send_notifications:
+                notify_run(settings, outcome)
     except LockError as exc:
         outcome.outcome, outcome.error = LOCKED_RUN, str(exc)
-    except ArchiverError as exc:
-        outcome.outcome, outcome.error = FAILED_RUN, str(exc)
-        log.error("run failed: {}", exc)
     except Exception as exc:
         # A bug in one site's run must not stop the other sites.
-        outcome.outcome, outcome.error = FAILED_RUN, f"internal error: {type(exc).__name__}: {exc}"
-        log.opt(exception=exc).error("run failed")
+        fail(outcome, exc)
     finally:
         if control is not None:
             control.attach(None)
@@ -231,7 +204,7 @@ def run_site(
     return outcome
 
 
-def _stages(
+def _crawl_and_finish(
     settings: Settings,
     site: SiteSettings,
     index: Index,
@@ -264,11 +237,43 @@ def _stages(
         if outcome.crawl.status != COMPLETED:
             outcome.outcome = INTERRUPTED_RUN
             return
+    finish_run(settings, site, index, outcome, trigger=trigger, ignores=ignores)
+
+
+# -- the stages after the crawl: one copy, called by `run_site` and by the workers ------------
+
+
+def finish_run(
+    settings: Settings,
+    site: SiteSettings,
+    index: Index,
+    outcome: SiteRun,
+    *,
+    trigger: str,
+    checker: ArchiveChecker | None = None,
+    ignores: list[Ignore] | None = None,
+) -> None:
+    """Check, track and report the completed crawl `outcome.run_id`, under the site's lock.
+
+    What both modes do after a crawl: `run_site` calls it in-process, a worker's
+    finish job once every check batch is done (passing the run's cached
+    `checker`). Each finding is logged once with its fields bound; a page that
+    could not be checked fails the run (after it is tracked and reported), and
+    a run with no page checked is left untracked, so the next run compares with
+    the last good one. `outcome` says what happened; nothing is raised for it.
+    """
+    assert outcome.run_id is not None
+    run_id = outcome.run_id
+    log = logger.bind(site=site.name, run=run_id)
+    if outcome.crawl is None:
+        outcome.crawl = stored_crawl(index, run_id)
+    if ignores is None:
+        ignores = load_ignores(settings.tracking.ignore_file)
     # The pipeline logs each violation once, with its tracking status, below.
-    checker = ArchiveChecker(settings, index, log_violations=False)
-    outcome.check = checker.check_run(site, outcome.run_id)
+    checker = checker or ArchiveChecker(settings, index, log_violations=False)
+    outcome.check = checker.check_run(site, run_id)
     for problem in outcome.check.errors:
-        logger.bind(site=site.name, run=outcome.run_id).error("check: {}", problem)
+        log.error("check: {}", problem)
     if outcome.check.pages == 0:
         # Nothing reached (site down, robots.txt unreachable): tracking this run would
         # call every finding disappeared. Leave it untracked; the next run compares
@@ -276,19 +281,76 @@ def _stages(
         outcome.outcome = FAILED_RUN
         outcome.error = "no page was archived and checked (is the site down?)"
         return
-    check_failed = bool(outcome.check.errors)
     outcome.tracking = track(
         index,
         site.name,
-        outcome.run_id,
+        run_id,
         ignores=ignores,
         trigger=trigger,
         checked_urls=[p.url for p in outcome.check.report.pages],
     )
-    _log_findings(outcome.tracking)
-    outcome.reports = write_reports(settings, index, site.name, outcome.run_id)
-    if check_failed:
+    log_findings(outcome.tracking)
+    outcome.reports = write_reports(settings, index, site.name, run_id)
+    if outcome.check.errors:
         outcome.outcome = FAILED_RUN
         outcome.error = f"{len(outcome.check.errors)} page(s) could not be checked"
     else:
         outcome.outcome = COMPLETED_RUN
+
+
+def notify_run(settings: Settings, outcome: SiteRun) -> None:
+    """Send the configured notifications of a completed run that found new violations."""
+    if outcome.outcome == COMPLETED_RUN and outcome.tracking is not None:
+        outcome.notified = notify(
+            settings.notify,
+            outcome.tracking,
+            [str(p) for p in outcome.reports],
+            settings.report.viewer_url,
+        )
+
+
+def fail(outcome: SiteRun, exc: Exception) -> None:
+    """Mark the run failed by `exc` and log it: ours by its message, a bug with its traceback."""
+    log = logger.bind(site=outcome.site, run=outcome.run_id)
+    outcome.outcome = FAILED_RUN
+    if isinstance(exc, ArchiverError):
+        outcome.error = str(exc)
+        log.error("run failed: {}", exc)
+    else:
+        outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+        log.opt(exception=exc).error("run failed")
+
+
+def log_findings(result: TrackingResult) -> None:
+    """Log each finding of a tracked run once, with its fields bound (for the JSON log)."""
+    for f in result.findings:
+        logger.bind(
+            site=f.site,
+            run=f.run_id,
+            rule=f.rule,
+            url=f.url,
+            severity=f.severity,
+            status=f.status,
+            fingerprint=f.fingerprint,
+            first_seen_run=f.first_seen_run,
+            pointer=f.violation.get("pointer", ""),
+        ).info(
+            "{} {} {} {}: {}",
+            f.status,
+            f.severity,
+            f.rule,
+            f.url,
+            f.violation.get("message", ""),
+        )
+
+
+def stored_crawl(index: Index, run_id: int) -> CrawlResult | None:
+    """How the crawl of `run_id` ended, as its run row stored it (for a run crawled elsewhere:
+    by a worker, or by a run that died before checking it)."""
+    row = index.run(run_id)
+    if row is None:
+        return None
+    known = {f.name for f in fields(CrawlStats)}
+    stored = json.loads(row.stats or "{}")
+    stats = CrawlStats(**{k: v for k, v in stored.items() if k in known})
+    return CrawlResult(run_id, row.status, stats, resumed=False)

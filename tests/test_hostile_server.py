@@ -65,13 +65,24 @@ def test_slow_route_times_out_and_stop_does_not_wait_for_it() -> None:
     assert time.monotonic() - started < 2
 
 
-def test_drip_sends_headers_at_once_and_the_body_slowly(client: httpx.Client) -> None:
-    started = time.monotonic()
-    with client.stream("GET", "/drip?bytes=4&interval=0.2") as response:
-        assert time.monotonic() - started < 0.2
-        assert response.headers["content-length"] == "4"
-        assert response.read() == b"xxxx"
-    assert time.monotonic() - started >= 0.6
+def test_drip_sends_headers_at_once_and_the_body_slowly() -> None:
+    # One byte, then a 60 s wait before the next: the response is judged by what has
+    # arrived while the server is provably still in that wait (it logs a request when it
+    # is done with it), never by the test's clock.
+    with (
+        HostileServer() as server,
+        httpx.Client(base_url=server.url, timeout=90) as client,
+        client.stream("GET", "/drip?bytes=3&interval=60") as response,
+    ):
+        assert response.headers["content-length"] == "3"
+        chunks = response.iter_raw()
+        assert next(chunks) == b"x"
+        assert server.requests.snapshot() == []  # still dripping
+        server.stop()  # wakes the wait: the body ends short
+        with pytest.raises(httpx.RemoteProtocolError):
+            list(chunks)
+    [record] = server.requests.snapshot()
+    assert record.path.startswith("/drip")
 
 
 def test_endless_body_is_chunked_and_never_ends(client: httpx.Client) -> None:

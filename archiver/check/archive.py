@@ -8,6 +8,7 @@ a rule change only validates cached models.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,15 +73,18 @@ class ArchiveChecker:
         self.settings = settings
         self.index = index
         self.ruleset = ruleset or RuleSet.load(settings.rules_dirs)
-        self._packs: dict[tuple[tuple[str, ...], tuple[str, ...]], ResolvedPack] = {}
+        self._packs: dict[tuple[tuple[str, ...], ...], ResolvedPack] = {}
+        # A worker's threads share one checker per run: each pack is resolved once.
+        self._packs_lock = threading.Lock()
 
     def _pack(self, site: SiteSettings, url: str) -> ResolvedPack:
-        ids = tuple(site.rules) or tuple(self.ruleset.packs_for(url))
-        key = (tuple(site.rules), ids)
-        pack = self._packs.get(key)
-        if pack is None:
-            pack = self._packs[key] = self.ruleset.resolve(list(site.rules), url)
-        return pack
+        # A check's `urls` patterns make the checks differ from page to page under the same
+        # packs, so the key holds the checks that apply here; one object per key keeps its
+        # fingerprint (part of the page-model cache key) computed once.
+        resolved = self.ruleset.resolve(list(site.rules), url)
+        key = (tuple(site.rules), resolved.ids, tuple(c.id for c in resolved.checks))
+        with self._packs_lock:
+            return self._packs.setdefault(key, resolved)
 
     def _model(
         self,

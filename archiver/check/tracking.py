@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from loguru import logger
+
 from archiver.check.findings import OPEN, STATUSES, Finding, TrackingResult, iso
 from archiver.check.ignores import (
     Ignore,
@@ -112,7 +114,8 @@ def track(
         by_url[capture.canonical_url] = capture
         try:
             payload = index.payload_capture(capture)
-        except ArchiveError:
+        except ArchiveError as exc:
+            logger.bind(site=site, run=run_id).error("tracking: {} unread: {}", capture.url, exc)
             continue
         if is_checkable_page(payload.status, payload.content_type):
             checked.add(capture.canonical_url)
@@ -124,7 +127,8 @@ def track(
         by_url[capture.canonical_url] = capture
         try:
             payload = index.payload_capture(capture)
-        except ArchiveError:
+        except ArchiveError as exc:
+            logger.bind(site=site, run=run_id).error("tracking: {} unread: {}", capture.url, exc)
             continue
         if is_checkable_page(payload.status, payload.content_type):
             checked.add(capture.canonical_url)

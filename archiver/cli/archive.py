@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from loguru import logger
@@ -13,7 +13,6 @@ from archiver import log
 from archiver.cli.common import (
     EXIT_CUT_SHORT,
     EXIT_FAILED,
-    EXIT_LOCKED,
     EXIT_OK,
     ConfigOption,
     FullOption,
@@ -24,10 +23,14 @@ from archiver.cli.common import (
     check_connections,
     crawl_site,
     crawl_summary,
+    each_site,
     echo,
     load_settings,
 )
-from archiver.errors import ArchiverError, LockError
+from archiver.config import SiteSettings
+
+if TYPE_CHECKING:
+    from archiver.store.index import Index
 
 
 @app.command()
@@ -46,39 +49,19 @@ def crawl(
     settings = load_settings(config, verbose=verbose, quiet=quiet)
     sites = settings.select(site or [])
     check_connections(sites)
-    from archiver.store.index import Index
+    show_progress = sys.stderr.isatty() and not quiet
 
-    index = Index(settings.storage.index_url)
-    code = EXIT_OK
-    try:
-        for entry in sites:
-            try:
-                result = crawl_site(
-                    settings,
-                    entry.name,
-                    index,
-                    progress=sys.stderr.isatty() and not quiet,
-                    full=full,
-                )
-            except LockError as exc:
-                logger.bind(site=entry.name).error("{}", exc)
-                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
-                continue
-            except ArchiverError as exc:
-                logger.bind(site=entry.name).error("crawl failed: {}", exc)
-                code = EXIT_FAILED
-                continue
-            typer.echo(crawl_summary(entry.name, result))
-            if result.status != "completed":
-                code = EXIT_FAILED
-            elif result.stats.fetched == 0 and result.stats.failed:
-                logger.bind(site=entry.name).error("no URL of the site could be fetched")
-                code = EXIT_FAILED
-            elif result.stats.cut_short and code != EXIT_FAILED:
-                code = EXIT_CUT_SHORT
-    finally:
-        index.close()
-    raise typer.Exit(code)
+    def crawl_one(entry: SiteSettings, index: Index) -> int:
+        result = crawl_site(settings, entry.name, index, progress=show_progress, full=full)
+        typer.echo(crawl_summary(entry.name, result))
+        if result.status != "completed":
+            return EXIT_FAILED
+        if result.stats.fetched == 0 and result.stats.failed:
+            logger.bind(site=entry.name).error("no URL of the site could be fetched")
+            return EXIT_FAILED
+        return EXIT_CUT_SHORT if result.stats.cut_short else EXIT_OK
+
+    raise typer.Exit(each_site(settings, sites, crawl_one, failed="crawl failed"))
 
 
 @app.command()
@@ -130,39 +113,27 @@ def verify(
     from archiver.store.verify import verify_site
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
-    sites = settings.select(site or [])
-    from archiver.store.index import Index
 
-    index = Index(settings.storage.index_url)
-    code = EXIT_OK
-    try:
-        for entry in sites:
-            try:
-                with SiteLock(settings.storage.root, entry.name):
-                    result = verify_site(
-                        settings.storage.root,
-                        index,
-                        entry.name,
-                        repair=repair_index,
-                        storage=settings.storage,
-                    )
-            except LockError as exc:
-                logger.bind(site=entry.name).error("{}", exc)
-                code = max(code, EXIT_LOCKED) if code != EXIT_FAILED else code
-                continue
-            for name in result.recovered:
-                echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
-            for change in result.repaired:
-                echo(f"{entry.name}: repaired: {change}")
-            for problem in result.problems:
-                echo(f"{entry.name}: FAIL {problem}")
-            echo(
-                f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
-                f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
-                f"{len(result.problems)} problem(s)"
+    def verify_one(entry: SiteSettings, index: Index) -> int:
+        with SiteLock(settings.storage.root, entry.name):
+            result = verify_site(
+                settings.storage.root,
+                index,
+                entry.name,
+                repair=repair_index,
+                storage=settings.storage,
             )
-            if not result.ok:
-                code = EXIT_FAILED
-    finally:
-        index.close()
-    raise typer.Exit(code)
+        for name in result.recovered:
+            echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
+        for change in result.repaired:
+            echo(f"{entry.name}: repaired: {change}")
+        for problem in result.problems:
+            echo(f"{entry.name}: FAIL {problem}")
+        echo(
+            f"{entry.name}: {'OK' if result.ok else 'FAILED'}: {result.files} files, "
+            f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
+            f"{len(result.problems)} problem(s)"
+        )
+        return EXIT_OK if result.ok else EXIT_FAILED
+
+    raise typer.Exit(each_site(settings, settings.select(site or []), verify_one))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from loguru import logger
@@ -26,12 +26,18 @@ from archiver.cli.common import (
     SiteOption,
     VerboseOption,
     app,
+    each_site,
     echo,
     emit_report,
     load_settings,
     resolve_run,
 )
+from archiver.config import SiteSettings
 from archiver.errors import ConfigError, RuleError
+
+if TYPE_CHECKING:
+    from archiver.check.archive import ArchiveChecker
+    from archiver.store.index import Index
 
 
 @app.command()
@@ -48,36 +54,34 @@ def check(
     """Check the archived pages of a crawl run against the sites' rule packs; record violations."""
     from archiver.check.archive import ArchiveChecker, at_or_above
     from archiver.check.report import Report
-    from archiver.store.index import Index
 
     settings = load_settings(config, verbose=verbose, quiet=quiet, checks=True)
     sites = settings.select(site or [])
-    index = Index(settings.storage.index_url)
-    checker = ArchiveChecker(settings, index)
+    if run != "latest" and len(sites) > 1:
+        raise ConfigError("--run ID needs exactly one --site")
     combined = Report(violations=[])
-    code = EXIT_OK
-    try:
-        for entry in sites:
-            if run != "latest" and len(sites) > 1:
-                raise ConfigError("--run ID needs exactly one --site")
-            run_id = resolve_run(index, entry.name, run)
-            result = checker.check_run(entry, run_id)
-            combined.violations.extend(result.report.violations)
-            combined.pages.extend(result.report.pages)
-            for problem in result.errors:
-                logger.bind(site=entry.name).error("{}", problem)
-            logger.bind(site=entry.name).info(
-                "run {}: {} pages checked ({} from cache), {} violations in {:.2f}s",
-                run_id,
-                result.pages,
-                result.cached,
-                len(result.report.violations),
-                result.elapsed,
-            )
-            if result.errors:
-                code = EXIT_FAILED
-    finally:
-        index.close()
+    checkers: list[ArchiveChecker] = []
+
+    def check_one(entry: SiteSettings, index: Index) -> int:
+        if not checkers:
+            checkers.append(ArchiveChecker(settings, index))
+        run_id = resolve_run(index, entry.name, run)
+        result = checkers[0].check_run(entry, run_id)
+        combined.violations.extend(result.report.violations)
+        combined.pages.extend(result.report.pages)
+        for problem in result.errors:
+            logger.bind(site=entry.name).error("{}", problem)
+        logger.bind(site=entry.name).info(
+            "run {}: {} pages checked ({} from cache), {} violations in {:.2f}s",
+            run_id,
+            result.pages,
+            result.cached,
+            len(result.report.violations),
+            result.elapsed,
+        )
+        return EXIT_FAILED if result.errors else EXIT_OK
+
+    code = each_site(settings, sites, check_one, failed="check failed")
     emit_report(combined, fmt, output)
     if code == EXIT_OK and at_or_above(combined.violations, fail_on.value):
         code = EXIT_VIOLATIONS

@@ -1,20 +1,14 @@
 """What every `archiver` command shares: the Typer app, common options, exit codes, helpers.
 
-Exit codes (documented in the README):
-  0  done, nothing at or above --fail-on
-  1  violations at or above --fail-on were found
-  2  usage or configuration error
-  3  a run failed (a site could not be crawled, checked or reported)
-  4  skipped: another process holds the site's lock
-  5  done, but a page cap (max_pages) or the trap backstop (max_per_pattern) cut a crawl
-     short: part of a site is not archived (1 and 3 take precedence)
+The exit codes (documented in the README) live in `archiver.exitcodes`; the commands
+import them from here.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +22,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from archiver import config as config_module
 from archiver import log
 from archiver.config import Settings, SiteSettings
-from archiver.errors import ConfigError
+from archiver.errors import ArchiverError, ConfigError, LockError
+from archiver.exitcodes import EXIT_CUT_SHORT as EXIT_CUT_SHORT
+from archiver.exitcodes import EXIT_FAILED as EXIT_FAILED
+from archiver.exitcodes import EXIT_LOCKED as EXIT_LOCKED
+from archiver.exitcodes import EXIT_OK as EXIT_OK
+from archiver.exitcodes import EXIT_USAGE as EXIT_USAGE
+from archiver.exitcodes import EXIT_VIOLATIONS as EXIT_VIOLATIONS
+from archiver.exitcodes import combine
 
 if TYPE_CHECKING:
     # Imported where used: `archiver --help` and the light commands stay quick to start.
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from archiver.crawl.crawler import CrawlResult, CrawlStats
     from archiver.store.index import Index
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED, EXIT_CUT_SHORT = 0, 1, 2, 3, 4, 5
 
 app = typer.Typer(
     help="Archive government websites into WARC snapshots and check them against publishing rules.",
@@ -130,6 +130,41 @@ def check_configuration(settings: Settings) -> None:
                     f"{pack_id!r} (known: {known})"
                 )
     load_ignores(settings.tracking.ignore_file)
+
+
+def each_site(
+    settings: Settings,
+    sites: Sequence[SiteSettings],
+    step: Callable[[SiteSettings, Index], int],
+    *,
+    failed: str = "failed",
+) -> int:
+    """Run `step` on each site with the index open, and make one exit code of the sites'.
+
+    `step` returns its site's exit code. A site another process has locked counts 4,
+    one whose step raised an archiver error counts 3 (logged as `<failed>: <error>`),
+    and the other sites go on; a configuration error stops the command (exit 2).
+    """
+    from archiver.store.index import Index
+
+    index = Index(settings.storage.index_url)
+    codes = []
+    try:
+        for site in sites:
+            log = logger.bind(site=site.name)
+            try:
+                codes.append(step(site, index))
+            except LockError as exc:
+                log.error("{}", exc)
+                codes.append(EXIT_LOCKED)
+            except ConfigError:
+                raise
+            except ArchiverError as exc:
+                log.error("{}: {}", failed, exc)
+                codes.append(EXIT_FAILED)
+    finally:
+        index.close()
+    return combine(codes)
 
 
 def check_connections(sites: tuple[SiteSettings, ...]) -> None:

@@ -11,8 +11,14 @@ nothing is done twice:
   captures: read each payload from the WARC store, extract its page model
   and cache it in the index (the expensive part).
 - **finish** (queue `check`): once every batch is done (a Dramatiq group
-  completion callback), under the site lock, check the run against its
-  cached models, track findings, write reports and notify, as `run_site` does.
+  completion callback), under the site lock, the stages `run_site` runs after
+  its crawl (`archiver.pipeline.finish_run`, the same functions): check the
+  run against its cached models, track and log the findings, write reports
+  and notify; one summary line logs the outcome and the exit code
+  `archiver run` would give.
+
+Each process builds a run's `ArchiveChecker` (which reads every rule pack
+and schema) once, and its threads share it for the run's batches and finish.
 
 A worker killed mid-job never acknowledges its message; Redis hands it to
 another worker after `redeliver_after` seconds, when the dead worker's site
@@ -25,30 +31,28 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from collections import OrderedDict
 from typing import Any
 
 import dramatiq
 from loguru import logger
 
 from archiver.check.archive import ArchiveChecker
-from archiver.check.tracking import load_ignores, track
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler
-from archiver.errors import ArchiverError, LockError
-from archiver.notify import notify
+from archiver.errors import ArchiverError, CrawlInterrupted, LockError
+from archiver.pipeline import FAILED_RUN, SiteRun, fail, finish_run, notify_run
 from archiver.queue.broker import limits_client, make_broker
 from archiver.queue.limits import RedisHostLimiter, RedisSiteLock
-from archiver.report import write_reports
 from archiver.store.index import COMPLETED, Index, checks
 
 CRAWL_QUEUE, CHECK_QUEUE = "crawl", "check"
 QUEUES = (CRAWL_QUEUE, CHECK_QUEUE)
 _WEEK_MS = 7 * 24 * 3600 * 1000
+# Runs whose checker a process keeps (a worker checks one or two runs at a time).
+_CHECKERS_KEPT = 4
 
-
-class CrawlInterrupted(ArchiverError):
-    """A crawl stopped before its frontier was empty (worker shutdown, lost lock); retried."""
+__all__ = ["CHECK_QUEUE", "CRAWL_QUEUE", "QUEUES", "Cluster", "CrawlInterrupted", "cluster"]
 
 
 class Cluster:
@@ -64,6 +68,8 @@ class Cluster:
         self._index_lock = threading.Lock()
         self._crawlers: set[Crawler] = set()
         self._limiters: set[RedisHostLimiter] = set()
+        self._checkers: OrderedDict[int, ArchiveChecker] = OrderedDict()
+        self._checkers_lock = threading.Lock()
         self.alive = settings.queue.redeliver_after
         self.stopping = False
         options: dict[str, Any] = {"broker": self.broker, "time_limit": _WEEK_MS}
@@ -104,6 +110,23 @@ class Cluster:
         if self._index is not None:
             self._index.close()
         self.broker.close()
+
+    def checker(self, run_id: int) -> ArchiveChecker:
+        """The run's checker: built once per process (it reads every rule pack and schema),
+        shared by the threads checking the run's batches and finishing it."""
+        with self._checkers_lock:
+            found = self._checkers.get(run_id)
+            if found is None:
+                found = ArchiveChecker(self.settings, self.index, log_violations=False)
+                self._checkers[run_id] = found
+                while len(self._checkers) > _CHECKERS_KEPT:
+                    self._checkers.popitem(last=False)
+            self._checkers.move_to_end(run_id)
+            return found
+
+    def _forget_checker(self, run_id: int) -> None:
+        with self._checkers_lock:
+            self._checkers.pop(run_id, None)
 
     def site_lock(self, site: str) -> RedisSiteLock:
         """The cluster-wide lock on a site's runs."""
@@ -171,7 +194,10 @@ class Cluster:
             log.warning("{}; this request is dropped", exc)
             return
         limiter = RedisHostLimiter(
-            self.redis, self.settings.queue.namespace, site.crawl.per_host, self.alive
+            self.settings.queue.limits_url,
+            self.settings.queue.namespace,
+            site.crawl.per_host,
+            self.alive,
         )
         self._limiters.add(limiter)
         crawler = Crawler(self.settings, site, self.index, limiter=limiter)
@@ -184,6 +210,7 @@ class Cluster:
         finally:
             self._crawlers.discard(crawler)
             self._limiters.discard(limiter)
+            limiter.close()
             lock.release()
         s = result.stats
         log.bind(run=result.run_id).info(
@@ -208,45 +235,47 @@ class Cluster:
 
     def _check(self, site_name: str, run_id: int, capture_ids: list[int]) -> None:
         site = self.settings.site(site_name)
-        checker = ArchiveChecker(self.settings, self.index)
-        extracted, problems = checker.prepare(site, capture_ids)
+        extracted, problems = self.checker(run_id).prepare(site, capture_ids)
         log = logger.bind(site=site.name, run=run_id)
+        # The finish step meets these pages again and logs each problem once, as run_site does.
         for problem in problems:
-            log.error("check: {}", problem)
+            log.debug("check batch: {}", problem)
         log.debug("batch of {}: {} page models extracted", len(capture_ids), extracted)
 
     def _finish(self, site_name: str, run_id: int) -> None:
         site = self.settings.site(site_name)
-        log = logger.bind(site=site.name, run=run_id)
-        with self.site_lock(site.name) as _:
-            result = ArchiveChecker(self.settings, self.index).check_run(site, run_id)
-            for problem in result.errors:
-                log.error("check: {}", problem)
-            if result.pages == 0:
-                log.error("no page was archived and checked (is the site down?); not tracked")
-                return
-            tracking = track(
+        outcome = SiteRun(site.name, "running", run_id=run_id)
+        started = time.monotonic()
+        lock = self.site_lock(site.name)
+        # Held by another worker (the site's next crawl): LockError, and Dramatiq retries.
+        lock.acquire()
+        try:
+            finish_run(
+                self.settings,
+                site,
                 self.index,
-                site.name,
-                run_id,
-                ignores=load_ignores(self.settings.tracking.ignore_file),
+                outcome,
                 trigger="queue",
-                checked_urls=[p.url for p in result.report.pages],
+                checker=self.checker(run_id),
             )
-            reports = write_reports(self.settings, self.index, site.name, run_id)
-        notify(
-            self.settings.notify,
-            tracking,
-            [str(p) for p in reports],
-            self.settings.report.viewer_url,
-        )
-        log.info(
-            "run {} checked at {}: {} pages, {} violations",
-            run_id,
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            result.pages,
-            len(result.report.violations),
-        )
+            notify_run(self.settings, outcome)
+        except ArchiverError as exc:
+            fail(outcome, exc)
+        except Exception as exc:
+            # Not ours (a bug, a lost database connection): logged as `run_site` does, and
+            # the message is retried; the stages replace what they write.
+            fail(outcome, exc)
+            raise
+        finally:
+            lock.release()
+            self._forget_checker(run_id)
+            outcome.elapsed = time.monotonic() - started
+            logger.bind(
+                site=site.name,
+                run=run_id,
+                outcome=outcome.outcome,
+                exit_code=outcome.exit_code("error"),
+            ).log("ERROR" if outcome.outcome == FAILED_RUN else "INFO", "{}", outcome.summary())
 
 
 _clusters: dict[Settings, Cluster] = {}

@@ -18,9 +18,15 @@ Per host, two limits hold across every worker process and machine:
   event loop was busy, while the next one went on time, closer than `delay`
   (the cluster test saw it under load). Time is Redis's own clock.
 
+The slots and starts are asked for from the crawler's event loop, through
+`redis.asyncio` (a connection per held slot, opened and closed in the loop
+that uses it), so waiting on Redis never blocks the other fetches; only the
+liveness key (`touch`, from the worker's heartbeat thread) uses a blocking client.
+
 A site lock (`RedisSiteLock`) replaces the local `flock` when work is
-distributed: a key with a random token and a TTL, renewed by a thread while
-held; a worker that dies stops renewing, and the lock expires.
+distributed (both are `archiver.lock.TryLock`s): a key with a random token and
+a TTL, renewed by a thread while held; a worker that dies stops renewing, and
+the lock expires.
 """
 
 from __future__ import annotations
@@ -32,16 +38,19 @@ import random
 import secrets
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from types import TracebackType
 from typing import Any
 
-from archiver.errors import LockError
+import redis
+import redis.asyncio
+from loguru import logger
 
-# KEYS[1] = next-start key; ARGV[1] = delay (ms). Claims a start now and returns 0, or
-# returns the ms to wait before asking again (nothing claimed).
+from archiver.errors import LockError
+from archiver.lock import TryLock
+
+# KEYS[1] = next-start key; ARGV[1] = delay (ms). Claims a start now and returns minus its
+# time (ms on Redis's clock), or returns the ms to wait before asking again (nothing claimed).
 _CLAIM_START = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -51,7 +60,7 @@ if now < nxt then
 end
 local delay = tonumber(ARGV[1])
 redis.call('SET', KEYS[1], now + delay, 'PX', delay + 60000)
-return 0
+return -now
 """
 # KEYS[1] = the host's holders (a set); ARGV = limit, holder token, process-key prefix.
 _ACQUIRE_SLOT = """
@@ -84,44 +93,61 @@ return 0
 class RedisHostLimiter:
     """Per-host concurrency and start spacing shared by every worker (see the module docstring).
 
-    `alive` (seconds) is how long this process counts as alive after a `touch`.
+    `url` is the limits Redis: a blocking client on it renews the liveness key (`touch`),
+    and each held slot talks to it through an asyncio client. `alive` (seconds) is how
+    long this process counts as alive after a `touch`.
     """
 
-    def __init__(self, client: Any, namespace: str, per_host: int, alive: float) -> None:
-        self.client = client
+    def __init__(self, url: str, namespace: str, per_host: int, alive: float) -> None:
+        self.url = url
+        self.client = redis.Redis.from_url(url)
         self.namespace = namespace
         self.per_host = per_host
         self.alive_ms = int(alive * 1000)
         self.process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._serial = itertools.count()
-        self._claim = client.register_script(_CLAIM_START)
-        self._acquire = client.register_script(_ACQUIRE_SLOT)
         self.touch()
 
     def touch(self) -> None:
         """Renew this process's liveness (the worker's heartbeat calls this)."""
-        self.client.set(f"{self.namespace}:alive:{self.process}", 1, px=self.alive_ms)
+        self.client.set(self._alive_key, 1, px=self.alive_ms)
+
+    def close(self) -> None:
+        """Close the blocking client (the slots close their own)."""
+        self.client.close()
+
+    @property
+    def _alive_key(self) -> str:
+        return f"{self.namespace}:alive:{self.process}"
 
     @asynccontextmanager
     async def slot(self, host: str, delay: float) -> AsyncIterator[None]:
         """Hold one of `host`'s slots, started at least `delay` s after the previous start."""
         slots = f"{self.namespace}:host:{host}:slots"
         token = f"{self.process}#{next(self._serial)}"
-        args = [self.per_host, token, f"{self.namespace}:alive:"]
-        self.touch()
-        while not self._acquire(keys=[slots], args=args):
-            await asyncio.sleep(0.01 + random.random() * 0.02)
-        try:
-            key, delay_ms = f"{self.namespace}:host:{host}:next", int(delay * 1000)
-            while (wait_ms := int(self._claim(keys=[key], args=[delay_ms]))) > 0:
-                await asyncio.sleep(wait_ms / 1000)
-            yield
-        finally:
-            self.client.srem(slots, token)
+        args: list[str | int] = [self.per_host, token, f"{self.namespace}:alive:"]
+        async with redis.asyncio.Redis.from_url(self.url) as client:
+            acquire = client.register_script(_ACQUIRE_SLOT)
+            claim = client.register_script(_CLAIM_START)
+            await client.set(self._alive_key, 1, px=self.alive_ms)
+            while not await acquire(keys=[slots], args=args):
+                await asyncio.sleep(0.01 + random.random() * 0.02)
+            try:
+                key, delay_ms = f"{self.namespace}:host:{host}:next", int(delay * 1000)
+                while (answer := int(await claim(keys=[key], args=[delay_ms]))) > 0:
+                    await asyncio.sleep(answer / 1000)
+                logger.bind(host=host, start_ms=-answer).debug(
+                    "host {}: start claimed at {} ms (Redis clock)", host, -answer
+                )
+                yield
+            finally:
+                await client.srem(slots, token)
 
 
-class RedisSiteLock:
+class RedisSiteLock(TryLock):
     """An exclusive lock on one site's runs across the cluster; expires if its holder dies."""
+
+    poll = 0.1
 
     def __init__(self, client: Any, namespace: str, site: str, ttl: float) -> None:
         self.client = client
@@ -135,16 +161,18 @@ class RedisSiteLock:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def acquire(self, wait: float = 0.0) -> None:
-        """Take the lock, waiting up to `wait` seconds; LockError if another holder keeps it."""
-        deadline = time.monotonic() + wait
-        while not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
-            if time.monotonic() >= deadline:
-                raise LockError(f"site {self.site!r} is being archived by another worker")
-            time.sleep(0.1)
+    def try_acquire(self) -> bool:
+        """Set the key if nobody holds it, then keep renewing it from a thread."""
+        if not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            return False
         self._stop.clear()
         self._thread = threading.Thread(target=self._keep, name=f"lock-{self.site}", daemon=True)
         self._thread.start()
+        return True
+
+    def refusal(self) -> LockError:
+        """The site is held by another worker."""
+        return LockError(f"site {self.site!r} is being archived by another worker")
 
     def _keep(self) -> None:
         while not self._stop.wait(self.ttl_ms / 3000):
@@ -165,15 +193,3 @@ class RedisSiteLock:
             self._thread.join()
             self._thread = None
         self._release(keys=[self.key], args=[self.token])
-
-    def __enter__(self) -> RedisSiteLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from loguru import logger
+
 import archiver
 from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tracking
 from archiver.config import StorageSettings
@@ -206,7 +208,8 @@ def _pages(index: Index, site: str, run_id: int, started_at: datetime) -> list[P
             continue
         try:
             payload = index.payload_capture(capture)
-        except ArchiveError:
+        except ArchiveError as exc:
+            logger.bind(site=site, run=run_id).error("report: {} left out: {}", capture.url, exc)
             continue
         if is_checkable_page(payload.status, payload.content_type):
             if was_kept:

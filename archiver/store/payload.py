@@ -11,11 +11,11 @@ from collections.abc import Iterable
 
 import brotli
 
+from archiver.errors import PayloadTooLarge
+
 _CHUNK = 16 * 1024
 
-
-class PayloadTooLarge(Exception):
-    """Decoding would produce more than the allowed number of bytes."""
+__all__ = ["PayloadTooLarge", "decode", "header"]
 
 
 def header(headers: Iterable[tuple[str, str]], name: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -66,16 +67,31 @@ def test_overlapping_runs_never_corrupt_the_first(tmp_path: Path) -> None:
         first = subprocess.Popen(
             [*ARCHIVER, "run", "-q"], cwd=tmp_path, stdout=subprocess.PIPE, text=True
         )
-        deadline = time.monotonic() + 20
-        while not (tmp_path / "snapshots" / "locks" / f"{SITE}.lock").exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(0.3)
-        second = run_archiver("run", "-q", cwd=tmp_path)
+        try:
+            # The holder writes its record once it has the flock: wait for that, then hold
+            # the first run there (SIGSTOP) so the second surely meets the lock.
+            record = tmp_path / "snapshots" / "locks" / f"{SITE}.lock"
+            deadline = time.monotonic() + 60
+            while _holder_pid(record) != first.pid:
+                assert time.monotonic() < deadline, "the first run never took its lock"
+                assert first.poll() is None, "the first run ended before taking its lock"
+                time.sleep(0.05)
+            os.kill(first.pid, signal.SIGSTOP)
+            second = run_archiver("run", "-q", cwd=tmp_path)
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
         out, _ = first.communicate(timeout=120)
     assert second.returncode == 4, second.stdout + second.stderr
+    assert f"being archived by pid {first.pid}" in second.stdout
     assert first.returncode == 1 and "run 1 completed" in out
     assert _runs(tmp_path) == [(1, "completed")]
+
+
+def _holder_pid(record: Path) -> int | None:
+    try:
+        return int(json.loads(record.read_text(encoding="utf-8") or "{}").get("pid", 0)) or None
+    except (OSError, ValueError):
+        return None
 
 
 def test_schedule_list_prints_next_run_times(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from loguru import logger
 
 from archiver.config import NotifySettings
-from archiver.notify import notify
+from archiver.notify import notify, send_webhook
 from tests.pipeline.helpers import TwoRuns
 
 
@@ -102,4 +103,28 @@ def test_email_reaches_the_smtp_server(runs: TwoRuns) -> None:
 def test_no_notification_without_new_violations(runs: TwoRuns, hook: _Hook) -> None:
     quiet = replace(runs.second.tracking, findings=runs.second.tracking.having("persisting"))
     assert notify(NotifySettings(webhook_url=hook.url), quiet, []) == {}
+    assert hook.bodies == []
+
+
+def test_a_refused_connection_is_retried_then_given_up(runs: TwoRuns) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the block ends: connections are refused
+    settings = NotifySettings(webhook_url=f"http://127.0.0.1:{port}/hook", retries=2)
+    logged: list[str] = []
+    sink = logger.add(logged.append, format="{level} {message}")
+    try:
+        assert notify(settings, runs.second.tracking, [], backoff=0.01) == {"webhook": False}
+    finally:
+        logger.remove(sink)
+    assert sum("retrying" in line for line in logged) == 2
+    assert any(line.startswith("ERROR") and "after 3 attempt(s)" in line for line in logged)
+
+
+def test_a_programming_error_is_raised_not_retried_as_a_network_error(hook: _Hook) -> None:
+    settings = NotifySettings(webhook_url=hook.url, retries=3)
+    hook.failures = 0
+    # A body that cannot be encoded is our bug, not the network's: one attempt, no request.
+    with pytest.raises(TypeError):
+        send_webhook(settings, {"when": object()}, backoff=0.01)
     assert hook.bodies == []

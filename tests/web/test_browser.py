@@ -111,7 +111,8 @@ def test_auditor_finds_a_page_sees_its_violation_and_compares_captures(
     page.goto(demo_archive + "/")
     _shot(page, "1-index")
     page.fill("input[name=q]", "more-funding-for-hospitals")
-    page.click("form.filters button")
+    with page.expect_navigation():
+        page.click("form.filters button")
     assert page.locator("table.pages tbody tr").count() == 1
     page.click("a.timeline-link")
     page.wait_for_url("**/timeline?*")
