@@ -47,6 +47,9 @@ class CrawlSettings:
     ca_bundle: str = ""
     client_cert: str = ""
     client_key: str = ""
+    # A page's load in headless Chromium (sites with capture = "browser"); network idle
+    # after the load is awaited for at most a quarter of it.
+    browser_timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class SiteSettings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     auth: tuple[AuthSettings, ...] = ()
     insecure_tls: bool = False
+    # "http": the fast HTTP crawl only; "browser": each HTML page is also rendered in
+    # headless Chromium after the crawl (screenshot, rendered DOM; archiver/browser/).
+    capture: str = "http"
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -332,6 +338,7 @@ def _site(
         if "auth" in data
         else (),
         insecure_tls=data.get("insecure_tls", False),
+        capture=data.get("capture", "http"),
     )
 
 

@@ -52,6 +52,7 @@ from archiver.store.browse import MAX_LIMIT, Browse
 from archiver.store.index import Index
 from archiver.store.payload import header
 from archiver.store.rows import Capture
+from archiver.web import rendered
 from archiver.web.archive import (
     Archive,
     Payload,
@@ -276,6 +277,7 @@ class Viewer:
             evidence=evidence,
             sandbox=IFRAME_SANDBOX,
             outlined=bool(marks_for(violations)),
+            rendered=rendered.views(self, row, violations),
         )
 
     def _insecure_tls(self, *rows: Capture) -> bool:
@@ -646,6 +648,7 @@ def create_app(
         Route("/compare", viewer.compare, name="compare"),
         Route("/violations", viewer.violations, name="violations"),
         Route("/search", viewer.search, name="search"),
+        *rendered.routes(viewer),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     middleware = []
