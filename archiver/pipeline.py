@@ -24,6 +24,7 @@ from archiver.check.tracking import Finding, Ignore, TrackingResult, load_ignore
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, LockError
+from archiver.evidence import close_run
 from archiver.exitcodes import (
     EXIT_CUT_SHORT,
     EXIT_FAILED,
@@ -302,6 +303,7 @@ def finish_run(
     )
     log_findings(outcome.tracking)
     outcome.reports = write_reports(settings, index, site.name, run_id)
+    close_run(settings, index, site.name, run_id)
     if outcome.check.errors:
         outcome.outcome = FAILED_RUN
         outcome.error = f"{len(outcome.check.errors)} page(s) could not be checked"

@@ -76,8 +76,8 @@ def _resource(
     writer.write_record(record)
     return (
         buffer.getvalue(),
-        record.rec_headers.get_header("WARC-Payload-Digest"),
-        record.rec_headers.get_header("WARC-Record-ID"),
+        warc._built_header(record, "WARC-Payload-Digest"),
+        warc._built_header(record, "WARC-Record-ID"),
     )
 
 

@@ -88,6 +88,7 @@ class Profile:
     content_exclude: tuple[str, ...] = ()
     not_content_images: tuple[str, ...] = ()
     article_selectors: tuple[str, ...] = ()
+    article_dated_selectors: tuple[str, ...] = ()
     article_jsonld_types: tuple[str, ...] = ()
     article_dated_h1: bool = False
     h1_selectors: tuple[str, ...] = ()
@@ -123,6 +124,7 @@ class Profile:
             content_exclude=_strings(content.get("exclude")),
             not_content_images=_strings(content.get("not_content_images")),
             article_selectors=_strings(article.get("selectors")),
+            article_dated_selectors=_strings(article.get("dated_selectors")),
             article_jsonld_types=_strings(article.get("jsonld_types")),
             article_dated_h1=bool(article.get("dated_h1", False)),
             h1_selectors=_strings(titles.get("h1_selectors")),

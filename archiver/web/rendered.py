@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,9 +26,7 @@ from archiver.store import blobs
 from archiver.store.rows import Capture, StoredViolation
 from archiver.web.archive import timestamp
 from archiver.web.rewrite import Rewriter
-
-if TYPE_CHECKING:
-    from archiver.web.app import Viewer
+from archiver.web.viewer import Viewer, viewer_of
 
 RENDERED_CSP = (
     "sandbox; default-src 'self' data:; style-src 'self' 'unsafe-inline' data:; "
@@ -90,59 +88,64 @@ def _png(body: bytes) -> Response:
     )
 
 
-def routes(viewer: Viewer) -> list[Route]:
-    """The routes this module adds to the viewer."""
-
-    def page_row(request: Request) -> Capture:
-        return viewer.capture_row(request.path_params["capture_id"])
-
-    def screenshot(request: Request) -> Response:
-        row = page_row(request)
-        shot = rendered(viewer.index, row, SCREENSHOT)
-        if shot is None:
-            raise HTTPException(404, f"capture {row.id} was not rendered in a browser")
-        return _png(_read(viewer, shot))
-
-    def dom(request: Request) -> Response:
-        row = page_row(request)
-        found = rendered(viewer.index, row, DOM)
-        if found is None:
-            raise HTTPException(404, f"capture {row.id} has no rendered DOM")
-        text = _read(viewer, found).decode("utf-8", errors="replace")
-        body = Rewriter(viewer.sign, timestamp(row.captured_at)).html(text, row.url, [])
-        return Response(
-            body.encode("utf-8"),
-            media_type="text/html; charset=utf-8",
-            headers={
-                "Content-Security-Policy": RENDERED_CSP,
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-            },
-        )
-
-    def crop(request: Request) -> Response:
-        row = page_row(request)
-        violation_id = request.path_params["violation_id"]
-        found = next(
-            (v for v in viewer.browse.violations_of_capture(row.id) if v.id == violation_id),
-            None,
-        )
-        if found is None:
-            raise HTTPException(404, f"no violation {violation_id} in capture {row.id}")
-        try:
-            evidence = json.loads(found.evidence)
-        except ValueError:
-            evidence = None
-        png = Cropper(viewer.index, viewer.settings.storage).crop(row.id, found.rule, evidence)
-        if png is None:
-            raise HTTPException(404, f"violation {violation_id} has no located element to show")
-        return _png(png)
-
-    return [
-        Route("/capture/{capture_id:int}/screenshot.png", screenshot, name="screenshot"),
-        Route("/capture/{capture_id:int}/dom", dom, name="rendered_dom"),
-        Route("/capture/{capture_id:int}/crop/{violation_id:int}.png", crop, name="crop"),
-    ]
+def _page_row(request: Request) -> tuple[Viewer, Capture]:
+    viewer = viewer_of(request)
+    return viewer, viewer.capture_row(request.path_params["capture_id"])
 
 
-__all__ = ["IMAGE_CSP", "RENDERED_CSP", "RenderedViews", "routes", "views"]
+def screenshot(request: Request) -> Response:
+    """The full-page screenshot Chromium took of a capture."""
+    viewer, row = _page_row(request)
+    shot = rendered(viewer.index, row, SCREENSHOT)
+    if shot is None:
+        raise HTTPException(404, f"capture {row.id} was not rendered in a browser")
+    return _png(_read(viewer, shot))
+
+
+def dom(request: Request) -> Response:
+    """The rendered DOM of a capture, rewritten like a replay, scripts off."""
+    viewer, row = _page_row(request)
+    found = rendered(viewer.index, row, DOM)
+    if found is None:
+        raise HTTPException(404, f"capture {row.id} has no rendered DOM")
+    text = _read(viewer, found).decode("utf-8", errors="replace")
+    body = Rewriter(viewer.sign, timestamp(row.captured_at)).html(text, row.url, [])
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": RENDERED_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def crop(request: Request) -> Response:
+    """One located violation cut from the screenshot, the element outlined."""
+    viewer, row = _page_row(request)
+    violation_id = request.path_params["violation_id"]
+    found = next(
+        (v for v in viewer.browse.violations_of_capture(row.id) if v.id == violation_id),
+        None,
+    )
+    if found is None:
+        raise HTTPException(404, f"no violation {violation_id} in capture {row.id}")
+    try:
+        evidence = json.loads(found.evidence)
+    except ValueError:
+        evidence = None
+    png = Cropper(viewer.index, viewer.settings.storage).crop(row.id, found.rule, evidence)
+    if png is None:
+        raise HTTPException(404, f"violation {violation_id} has no located element to show")
+    return _png(png)
+
+
+ROUTES = [
+    Route("/capture/{capture_id:int}/screenshot.png", screenshot, name="screenshot"),
+    Route("/capture/{capture_id:int}/dom", dom, name="rendered_dom"),
+    Route("/capture/{capture_id:int}/crop/{violation_id:int}.png", crop, name="crop"),
+]
+
+
+__all__ = ["IMAGE_CSP", "RENDERED_CSP", "ROUTES", "RenderedViews", "views"]

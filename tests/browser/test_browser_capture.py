@@ -255,23 +255,20 @@ def test_the_viewer_shows_screenshot_dom_and_crops_beside_the_replay(archived) -
         for c in archived.index.captures_of_run(archived.run.run_id)
         if c.url == archived.site.url + "/plain"
     )
-    app = create_app(archived.settings)
-    try:
-        with TestClient(app) as client:
-            html = client.get(f"/capture/{page.id}").text
-            assert f'src="/capture/{page.id}/screenshot.png"' in html
-            assert f'src="/capture/{page.id}/dom"' in html
-            crops = re.findall(rf"/capture/{page.id}/crop/(\d+)\.png", html)
-            assert len(crops) == 3  # photo-credits, age-notice, consistent-titles
-            for violation in crops:
-                response = client.get(f"/capture/{page.id}/crop/{violation}.png")
-                assert response.status_code == 200
-                assert response.content.startswith(b"\x89PNG")
-            shot = client.get(f"/capture/{page.id}/screenshot.png")
-            assert shot.headers["content-type"] == "image/png"
-            dom = client.get(f"/capture/{page.id}/dom")
-            assert "script-src 'none'" in dom.headers["content-security-policy"]
-            assert dom.headers["content-security-policy"].startswith("sandbox;")
-            assert "Something else entirely" in dom.text
-    finally:
-        app.state.viewer.index.close()
+    # The app opens its index when it starts and closes it when it stops (its lifespan).
+    with TestClient(create_app(archived.settings)) as client:
+        html = client.get(f"/capture/{page.id}").text
+        assert f'src="/capture/{page.id}/screenshot.png"' in html
+        assert f'src="/capture/{page.id}/dom"' in html
+        crops = re.findall(rf"/capture/{page.id}/crop/(\d+)\.png", html)
+        assert len(crops) == 3  # photo-credits, age-notice, consistent-titles
+        for violation in crops:
+            response = client.get(f"/capture/{page.id}/crop/{violation}.png")
+            assert response.status_code == 200
+            assert response.content.startswith(b"\x89PNG")
+        shot = client.get(f"/capture/{page.id}/screenshot.png")
+        assert shot.headers["content-type"] == "image/png"
+        dom = client.get(f"/capture/{page.id}/dom")
+        assert "script-src 'none'" in dom.headers["content-security-policy"]
+        assert dom.headers["content-security-policy"].startswith("sandbox;")
+        assert "Something else entirely" in dom.text
