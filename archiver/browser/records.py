@@ -30,13 +30,13 @@ import sqlalchemy as sa
 from loguru import logger
 
 from archiver.config import Settings, SiteSettings
-from archiver.crawl.url import canonicalize
 from archiver.errors import ArchiveError
-from archiver.store import blobs, warc
+from archiver.store import blobs, recovery, warc
 from archiver.store.index import Index
 from archiver.store.payload import header
 from archiver.store.rows import Capture
 from archiver.store.schema import captures
+from archiver.urls import canonicalize
 
 SCREENSHOT, DOM, LAYOUT = "fullPage", "dom", "layout"
 KINDS = {SCREENSHOT: "image/png", DOM: "text/html; charset=utf-8", LAYOUT: "application/json"}
@@ -295,7 +295,9 @@ def recover_open(settings: Settings, site: SiteSettings, index: Index, run_id: i
         name = str(entry.name)
         if "-browser-" not in name.rsplit("/", 1)[-1]:
             continue
-        path = warc.recover(store.spool_dir(site.name), name.rsplit("/", 1)[-1], entry.committed)
+        path = recovery.recover(
+            store.spool_dir(site.name), name.rsplit("/", 1)[-1], entry.committed
+        )
         index.warc_closed(name, path.stat().st_size, warc.file_sha256(path))
         logger.bind(site=site.name, run=run_id).warning("closed {} left open by a dead run", name)
 

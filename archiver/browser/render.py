@@ -36,9 +36,9 @@ from archiver.browser import layout
 from archiver.browser.records import Rendered, now
 from archiver.config import CrawlSettings
 from archiver.crawl.robots import Robots
-from archiver.crawl.url import Scope, canonicalize
 from archiver.errors import ArchiveError, ConfigError
 from archiver.store import warc
+from archiver.urls import Scope, canonicalize
 
 CHROMIUM = os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = (

@@ -24,7 +24,6 @@ from archiver.browser.records import RecordSink, recover_open, rendered_in_run
 from archiver.browser.render import PAGES_AT_ONCE, Renderer, Stored
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.robots import Robots
-from archiver.crawl.url import Scope, canonicalize
 from archiver.errors import ArchiveError
 from archiver.markup import is_checkable_page
 from archiver.store import blobs
@@ -32,6 +31,7 @@ from archiver.store.index import Index
 from archiver.store.payload import PayloadTooLarge, decode, header
 from archiver.store.rows import Capture
 from archiver.store.schema import runs
+from archiver.urls import Scope, canonicalize
 
 BROWSER = "browser"
 

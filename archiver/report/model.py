@@ -15,12 +15,12 @@ import archiver
 from archiver.browser.crops import crop_uris
 from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tracking
 from archiver.config import StorageSettings
-from archiver.crawl.url import canonicalize
 from archiver.errors import ArchiveError, ConfigError
 from archiver.markup import is_checkable_page
 from archiver.store import blobs
 from archiver.store.index import Index, latest_tracked_run
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.urls import canonicalize
 
 SEVERITIES = ("error", "warning", "info")
 _MAX_IMAGE = 400_000
