@@ -47,6 +47,9 @@ class CrawlSettings:
     ca_bundle: str = ""
     client_cert: str = ""
     client_key: str = ""
+    # A page's load in headless Chromium (sites with capture = "browser"); network idle
+    # after the load is awaited for at most a quarter of it.
+    browser_timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class SiteSettings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     auth: tuple[AuthSettings, ...] = ()
     insecure_tls: bool = False
+    # "http": the fast HTTP crawl only; "browser": each HTML page is also rendered in
+    # headless Chromium after the crawl (screenshot, rendered DOM; archiver/browser/).
+    capture: str = "http"
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -221,9 +227,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
     """A one-line, user-facing account of a schema failure: where, and what was expected."""
     where = _pointer_path(list(error.absolute_path))
     validator = error.validator
-    if validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+    # A subschema may be a bare `true`/`false`, and an error may carry no instance.
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        properties = schema.get("properties", {})
+        extra = sorted(set(error.instance) - set(properties))
+        allowed = ", ".join(sorted(properties))
         return f"{where}: unknown key {', '.join(map(repr, extra))} (expected one of: {allowed})"
     if validator == "required":
         return f"{where}: {error.message}"
@@ -232,7 +241,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return (
             f"{where}: expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
         )
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    description = schema.get("description")
     hint = f" ({description})" if description else ""
     return f"{where}: {error.message}{hint}"
 
@@ -332,6 +341,7 @@ def _site(
         if "auth" in data
         else (),
         insecure_tls=data.get("insecure_tls", False),
+        capture=data.get("capture", "http"),
     )
 
 

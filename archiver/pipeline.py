@@ -18,6 +18,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from archiver.browser import capture_run
 from archiver.check.archive import SEVERITY_RANK, ArchiveChecker, CheckResult
 from archiver.check.tracking import Finding, Ignore, TrackingResult, load_ignores, track
 from archiver.config import Settings, SiteSettings
@@ -237,6 +238,16 @@ def _crawl_and_finish(
         if outcome.crawl.status != COMPLETED:
             outcome.outcome = INTERRUPTED_RUN
             return
+
+    # Sites with capture = "browser": render the run's pages (resumable, like the crawl);
+    # before the check, so a pack reading the rendered DOM finds it. (Workers: queue/cluster.)
+    def stopping() -> bool:
+        return control is not None and control.stop_requested
+
+    capture_run(settings, site, index, outcome.run_id, should_stop=stopping)
+    if stopping():
+        outcome.outcome = INTERRUPTED_RUN
+        return
     finish_run(settings, site, index, outcome, trigger=trigger, ignores=ignores)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from loguru import logger
 
+from archiver.browser.records import document_of
 from archiver.check.engine import check
 from archiver.check.packs import ResolvedPack, RuleSet
 from archiver.check.report import PageResult, Report
@@ -103,6 +104,14 @@ class ArchiveChecker:
     def _capture_model(
         self, capture: Capture, payload_row: Capture, pack: ResolvedPack
     ) -> tuple[dict[str, Any], bool]:
+        source, payload_row = document_of(self.index, capture, payload_row, pack.profile.source)
+        model, cached = self._document_model(capture, payload_row, pack)
+        model["source"] = source
+        return model, cached
+
+    def _document_model(
+        self, capture: Capture, payload_row: Capture, pack: ResolvedPack
+    ) -> tuple[dict[str, Any], bool]:
         key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
         with self.index.read() as conn:
             cached = conn.execute(
@@ -134,9 +143,11 @@ class ArchiveChecker:
             url=capture.url,
             captured_at=capture.captured_at,
             profile=pack.profile,
-            content_type=header(record.headers, "content-type"),
+            content_type=header(record.headers, "content-type") or payload_row.content_type,
         )
-        document, _, _ = decode_payload(body, header(record.headers, "content-type"))
+        document, _, _ = decode_payload(
+            body, header(record.headers, "content-type") or payload_row.content_type
+        )
         fulltext.store_text(self.index, key[0], title_of(model), fulltext.visible_text(document))
         with self.index.begin() as conn:
             conn.execute(

@@ -71,8 +71,9 @@ def cdxj_lines(rows: Iterable[Capture]) -> list[str]:
             fields["mime"] = "warc/revisit"
         elif row.content_type is not None:
             fields["mime"] = _MIME_END.split(row.content_type, maxsplit=1)[0].strip()
+        if row.record_type != "resource":  # a screenshot or DOM has no HTTP status
+            fields["status"] = str(row.status)
         fields.update(
-            status=str(row.status),
             digest=row.payload_digest,
             length=str(row.length),
             offset=str(row.offset),

@@ -104,6 +104,9 @@ class Profile:
     lead_credit_patterns: tuple[str, ...] = ()
     timezone: str = "UTC"
     max_bytes: int = DEFAULT_MAX_BYTES
+    # "http": extract the archived response; "rendered": the DOM a browser rendered from it
+    # (sites with capture = "browser"; a page without one falls back to the response).
+    source: str = "http"
     fingerprint: str = field(default="", compare=False)
 
     @classmethod
@@ -136,5 +139,6 @@ class Profile:
             lead_credit_patterns=_strings(credits.get("lead_patterns")),
             timezone=str(data.get("timezone", "UTC")),
             max_bytes=int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
+            source=str(data.get("source", "http")),
             fingerprint=fingerprint_of(data),
         )

@@ -162,8 +162,8 @@ def _read_at(fh: IO[bytes], offset: int, max_payload: int | None) -> warc.Stored
     payload = stream.read(max_payload) if max_payload else stream.read()
     http = record.http_headers
     return warc.StoredRecord(
-        url=record.rec_headers.get_header("WARC-Target-URI"),
-        date=record.rec_headers.get_header("WARC-Date"),
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        date=record.rec_headers.get_header("WARC-Date") or "",
         status=int(http.get_statuscode()) if http else 0,
         headers=list(http.headers) if http else [],
         payload=payload,

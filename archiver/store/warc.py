@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
@@ -65,12 +66,20 @@ def _sha256_of(data: bytes) -> Digester:
     return digester
 
 
-class _Sha256Writer(WARCWriter):  # type: ignore[misc]
+class _Sha256Writer(WARCWriter):
     """warcio's writer, computing SHA-256 instead of SHA-1 block and payload digests."""
 
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
+
+
+def _built_header(record: ArcWarcRecord, name: str) -> str:
+    """A WARC header warcio's record builder always sets (ArchiveError if it did not)."""
+    value = record.rec_headers.get_header(name)
+    if value is None:
+        raise ArchiveError(f"warcio built a {record.rec_type} record without {name}")
+    return value
 
 
 def freshen(
@@ -277,8 +286,8 @@ class WarcWriter:
                 http_headers=http_headers,
                 warc_headers_dict=warc_headers,
             )
-            payload_digest = response.rec_headers.get_header("WARC-Payload-Digest")
-        record_id = response.rec_headers.get_header("WARC-Record-ID")
+            payload_digest = _built_header(response, "WARC-Payload-Digest")
+        record_id = _built_header(response, "WARC-Record-ID")
         records = [self._serialize(response)]
         if revisit_of is None:
             records.append(self._serialize(self._request_record(exchange, date, record_id)))
@@ -442,8 +451,8 @@ def read_record(path: Path, offset: int, *, max_payload: int | None = None) -> S
             payload = stream.read(max_payload) if max_payload else stream.read()
             http = record.http_headers
             return StoredRecord(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                date=record.rec_headers.get_header("WARC-Date"),
+                url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                date=record.rec_headers.get_header("WARC-Date") or "",
                 status=int(http.get_statuscode()) if http else 0,
                 headers=list(http.headers) if http else [],
                 payload=payload,
