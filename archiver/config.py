@@ -47,6 +47,9 @@ class CrawlSettings:
     ca_bundle: str = ""
     client_cert: str = ""
     client_key: str = ""
+    # A page's load in headless Chromium (sites with capture = "browser"); network idle
+    # after the load is awaited for at most a quarter of it.
+    browser_timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class SiteSettings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     auth: tuple[AuthSettings, ...] = ()
     insecure_tls: bool = False
+    # "http": the fast HTTP crawl only; "browser": each HTML page is also rendered in
+    # headless Chromium after the crawl (screenshot, rendered DOM; archiver/browser/).
+    capture: str = "http"
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -175,6 +181,14 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class EvidenceSettings:
+    """Tamper evidence: the key that signs run manifests and WACZ packages."""
+
+    key: Path | None = None
+    certificate: Path | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything archiver.toml says, with defaults filled in."""
 
@@ -187,6 +201,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     sites: tuple[SiteSettings, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     source: Path | None = None
@@ -221,9 +236,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
     """A one-line, user-facing account of a schema failure: where, and what was expected."""
     where = _pointer_path(list(error.absolute_path))
     validator = error.validator
-    if validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+    # A subschema may be a bare `true`/`false`, and an error may carry no instance.
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        properties = schema.get("properties", {})
+        extra = sorted(set(error.instance) - set(properties))
+        allowed = ", ".join(sorted(properties))
         return f"{where}: unknown key {', '.join(map(repr, extra))} (expected one of: {allowed})"
     if validator == "required":
         return f"{where}: {error.message}"
@@ -232,7 +250,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return (
             f"{where}: expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
         )
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    description = schema.get("description")
     hint = f" ({description})" if description else ""
     return f"{where}: {error.message}{hint}"
 
@@ -332,6 +350,7 @@ def _site(
         if "auth" in data
         else (),
         insecure_tls=data.get("insecure_tls", False),
+        capture=data.get("capture", "http"),
     )
 
 
@@ -390,6 +409,7 @@ def parse(
     notify_data = dict(data.get("notify", {}))
     notify_data["email_to"] = tuple(notify_data.get("email_to", ()))
     ignore = data.get("tracking", {}).get("ignore_file", "ignore.yaml")
+    evidence = _evidence(data.get("evidence", {}), base, source)
     return Settings(
         storage=storage,
         crawl=crawl,
@@ -400,6 +420,7 @@ def parse(
         schedule=ScheduleSettings(**data.get("schedule", {})),
         queue=queue,
         web=WebSettings(allowed_hosts=tuple(data.get("web", {}).get("allowed_hosts", ()))),
+        evidence=evidence,
         sites=sites,
         rules_dirs=rules_dirs,
     )
@@ -431,6 +452,20 @@ def _check_log(log: LogSettings, source: str) -> None:
                 f"{exc} (expected {_LOG_FORMS[key]})"
             ) from exc
         logger.remove(handler)
+
+
+def _evidence(data: Mapping[str, Any], base: Path, source: str) -> EvidenceSettings:
+    """Resolve `[evidence]` paths and load the key and certificate now, naming what is wrong."""
+    key = _resolve(base, data["key"]) if data.get("key") else None
+    certificate = _resolve(base, data["certificate"]) if data.get("certificate") else None
+    if certificate is not None and key is None:
+        raise ConfigError(f"{source}: evidence.certificate: needs evidence.key, its private key")
+    if key is not None:
+        # Imported here: cryptography is loaded only by configurations that sign.
+        from archiver.evidence.wacz import check_signing_files
+
+        check_signing_files(key, certificate, source)
+    return EvidenceSettings(key=key, certificate=certificate)
 
 
 def _resolve(base: Path, value: str) -> Path:

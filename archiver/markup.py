@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Callable
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
 # Attributes naming a resource loaded with the page (fetched as an embed, replayed from
 # the archive as one). Lazy-loading libraries keep the real address in data-* attributes.
@@ -175,8 +175,11 @@ def parse_html(text: str) -> BeautifulSoup:
 
     An archived body is never a file name or a URL, whatever it looks like: bs4's
     warning that it might be (a page whose whole text is "/index.html") is noise
-    on a cron run's console, so it is silenced here and only here.
+    on a cron run's console, so it is silenced here and only here. So is its warning
+    that an XHTML page (an ``<?xml …?>`` declaration first) looks like XML: browsers
+    parse a page served as HTML as HTML, and so does the archiver.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         return BeautifulSoup(text, "lxml")

@@ -18,11 +18,13 @@ from pathlib import Path
 
 from loguru import logger
 
+from archiver.browser import capture_run
 from archiver.check.archive import SEVERITY_RANK, ArchiveChecker, CheckResult
 from archiver.check.tracking import Finding, Ignore, TrackingResult, load_ignores, track
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.crawler import Crawler, CrawlResult, CrawlStats
 from archiver.errors import ArchiverError, LockError
+from archiver.evidence import close_run
 from archiver.exitcodes import (
     EXIT_CUT_SHORT,
     EXIT_FAILED,
@@ -237,6 +239,16 @@ def _crawl_and_finish(
         if outcome.crawl.status != COMPLETED:
             outcome.outcome = INTERRUPTED_RUN
             return
+
+    # Sites with capture = "browser": render the run's pages (resumable, like the crawl);
+    # before the check, so a pack reading the rendered DOM finds it. (Workers: queue/cluster.)
+    def stopping() -> bool:
+        return control is not None and control.stop_requested
+
+    capture_run(settings, site, index, outcome.run_id, should_stop=stopping)
+    if stopping():
+        outcome.outcome = INTERRUPTED_RUN
+        return
     finish_run(settings, site, index, outcome, trigger=trigger, ignores=ignores)
 
 
@@ -291,6 +303,7 @@ def finish_run(
     )
     log_findings(outcome.tracking)
     outcome.reports = write_reports(settings, index, site.name, run_id)
+    close_run(settings, index, site.name, run_id)
     if outcome.check.errors:
         outcome.outcome = FAILED_RUN
         outcome.error = f"{len(outcome.check.errors)} page(s) could not be checked"

@@ -172,7 +172,6 @@ def serve(settings: config.Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
-        app.state.viewer.index.close()
 
 
 def timed(client: httpx.Client, path: str, n: int) -> tuple[float, float, int, int]:

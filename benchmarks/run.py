@@ -1,7 +1,7 @@
 """Benchmarks of archiver against its peers on this machine; prints a table of ratios.
 
 Usage: python benchmarks/run.py [--runs N] [--only crawl,recrawl,check,memory]
-                                [--pages N] [--per-host N] [--memory-pages N]
+                                [--pages N] [--per-host N] [--memory-pages N] [--no-peers]
 
 - crawl:   `archiver crawl` vs `wget --recursive --warc-file` vs a Scrapy CrawlSpider on a
            synthetic site (benchmarks/site.py, ~40 KB pages, 50 ms latency per response);
@@ -234,6 +234,8 @@ def bench_crawl(args: argparse.Namespace, rows: list[list[str]]) -> None:
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 ours.append(run_archiver(Path(tmp), site.url, args.per_host))
+            if args.no_peers:
+                continue
             with tempfile.TemporaryDirectory() as tmp:
                 result = run_scrapy(Path(tmp), site.url, args.per_host)
                 if result is not None:
@@ -244,6 +246,8 @@ def bench_crawl(args: argparse.Namespace, rows: list[list[str]]) -> None:
         site.close()
     bound = args.per_host / args.latency
     cmd = f"python benchmarks/run.py --only crawl --pages {args.pages} --per-host {args.per_host}"
+    if args.no_peers:
+        cmd += " --no-peers"
     ours_rate = rate(ours)
     ours_req = statistics.median(o.requests / o.wall for o in ours)
     rows.append(
@@ -263,6 +267,8 @@ def bench_crawl(args: argparse.Namespace, rows: list[list[str]]) -> None:
         ]
     )
     rows.append(["crawl: archiver CPU s/page", f"{cpu_per_page(ours) * 1000:.2f} ms", "", cmd])
+    if args.no_peers:
+        return
     wget_rate = rate(wget)
     rows.append(
         [
@@ -395,6 +401,9 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=8)
     parser.add_argument(
         "--wget-seconds", type=float, default=0, help="Stop wget after this long (0: never)."
+    )
+    parser.add_argument(
+        "--no-peers", action="store_true", help="crawl: archiver alone (no wget, no Scrapy)."
     )
     parser.add_argument("--memory-pages", type=int, default=50_000)
     parser.add_argument("--memory-size", type=int, default=10_000)

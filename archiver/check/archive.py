@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from loguru import logger
 
+from archiver.browser.records import document_of
 from archiver.check.engine import check
 from archiver.check.packs import ResolvedPack, RuleSet
 from archiver.check.report import PageResult, Report
@@ -26,6 +27,7 @@ from archiver.config import Settings, SiteSettings
 from archiver.errors import ArchiveError, ExtractError
 from archiver.extract import EXTRACTOR_VERSION, extract, rebase
 from archiver.extract.decode import decode_payload
+from archiver.extract.titles import learn_site_suffixes, with_site_suffixes
 from archiver.markup import is_checkable_page
 from archiver.store import blobs, fulltext
 from archiver.store.browse import title_of
@@ -103,6 +105,14 @@ class ArchiveChecker:
     def _capture_model(
         self, capture: Capture, payload_row: Capture, pack: ResolvedPack
     ) -> tuple[dict[str, Any], bool]:
+        source, payload_row = document_of(self.index, capture, payload_row, pack.profile.source)
+        model, cached = self._document_model(capture, payload_row, pack)
+        model["source"] = source
+        return model, cached
+
+    def _document_model(
+        self, capture: Capture, payload_row: Capture, pack: ResolvedPack
+    ) -> tuple[dict[str, Any], bool]:
         key = (payload_row.payload_digest, EXTRACTOR_VERSION, pack.fingerprint)
         with self.index.read() as conn:
             cached = conn.execute(
@@ -134,9 +144,11 @@ class ArchiveChecker:
             url=capture.url,
             captured_at=capture.captured_at,
             profile=pack.profile,
-            content_type=header(record.headers, "content-type"),
+            content_type=header(record.headers, "content-type") or payload_row.content_type,
         )
-        document, _, _ = decode_payload(body, header(record.headers, "content-type"))
+        document, _, _ = decode_payload(
+            body, header(record.headers, "content-type") or payload_row.content_type
+        )
         fulltext.store_text(self.index, key[0], title_of(model), fulltext.visible_text(document))
         with self.index.begin() as conn:
             conn.execute(
@@ -191,6 +203,7 @@ class ArchiveChecker:
         subjects: list[tuple[Capture, datetime | None]] = [
             (capture, None) for capture in self.index.captures_of_run(run_id)
         ] + [(capture, tonight) for capture in self.index.kept_captures(site.name, run_id)]
+        fresh, suffixes = self._learn(site, subjects)
         for capture, at in subjects:
             if not capture.is_page:
                 continue
@@ -203,16 +216,16 @@ class ArchiveChecker:
                 continue
             pack = self._pack(site, capture.url)
             try:
-                model, cached = self._model(capture, payload_row, pack, at)
+                model, _ = self._model(capture, payload_row, pack, at)
             except (ArchiveError, ExtractError) as exc:
                 result.errors.append(f"{capture.url}: {exc}")
                 log.error("cannot check {}: {}", capture.url, exc)
                 continue
             result.pages += 1
-            result.cached += cached
-            result.extracted += not cached
+            result.cached += capture.id not in fresh
+            result.extracted += capture.id in fresh
             ref = CaptureRef(capture.warc_file, capture.offset, capture.payload_digest, capture.id)
-            found = check(model, pack, capture=ref)
+            found = check(with_site_suffixes(model, suffixes), pack, capture=ref)
             result.report.pages.append(
                 PageResult(
                     url=capture.url,
@@ -249,6 +262,33 @@ class ArchiveChecker:
             )
         result.elapsed = time.monotonic() - started
         return result
+
+    def _learn(
+        self, site: SiteSettings, subjects: list[tuple[Capture, datetime | None]]
+    ) -> tuple[set[int], tuple[str, ...]]:
+        """Extract (and cache) every page of a run first: which captures were extracted now,
+        and the site suffixes most of their ``<title>``s share (issue #11: a suffix without
+        og:site_name, " | News | European Parliament", is learned from the site itself).
+        A page that cannot be read is left for the checking pass to report."""
+        fresh: set[int] = set()
+        titles: list[str | None] = []
+        for capture, _ in subjects:
+            if not capture.is_page:
+                continue
+            try:
+                payload_row = self.index.payload_capture(capture)
+                if not is_checkable_page(payload_row.status, payload_row.content_type):
+                    continue
+                model, cached = self._capture_model(
+                    capture, payload_row, self._pack(site, capture.url)
+                )
+            except (ArchiveError, ExtractError):
+                continue
+            if not cached:
+                fresh.add(capture.id)
+            title = (model.get("titles") or {}).get("title")
+            titles.append(title.get("raw") if isinstance(title, dict) else None)
+        return fresh, learn_site_suffixes(titles)
 
     @staticmethod
     def _row(

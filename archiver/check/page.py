@@ -14,10 +14,10 @@ from archiver.check.report import PageResult, Report
 from archiver.config import CrawlSettings, SiteSettings
 from archiver.crawl.fetcher import Fetcher
 from archiver.crawl.transport import Connection, connect
-from archiver.crawl.url import host_of
 from archiver.errors import ExtractError, FetchError
 from archiver.extract import Profile, extract
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.urls import host_of
 
 # The crawler's cap on a response body (`crawl.max_bytes`): a page bigger than
 # this would not be archived, and a device like /dev/zero never ends.

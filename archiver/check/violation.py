@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from archiver.crawl.url import canonicalize
+from archiver.urls import canonicalize
 
 
 def canonical_url(url: str) -> str:

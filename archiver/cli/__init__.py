@@ -11,11 +11,11 @@ import sys
 import typer
 
 # Importing the command modules registers their commands on the app.
-from archiver.cli import archive, checks, cluster, runs, web
+from archiver.cli import archive, checks, cluster, evidence, runs, web
 from archiver.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, echo
 from archiver.errors import ArchiverError, ConfigError
 
-__all__ = ["app", "archive", "checks", "cluster", "main", "runs", "web"]
+__all__ = ["app", "archive", "checks", "cluster", "evidence", "main", "runs", "web"]
 
 
 def main() -> None:

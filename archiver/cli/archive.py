@@ -12,6 +12,7 @@ from loguru import logger
 from archiver import log
 from archiver.cli.common import (
     EXIT_CUT_SHORT,
+    EXIT_EVIDENCE,
     EXIT_FAILED,
     EXIT_OK,
     ConfigOption,
@@ -31,6 +32,11 @@ from archiver.config import SiteSettings
 
 if TYPE_CHECKING:
     from archiver.store.index import Index
+
+if TYPE_CHECKING:
+    from archiver.config import Settings
+    from archiver.evidence import EvidenceResult
+    from archiver.evidence.keys import PublicKey
 
 
 @app.command()
@@ -105,14 +111,32 @@ def verify(
             help="Rebuild index rows from the WARC files (the files are never modified).",
         ),
     ] = False,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence",
+            help="Also check every WARC file against its run's manifest, the manifests' hash "
+            "chain and their signatures (exit 6 on a break).",
+        ),
+    ] = False,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="Trust signatures by this key (PEM; repeatable, e.g. old keys after a "
+            "rotation); the [evidence] key is trusted too.",
+        ),
+    ] = None,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Re-read every WARC record, recompute its digests and check the index against the files."""
+    from archiver.evidence import verify_evidence
     from archiver.lock import SiteLock
     from archiver.store.verify import verify_site
 
     settings = load_settings(config, verbose=verbose, quiet=quiet)
+    trusted = _trusted_keys(settings, public_key) if evidence else []
 
     def verify_one(entry: SiteSettings, index: Index) -> int:
         with SiteLock(settings.storage.root, entry.name):
@@ -122,6 +146,10 @@ def verify(
                 entry.name,
                 repair=repair_index,
                 storage=settings.storage,
+            )
+            # Under the same lock: no run of the site closes while it is checked.
+            proof = (
+                verify_evidence(settings.storage, index, entry.name, trusted) if evidence else None
             )
         for name in result.recovered:
             echo(f"{entry.name}: recovered {name} (cut at its last committed record)")
@@ -134,6 +162,33 @@ def verify(
             f"{result.bytes:,} bytes, {result.records} records, {result.captures} captures, "
             f"{len(result.problems)} problem(s)"
         )
+        if proof is not None and not _report_evidence(proof, bool(trusted)):
+            return EXIT_EVIDENCE
         return EXIT_OK if result.ok else EXIT_FAILED
 
     raise typer.Exit(each_site(settings, settings.select(site or []), verify_one))
+
+
+def _trusted_keys(settings: Settings, public_keys: list[Path] | None) -> list[PublicKey]:
+    """The keys whose signatures count: `--public-key` files and the [evidence] key's half."""
+    from archiver.evidence.keys import load_key, load_public_key
+
+    trusted = [load_public_key(path) for path in public_keys or []]
+    if settings.evidence.key is not None:
+        trusted.append(load_key(settings.evidence.key).public)
+    return trusted
+
+
+def _report_evidence(result: EvidenceResult, trusted: bool) -> bool:
+    """Print one site's tamper-evidence check; False on any break."""
+    site = result.site
+    for problem in result.breaks:
+        echo(f"{site}: BROKEN {problem}")
+    unsigned = result.manifests - result.signed
+    echo(
+        f"{site}: evidence {'OK' if result.ok else 'BROKEN'}: {result.manifests} manifest(s) "
+        f"({result.signed} signed{', ' + str(unsigned) + ' unsigned' if unsigned else ''}), "
+        f"{result.warcs} WARC file(s), {result.bytes:,} bytes, {len(result.breaks)} break(s)"
+        + ("" if trusted or not result.signed else "; no trusted key given")
+    )
+    return result.ok

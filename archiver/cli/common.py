@@ -24,6 +24,7 @@ from archiver import log
 from archiver.config import Settings, SiteSettings
 from archiver.errors import ArchiverError, ConfigError, LockError
 from archiver.exitcodes import EXIT_CUT_SHORT as EXIT_CUT_SHORT
+from archiver.exitcodes import EXIT_EVIDENCE as EXIT_EVIDENCE
 from archiver.exitcodes import EXIT_FAILED as EXIT_FAILED
 from archiver.exitcodes import EXIT_LOCKED as EXIT_LOCKED
 from archiver.exitcodes import EXIT_OK as EXIT_OK

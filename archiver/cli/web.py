@@ -40,6 +40,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the snapshot viewer (read-only) over the archive's index and WARC files."""
+    import logging
     import secrets
     import socket
 
@@ -61,6 +62,10 @@ def serve(
         raise ConfigError(f"--host/--port: cannot listen on {host}:{port}: {exc}") from exc
     bound = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(web_app, log_level="warning"))
+    # A start-up failure of ours is said once, as our error line, not as uvicorn's traceback.
+    logging.getLogger("uvicorn.error").addFilter(
+        lambda _record: getattr(web_app.state, "startup_error", None) is None
+    )
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"archiver viewer on http://{shown}:{bound}/{f'?token={token}' if token else ''}"
@@ -68,9 +73,14 @@ def serve(
     )
     try:
         server.run(sockets=[sock])
+    except SystemExit:
+        # uvicorn exits when the app cannot start (its lifespan opens the index): say why.
+        failure = getattr(web_app.state, "startup_error", None)
+        if failure is not None:
+            raise failure from None
+        raise
     finally:
         sock.close()
-        web_app.state.viewer.index.close()
     raise typer.Exit(EXIT_OK)
 
 
@@ -84,6 +94,13 @@ def export(
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing file (never one the archive uses).")
+    ] = False,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            "--sign",
+            help="Sign datapackage-digest.json with [evidence] key (and certificate, if set).",
+        ),
     ] = False,
 ) -> None:
     """Export a site's captures as a WACZ package (WARCs, CDXJ index, pages, datapackage)."""
@@ -100,13 +117,19 @@ def export(
         if run is not None:
             resolve_run(index, site, str(run))
         result = export_wacz(
-            settings.storage.root, index, site, wacz, run_id=run, storage=settings.storage
+            settings.storage.root,
+            index,
+            site,
+            wacz,
+            run_id=run,
+            storage=settings.storage,
+            sign=settings.evidence if sign else None,
         )
     finally:
         index.close()
     typer.echo(
         f"{result.path}: {result.captures} captures, {result.pages} pages, "
-        f"{result.warcs} WARC file(s)"
+        f"{result.warcs} WARC file(s)" + (", signed" if sign else "")
     )
     raise typer.Exit(EXIT_OK)
 

@@ -23,9 +23,9 @@ import httpx
 
 from archiver.config import CrawlSettings
 from archiver.crawl.transport import Connection, Routes, connect, redact
-from archiver.crawl.url import host_of
 from archiver.errors import FetchError
 from archiver.store.warc import Exchange
+from archiver.urls import host_of
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # No `br`: `warcio check` (1.7, 1.8 with the brotli package pip installs beside it) fails on
@@ -210,6 +210,12 @@ class Fetcher:
         except httpx.HTTPError as exc:
             if response is None:
                 raise FetchError(url, self._reason(url, exc)) from exc
+            truncated = "disconnect"
+        except ssl.SSLError as exc:
+            # httpcore passes on a TLS alert that arrives after the handshake (TLS 1.3: a
+            # server refusing our client certificate says so on the first read) unwrapped.
+            if response is None:
+                raise FetchError(url, f"TLS: {type(exc).__name__}: {exc}") from exc
             truncated = "disconnect"
         assert response is not None
         response_headers = [

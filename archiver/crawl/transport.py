@@ -169,8 +169,8 @@ def ssl_context(crawl: CrawlSettings, *, insecure: bool = False, label: str = ""
     when set and `trust_env`; plus `ca_bundle`. `insecure` turns verification
     off (the caller logs it). `label` prefixes setting names in errors.
     """
-    context = ssl.create_default_context()
     if insecure:
+        context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     else:

@@ -11,7 +11,7 @@ import datetime
 import random
 from html import escape as _escape
 
-from archiver.demo.content import TOPICS, Article, Image, Lang
+from archiver.demo.model import TOPICS, Article, Image, Lang
 from archiver.demo.text import heading, paragraphs
 
 

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from archiver.demo import assets
-from archiver.demo.content import STABLE_IDS, TOPICS, Article, Lang, articles
+from archiver.demo.content import STABLE_IDS, articles
+from archiver.demo.model import TOPICS, Article, Lang
 from archiver.demo.pages import (
     REPORT_PDF,
     SITE,

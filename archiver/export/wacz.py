@@ -4,7 +4,8 @@ The WARC files are copied byte for byte (stored, not deflated, so replay
 tools can seek into them); the CDXJ index is built from the index rows (the
 same offsets and lengths the viewer uses) with SURT keys as cdxj-indexer writes them;
 `datapackage.json` lists every file with its SHA-256 and size, and
-`datapackage-digest.json` fixes the digest of `datapackage.json` itself.
+`datapackage-digest.json` fixes the digest of `datapackage.json` itself and,
+with a signing key, carries its `signedData` (`archiver/evidence/wacz.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import surt
 
@@ -32,6 +33,9 @@ from archiver.store import blobs, warc
 from archiver.store.browse import Browse
 from archiver.store.index import Index
 from archiver.store.rows import Capture
+
+if TYPE_CHECKING:
+    from archiver.config import EvidenceSettings
 
 WACZ_VERSION = "1.1.1"
 _MIME_END = re.compile(r"[;\s]")
@@ -71,8 +75,9 @@ def cdxj_lines(rows: Iterable[Capture]) -> list[str]:
             fields["mime"] = "warc/revisit"
         elif row.content_type is not None:
             fields["mime"] = _MIME_END.split(row.content_type, maxsplit=1)[0].strip()
+        if row.record_type != "resource":  # a screenshot or DOM has no HTTP status
+            fields["status"] = str(row.status)
         fields.update(
-            status=str(row.status),
             digest=row.payload_digest,
             length=str(row.length),
             offset=str(row.offset),
@@ -108,12 +113,20 @@ def export_wacz(
     *,
     run_id: int | None = None,
     storage: StorageSettings | None = None,
+    sign: EvidenceSettings | None = None,
 ) -> WaczResult:
     """Package the site's captures (of one run, or all) with their WARC files as `out`.
 
     With `storage` naming an object store, files no longer on local disk are
-    fetched from it (into a temporary folder) first.
+    fetched from it (into a temporary folder) first. With `sign` (its `key`
+    set), `datapackage-digest.json` is signed: in the domain-certificate mode
+    when `sign.certificate` is set, else in the anonymous mode.
     """
+    signer = None
+    if sign is not None:
+        from archiver.evidence.wacz import signer as make_signer
+
+        signer = make_signer(sign)
     browse = Browse(index)
     rows = browse.captures_for_export(site, run_id)
     if not rows:
@@ -178,6 +191,8 @@ def export_wacz(
             add(zf, "indexes/index.cdx", ("\n".join(cdxj_lines(rows)) + "\n").encode("utf-8"))
             pages = _page_lines(rows, browse)
             add(zf, "pages/pages.jsonl", ("\n".join(pages) + "\n").encode("utf-8"))
+            # signedData.created must equal it (py-wacz compares the two).
+            created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             first = next((r for r in rows if r.is_page and r.status == 200), rows[0])
             package = {
                 "profile": "data-package",
@@ -186,16 +201,18 @@ def export_wacz(
                 "description": f"Captures of {site} archived by archiver {__version__}",
                 "mainPageURL": first.url,
                 "mainPageDate": first.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created": created,
                 "wacz_version": WACZ_VERSION,
                 "software": f"archiver {__version__}",
             }
             package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
             zf.writestr(zipfile.ZipInfo("datapackage.json", _zip_time()), package_bytes)
-            package_digest = {
+            package_digest: dict[str, Any] = {
                 "path": "datapackage.json",
                 "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
             }
+            if signer is not None:
+                package_digest["signedData"] = signer(package_digest["hash"], created)
             zf.writestr(
                 zipfile.ZipInfo("datapackage-digest.json", _zip_time()),
                 json.dumps(package_digest, indent=2).encode("utf-8"),

@@ -146,14 +146,43 @@ _TEXT_DATES = tuple(
         rf"(?<![\d.]){_YEAR}-(?P<month>[01]?\d)-{_DAY}(?![\d])",  # 2022-04-26
         rf"(?<![\d.]){_DAY}\.\s?(?P<month>[01]?\d)\.\s?{_YEAR}(?!\d)",  # 02.01.2022 (day first)
         rf"(?<![\d/]){_DAY}/(?P<month>[01]?\d)/{_YEAR}(?![\d/])",  # 26/04/2022, if unambiguous
+        rf"{_YEAR}\s*年\s*(?P<month>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日",  # 2019年6月24日
     )
 )
+# A Chinese or Japanese month and day without a year ("[06月24日 11時30分]").
+_MONTH_DAY = re.compile(r"(?<![\d年])(?P<month>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日")
+
+
+def month_day(text: str) -> tuple[int, int, str] | None:
+    """The one month and day ``text`` writes without a year, or None (none, or several)."""
+    found = {(int(m["month"]), int(m["day"]), m.group(0)) for m in _MONTH_DAY.finditer(text)}
+    if len({(month, day) for month, day, _ in found}) != 1:
+        return None
+    return next(iter(found))
+
+
+def year_in_source(source: str, month: int, day: int) -> int | None:
+    """The one year that the page's source writes with this month and day as digits
+    (``news20190624_…`` in an id, ``/2019/06/24/`` in a link), or None if none or several:
+    the year a yearless date leaves out, when the page says it elsewhere."""
+    pattern = re.compile(rf"(?<!\d)((?:19|20)\d\d)[-/._]?{month:02d}[-/._]?{day:02d}(?!\d)")
+    years = {int(m.group(1)) for m in pattern.finditer(source)}
+    return years.pop() if len(years) == 1 else None
+
+
 # A date these words lead up to is not a publication date.
 NOT_PUBLISHED = re.compile(
     r"(?i)(?:updated|update|modified|revised|reviewed|last changed|as of|valid from|"
     r"aktualisiert|geändert|stand|überarbeitet|oppdatert|endret|sist endra|endra|"
     r"mis à jour|modifié|révisé|aggiornat[oa]|actualizad[oa]|bijgewerkt|gewijzigd|"
     r"uppdaterad|ändrad|opdateret|ændret)\W{0,3}(?:\w+\W{1,3}){0,2}$"
+)
+# A date these words label is some other event's: a birth, a death, a deadline, a meeting.
+OTHER_EVENT = re.compile(
+    r"(?i)(?:birth|born|died|death|deadline|closing date|due date|expires?|event date|"
+    r"geboren|geburt\w*|gestorben|frist|termin|einsendeschluss|født|død|høringsfrist|"
+    r"svarfrist|naissance|né|née|décès|échéance|nato|nata|nascita|scadenza|nacid[oa]|"
+    r"nacimiento|plazo|geboortedatum|overleden)\W{0,3}(?:\w+\W{1,3}){0,2}$"
 )
 _RANGE_BEFORE = re.compile(r"(?i)(?:[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
 _RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]|(?:to|bis|til|till|au|al|à|tot)(?!\w))\s*\S")
@@ -186,6 +215,10 @@ LABEL_WORDS = (
     "publicerad", "publiceret",
 )  # fmt: skip
 _LABEL_WINDOW = 48  # characters after a label word in which its date must start
+# A bare "Date" label counts only right before its date ("Date 23.05.2011", "Datum:"), and
+# not after words that make it another event's ("Closing date", "Event date").
+BARE_LABELS = ("date", "datum", "dato", "fecha")
+_BARE_GAP = 3  # characters between a bare label and its date (a colon and spaces)
 
 
 def labelled_date(text: str) -> TextDate | None:
@@ -205,6 +238,24 @@ def labelled_date(text: str) -> TextDate | None:
             if found and not found.excluded and PUBLISHED_LABEL.search(window[: found.start]):
                 labelled.append(found)
             start = lowered.find(word, start + len(word))
+    for word in BARE_LABELS:
+        start = lowered.find(word)
+        while start >= 0:
+            end = start + len(word)
+            bare = (start == 0 or not text[start - 1].isalnum()) and not text[
+                end : end + 1
+            ].isalnum()
+            window = text[end : end + _BARE_GAP + 30]
+            found = next(iter(text_dates(window)), None) if bare else None
+            if (
+                found
+                and not found.excluded
+                and found.start <= _BARE_GAP
+                and not window[: found.start].strip(" :")
+                and not OTHER_EVENT.search(text[max(0, start - 40) : end])
+            ):
+                labelled.append(found)
+            start = lowered.find(word, end)
     return labelled[0] if len({d.day for d in labelled}) == 1 else None
 
 

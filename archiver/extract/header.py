@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from bs4 import Tag
 from bs4.element import NavigableString
 
-from archiver.extract.dates import PUBLISHED_LABEL, TextDate, text_dates
-from archiver.extract.text import NOT_TEXT, hidden_reason
+from archiver.extract.dates import (
+    PUBLISHED_LABEL,
+    TextDate,
+    month_day,
+    text_dates,
+    year_in_source,
+)
+from archiver.extract.text import NOT_TEXT, collapse, hidden_reason
 
 # Headings that only screen readers get: the visible title is elsewhere.
 # Headings of skip links ("Hauptnavigation", "Springe direkt zu") are for them too.
@@ -61,6 +68,37 @@ def content_h1(root: Tag, excluded: Callable[[Tag], bool]) -> Tag | None:
             return h1
         fallback = fallback or h1
     return fallback
+
+
+_SUFFIX_START = re.compile(r"\s*[-|–—:｜·•»›/]")
+_HEADLINE_MIN = 8  # characters: a shorter text matching the title's start is no headline
+
+
+def title_headline(body: Tag, title: str | None) -> Tag | None:
+    """On a page without an ``<h1>``, the visible element whose whole text is the
+    ``<title>``, or its start up to a separator ("武汉的声音：…！" in a ``div.h-title``
+    for the title "武汉的声音：…！-新华网"): the headline the page shows instead.
+
+    Only read for pages without a usable ``<h1>``, which are few.
+    """
+    wanted = collapse(title or "")
+    if len(wanted) < _HEADLINE_MIN:
+        return None
+    for string in body.find_all(string=True):
+        if isinstance(string, NOT_TEXT):
+            continue
+        text = collapse(str(string))
+        if len(text) < _HEADLINE_MIN or not wanted.startswith(text):
+            continue
+        rest = wanted[len(text) :]
+        parent = string.parent
+        if (rest and not _SUFFIX_START.match(rest)) or parent is None:
+            continue
+        if parent.name in _SKIPPED_TEXT_PARENTS or parent.name == "a":
+            continue
+        if collapse(parent.get_text()) == text and hidden_reason(parent) is None:
+            return parent
+    return None
 
 
 def heading_text(h1: Tag) -> str:
@@ -116,7 +154,7 @@ def _visible_strings(
     return out
 
 
-def header_date(h1: Tag) -> TextDate | None:
+def header_date(h1: Tag, source: str = "") -> TextDate | None:
     """The date written in the heading's header (a publication date, or failing that an
     update date, marked ``updated``), or None when there is none or it is ambiguous.
 
@@ -124,7 +162,9 @@ def header_date(h1: Tag) -> TextDate | None:
     heading itself and the text after it (a byline). Dates after an update word or in a
     range do not count; of several different dates, only one introduced by a publishing
     word ("Published", "vom", "Dato", …) is taken, so a listing of dated items, or a
-    body text full of dates, gives none.
+    body text full of dates, gives none. A month and day written without a year (a
+    Japanese "[06月24日 11時30分]") take the one year the page's ``source`` writes with them
+    in digits elsewhere (an id, a link), if it does.
     """
     before: list[str] = []
     # Before the heading, only its own block counts (a kicker or dateline beside it), not
@@ -153,4 +193,14 @@ def header_date(h1: Tag) -> TextDate | None:
         return introduced[0]
     # A header that opens with its last update ("Updated 16 June 2014") is still a dated
     # content header, though it does not say when the page was published.
-    return dates[0] if dates and dates[0].updated else None
+    if dates:
+        return dates[0] if dates[0].updated else None
+    found = month_day(text) if source else None
+    year = year_in_source(source, found[0], found[1]) if found else None
+    if found is None or year is None:
+        return None
+    try:
+        day = date(year, found[0], found[1])
+    except ValueError:
+        return None
+    return TextDate(day, found[2], text.find(found[2]), False)

@@ -33,7 +33,8 @@ _LOGO_OR_ICON = re.compile(
 # may well mention a button or a flag).
 _UI_GRAPHIC = re.compile(
     r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
-    r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp)(?:$|[\W_\d])"
+    r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
+    r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
@@ -96,8 +97,15 @@ def _lines(tag: Tag) -> str:
 def _not_content(img: Tag, src: str) -> str | None:
     """Why an image in the content area is not a content image (a logo, an icon, a teaser of
     another page), or None."""
+    if not src:
+        return "no source"
     if src.startswith("data:") or src.split("?")[0].lower().endswith(".svg"):
         return "vector or inline graphic"
+    style = img.get("style")
+    if isinstance(style, str) and "url(" in style.lower():
+        # A spacer over a CSS background picture: the file is no picture, and what the
+        # reader sees is styling (a section's banner), as any CSS background image is.
+        return "spacer over a CSS background"
     sizes = [img.get(attr) for attr in ("width", "height")]
     given = [int(v) for v in sizes if isinstance(v, str) and v.strip().isdigit()]
     if given and max(given) <= _ICON_SIZE:
@@ -110,17 +118,25 @@ def _not_content(img: Tag, src: str) -> str | None:
     if any(_UI_GRAPHIC.search(w) for w in names):
         return "interface graphic"
     link = img.find_parent("a")
-    href = link.get("href") if link is not None else None
-    if link is None or not isinstance(href, str) or href.strip()[:1] in ("", "#"):
+    if link is None:
+        item = img.find_parent("li")
+        # A picture beside a link in a list item is the thumbnail of a listed page.
+        if item is not None and any(_elsewhere(a) for a in item.find_all("a", limit=3)):
+            return "thumbnail of a listed page"
         return None
-    # A link that opens the picture itself (its file, or a lightbox view of it) is a
-    # zoom button; a link anywhere else makes the picture a teaser of that page.
-    if any(
+    return "links to another page (a teaser)" if _elsewhere(link) else None
+
+
+def _elsewhere(link: Tag) -> bool:
+    """Whether ``link`` leads to another page, not to the picture itself (its file, or a
+    lightbox view of it: a zoom button) or to a place on this page."""
+    href = link.get("href")
+    if not isinstance(href, str) or href.strip()[:1] in ("", "#"):
+        return False
+    return not any(
         _ENLARGES.search(" ".join(v) if isinstance(v, list) else str(v))
         for v in link.attrs.values()
-    ):
-        return None
-    return "links to another page (a teaser)"
+    )
 
 
 _INLINE = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
@@ -225,7 +241,27 @@ def _credit(
         credit = match_credit(_lines(container), patterns)
         if credit:
             return credit, "figure"
+    if (term := _description(container)) is not None:
+        credit = match_credit(_lines(term), patterns)
+        if credit:
+            return credit, "dd"
+    if container.name != "figure" and not container.get_text(strip=True):
+        # A picture alone in its paragraph is captioned by the paragraph after it.
+        following = container.find_next_sibling()
+        if following is not None and hidden_reason(following) is None and not following.find("img"):
+            credit = match_credit(_lines(following), patterns)
+            if credit:
+                return credit, "next paragraph"
     return None, None
+
+
+def _description(container: Tag) -> Tag | None:
+    """The ``<dd>`` that describes a picture standing in a ``<dt>``: a definition list used as
+    a figure, the caption in the description."""
+    if container.name != "dt":
+        return None
+    following = container.find_next_sibling()
+    return following if following is not None and following.name == "dd" else None
 
 
 _GALLERY_LEVELS = 3  # how far above an image's own container a gallery's credit line may sit
@@ -317,7 +353,9 @@ def extract_images(
         src = _src(img)
         alt = img.get("alt")
         container = _container(img, root)
-        figcaption = container.find("figcaption") if container.name == "figure" else None
+        figcaption = (
+            container.find("figcaption") if container.name == "figure" else _description(container)
+        )
         caption = visible_text(figcaption) if figcaption is not None else None
         credit, credit_source = _credit(img, container, selectors, patterns, elements)
         if credit is None:

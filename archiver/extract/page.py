@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,9 +14,25 @@ from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError, SoupSieve
 
 from archiver.errors import ExtractError
-from archiver.extract.dates import LABEL_WORDS, ParsedDate, age_of, labelled_date, parse_date
+from archiver.extract.dates import (
+    BARE_LABELS,
+    LABEL_WORDS,
+    OTHER_EVENT,
+    ParsedDate,
+    age_of,
+    labelled_date,
+    parse_date,
+    text_dates,
+)
 from archiver.extract.decode import decode_payload
-from archiver.extract.header import content_h1, header_date, heading_kicker, heading_text, usable_h1
+from archiver.extract.header import (
+    content_h1,
+    header_date,
+    heading_kicker,
+    heading_text,
+    title_headline,
+    usable_h1,
+)
 from archiver.extract.images import extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
@@ -30,7 +47,7 @@ from archiver.extract.titles import (
 )
 from archiver.markup import parse_html
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 _MAX_JSONLD_CHARS = 500_000
 
 
@@ -86,6 +103,40 @@ def _select_one(soup: Tag, selector: str, source: Source) -> Tag | None:
         raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
 
 
+_LABEL_CHARS = 40  # text before a date element read for what it labels
+
+
+def _label_before(element: Tag) -> str:
+    """The visible text just before ``element`` in its own block ("Date of birth :")."""
+    parts: list[str] = []
+    size = 0
+    for sibling in element.previous_siblings:
+        text = sibling.get_text(" ") if isinstance(sibling, Tag) else str(sibling)
+        parts.insert(0, text)
+        size += len(text)
+        if size >= _LABEL_CHARS:
+            break
+    return collapse(" ".join(parts))[-_LABEL_CHARS:]
+
+
+_DATED_CANDIDATES = 5  # elements a date selector may skip over as labelled otherwise
+
+
+def _select_dated(soup: Tag, selector: str, source: Source) -> Tag | None:
+    """The first element ``selector`` matches whose label does not make its date another
+    event's (a ``<time>`` after "Date of birth:" on a profile page is no publication date)."""
+    if not source.may_match(selector):
+        return None
+    try:
+        # Lazily: most pages' first match is the date, and the walk stops there.
+        for element in soup.css.iselect(selector, limit=_DATED_CANDIDATES):
+            if not OTHER_EVENT.search(_label_before(element)):
+                return element
+    except SelectorSyntaxError as exc:
+        raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+    return None
+
+
 def _first_date(
     soup: BeautifulSoup,
     jsonld: list[dict[str, Any]],
@@ -97,6 +148,7 @@ def _first_date(
 ) -> tuple[ParsedDate, DateSource] | None:
     for source in sources:
         texts: list[str] = []
+        element: Tag | None = None
         if source.near_h1 or source.labelled:
             found = near_h1 if source.near_h1 else labelled() if labelled else None
             if found is not None:
@@ -105,7 +157,7 @@ def _first_date(
         if source.jsonld is not None:
             texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
         elif source.selector is not None:
-            element = _select_one(soup, source.selector, page)
+            element = _select_dated(soup, source.selector, page)
             if element is not None:
                 value = (
                     element.get(source.attribute)
@@ -116,9 +168,20 @@ def _first_date(
                     texts = [collapse(value)]
         for text in texts:
             parsed = parse_date(text, source.formats, tz)
+            if parsed is not None and element is not None and source.attribute is not None:
+                parsed = _as_shown(element, parsed)
             if parsed is not None:
                 return parsed, source
     return None
+
+
+def _as_shown(element: Tag, parsed: ParsedDate) -> ParsedDate:
+    """The date an element shows when its attribute says another day (a placeholder
+    ``<time datetime="2018-07-01T20:00:00">13/11/2025</time>``): readers see the text."""
+    shown = next((d for d in text_dates(collapse(element.get_text(" "))) if not d.excluded), None)
+    if shown is None or shown.day == parsed.day:
+        return parsed
+    return ParsedDate(shown.day, None, shown.raw)
 
 
 def _date_entry(found: tuple[ParsedDate, DateSource] | None) -> Any:
@@ -206,7 +269,15 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
     return excluded
 
 
+# What a browser that runs scripts (every reader's) does not show: it reads <noscript> as
+# raw text. lxml parses its content as markup, so "<noscript><div></noscript>" would leave
+# the div open and put the rest of the page inside the <noscript>, hidden.
+_NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def _parse(text: str) -> BeautifulSoup:
+    if "<noscript" in text or "<NOSCRIPT" in text:
+        text = _NOSCRIPT.sub("", text)
     try:
         return parse_html(text)
     except (RecursionError, ValueError, AssertionError) as exc:
@@ -261,13 +332,19 @@ def extract(
         # <main>): it is the content's heading unless it sits in the site's chrome.
         chrome = _exclusion(soup, profile.content_exclude, source)
         h1 = next((h for h in headings if not chrome(h) and h.get_text(strip=True)), None)
-    dateline = header_date(h1) if isinstance(h1, Tag) else None
+    title_tag = soup.find("title")
+    shown_title = None  # the headline a page without an <h1> shows instead
+    if h1 is None and soup.body is not None and title_tag is not None:
+        shown_title = title_headline(soup.body, title_tag.get_text())
+    heading = h1 if isinstance(h1, Tag) else shown_title
+    dateline = header_date(heading, text) if heading is not None else None
+    if dateline is not None and dateline.day > captured_at.date():
+        dateline = None  # a year taken from elsewhere that puts the page in the future
     near_h1 = (
         ParsedDate(dateline.day, None, dateline.raw)
         if dateline is not None and not dateline.updated
         else None
     )
-    title_tag = soup.find("title")
     article_objects = [o for o in jsonld if _types(o) & article_types]
     headline = next((o["headline"] for o in jsonld if isinstance(o.get("headline"), str)), None)
     name = next((o["name"] for o in article_objects if isinstance(o.get("name"), str)), None)
@@ -286,9 +363,8 @@ def extract(
     if profile.infer_suffix:
         prefix, inferred = infer_affixes(raw_titles, suffixes, site_name)
     else:
-        prefix, inferred = None, None
-    if inferred is not None:
-        suffixes = (*suffixes, inferred)
+        prefix, inferred = None, ()
+    suffixes = (*suffixes, *inferred)
     titles: dict[str, Any] = {
         key: title_entry(raw_titles[key], suffixes, site_name, prefix) for key in TITLE_SOURCES
     }
@@ -301,11 +377,11 @@ def extract(
             titles["h1"] = {**titles["h1"], "normalized": rest}
     titles["site_name"] = site_name
     titles["inferred_prefix"] = prefix
-    titles["inferred_suffix"] = inferred
+    titles["inferred_suffix"] = inferred[0] if inferred else None
     titles["mismatches"] = mismatches(titles)
 
     def labelled() -> ParsedDate | None:
-        if not any(source.contains(w) for w in LABEL_WORDS):
+        if not any(source.contains(w) for w in (*LABEL_WORDS, *BARE_LABELS)):
             return None  # no publishing word in the page: spare reading the content's text
         found = labelled_date(collapse(root.get_text(" ")))
         return ParsedDate(found.day, None, found.raw) if found is not None else None
@@ -318,7 +394,18 @@ def extract(
         and dateline is not None
         and (not dateline.updated or (published is not None and published[1].labelled))
     ):
-        signals.append("dated-h1")
+        signals.append("dated-h1" if shown_title is None else "dated-headline")
+    elif (
+        profile.article_dated_h1
+        and h1 is not None
+        and published is not None
+        and published[1].labelled
+    ):
+        # A heading and the one date the page labels its publication's ("Date 23.05.2011"
+        # in the item's facts below the text) make an article too.
+        signals.append("labelled-date")
+    if published is not None:
+        signals += [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:

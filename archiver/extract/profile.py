@@ -88,6 +88,7 @@ class Profile:
     content_exclude: tuple[str, ...] = ()
     not_content_images: tuple[str, ...] = ()
     article_selectors: tuple[str, ...] = ()
+    article_dated_selectors: tuple[str, ...] = ()
     article_jsonld_types: tuple[str, ...] = ()
     article_dated_h1: bool = False
     h1_selectors: tuple[str, ...] = ()
@@ -104,6 +105,9 @@ class Profile:
     lead_credit_patterns: tuple[str, ...] = ()
     timezone: str = "UTC"
     max_bytes: int = DEFAULT_MAX_BYTES
+    # "http": extract the archived response; "rendered": the DOM a browser rendered from it
+    # (sites with capture = "browser"; a page without one falls back to the response).
+    source: str = "http"
     fingerprint: str = field(default="", compare=False)
 
     @classmethod
@@ -120,6 +124,7 @@ class Profile:
             content_exclude=_strings(content.get("exclude")),
             not_content_images=_strings(content.get("not_content_images")),
             article_selectors=_strings(article.get("selectors")),
+            article_dated_selectors=_strings(article.get("dated_selectors")),
             article_jsonld_types=_strings(article.get("jsonld_types")),
             article_dated_h1=bool(article.get("dated_h1", False)),
             h1_selectors=_strings(titles.get("h1_selectors")),
@@ -136,5 +141,6 @@ class Profile:
             lead_credit_patterns=_strings(credits.get("lead_patterns")),
             timezone=str(data.get("timezone", "UTC")),
             max_bytes=int(data.get("max_bytes", DEFAULT_MAX_BYTES)),
+            source=str(data.get("source", "http")),
             fingerprint=fingerprint_of(data),
         )

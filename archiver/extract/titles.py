@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from archiver.extract.text import normalise_title
@@ -45,41 +47,48 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
 # " | ", " - ", " – ", " — ", " :: ", " · ", " / ", " › ".
 _WORD = re.compile(r"\w+")
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>)\s+")
+# A bar needs no spaces around it ("NEWS WEB EASY|Title"): titles do not use it in words.
+_BAR = re.compile(r"\s*[|｜]\s*")
 
 
 def infer_affixes(
     raw: dict[str, str | None], suffixes: tuple[str, ...], site_name: str | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, tuple[str, ...]]:
     """The site prefix and suffix a page's own titles show, beyond the configured suffixes.
 
     A title such as "X | News | European Parliament" whose text up to a
     separator is exactly another of the page's titles ("X", typically the
     ``<h1>``) carries a site suffix from that separator on; one such as
     "Bundesrat - Textarchiv - X" a site prefix up to the separator before
-    "X". The longest suffix (prefix) found wins, so every segment of it
-    goes. A title with no such partner is left as it is, so a real
-    difference between titles is still reported.
+    "X". The longest prefix found wins, so every segment of it goes; each
+    title keeps its own longest suffix (the <title> may end " | Section |
+    Site | date" where og:title ends " | Site | date"), and the suffixes
+    are returned longest first. A title with no such partner is left as it
+    is, so a real difference between titles is still reported.
     """
     values = {k: strip_suffix(normalise_title(v), suffixes, site_name) for k, v in raw.items() if v}
-    plain = {_words(v).casefold() for v in values.values() if v}
-    suffix: str | None = None
+    plain = {_compared(v).casefold() for v in values.values() if v}
+    found: set[str] = set()
     prefix: str | None = None
     for key in ("title", "og_title", "twitter_title", "dc_title"):
         value = values.get(key)
         if not value:
             continue
-        for match in _SEPARATOR.finditer(value):
+        suffix: str | None = None
+        for match in (*_SEPARATOR.finditer(value), *_BAR.finditer(value)):
             head = value[: match.start()].strip()
             tail = value[match.end() :].strip()
-            if head and _words(head).casefold() in plain:
+            if head and _compared(head).casefold() in plain:
                 candidate = value[match.start() :]
                 if suffix is None or len(candidate) > len(suffix):
                     suffix = candidate
-            if tail and _words(tail).casefold() in plain:
+            if tail and _compared(tail).casefold() in plain:
                 candidate = value[: match.end()]
                 if prefix is None or len(candidate) > len(prefix):
                     prefix = candidate
-    return prefix, suffix
+        if suffix is not None:
+            found.add(suffix)
+    return prefix, tuple(sorted(found, key=len, reverse=True))
 
 
 def strip_prefix(title: str, prefix: str | None) -> str:
@@ -105,6 +114,17 @@ def _words(title: str) -> str:
     return " ".join(_WORD.findall(title))
 
 
+# A leading article ("The Scottish Government" in the heading, "Scottish Government" in
+# the <title>) names the same thing to a reader.
+_LEADING_ARTICLE = re.compile(r"(?i)^(?:the|a|an|der|die|das|le|la|les|l|el|los|las|il|lo|het) ")
+
+
+def _compared(title: str) -> str:
+    """What titles are compared by: their words, without a leading article."""
+    words = _words(title)
+    return _LEADING_ARTICLE.sub("", words, count=1) or words
+
+
 def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     """Pairs ``(reference, source)`` whose normalised titles differ.
 
@@ -120,7 +140,7 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
     # (a separator, a colon for a dash, other quotes) read the same to a reader.
     groups: dict[str, list[str]] = {}
     for name, value in present:
-        groups.setdefault(_words(value), []).append(name)
+        groups.setdefault(_compared(value), []).append(name)
     reference_key = max(groups, key=lambda v: len(groups[v]))
     reference = groups[reference_key][0]
     reference_value = entries[reference]["normalized"]
@@ -134,5 +154,68 @@ def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
             "raw": entries[name]["raw"],
         }
         for name, value in present
-        if _words(value) != reference_key
+        if _compared(value) != reference_key and not _truncates(value, reference_key)
     ]
+
+
+_TRUNCATED_MIN = 10  # characters a cut-short title keeps to be recognised as one
+_ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)$")
+
+
+def _truncates(value: str, reference_key: str) -> bool:
+    """Whether ``value`` is the reference cut short with an ellipsis (a length-limited
+    field such as twitter:title: "La perte des terres fertiles et les éléphants en...")."""
+    if not _ELLIPSIS.search(value):
+        return False
+    head = _compared(_ELLIPSIS.sub("", value))
+    return len(head) >= _TRUNCATED_MIN and reference_key.startswith(head)
+
+
+_MIN_PAGES = 3  # titles a run needs before a shared ending says anything about the site
+
+
+def learn_site_suffixes(titles: Iterable[str | None]) -> tuple[str, ...]:
+    """The site suffixes a run's ``<title>``s show: each trailing " | X" / " - X" segment
+    that more than half of them end with, longest first.
+
+    "A | News | European Parliament", "B | News | European Parliament" and "C | MEPs |
+    European Parliament" give " | News | European Parliament" (two of three) and
+    " | European Parliament" (three of three). A segment is counted once per title, and
+    never when it is the whole title, so a site whose pages are titled alike learns
+    nothing from it. Fewer than three titles teach nothing.
+    """
+    counts: Counter[str] = Counter()
+    seen = 0
+    for raw in titles:
+        title = normalise_title(raw) if raw else ""
+        if not title:
+            continue
+        seen += 1
+        ends = {title[m.start() :] for m in _SEPARATOR.finditer(title) if m.start() > 0}
+        counts.update(e for e in ends if "{" not in e)
+    if seen < _MIN_PAGES:
+        return ()
+    shared = [suffix for suffix, n in counts.items() if 2 * n > seen]
+    return tuple(sorted(shared, key=len, reverse=True))
+
+
+def with_site_suffixes(model: dict[str, Any], suffixes: tuple[str, ...]) -> dict[str, Any]:
+    """``model`` with the run's learned ``suffixes`` removed from its titles, and its
+    mismatches compared again; the model itself is not changed."""
+    titles = model.get("titles")
+    if not suffixes or not isinstance(titles, dict):
+        return model
+    entries = dict(titles)
+    changed = False
+    for key in TITLE_SOURCES:
+        entry = entries.get(key)
+        if not entry:
+            continue
+        stripped = strip_suffix(entry["normalized"], suffixes, None)
+        if stripped != entry["normalized"]:
+            entries[key] = {**entry, "normalized": stripped}
+            changed = True
+    if not changed:
+        return model
+    entries["mismatches"] = mismatches(entries)
+    return {**model, "titles": entries}

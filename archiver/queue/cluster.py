@@ -37,6 +37,7 @@ from typing import Any
 import dramatiq
 from loguru import logger
 
+from archiver.browser import capture_run
 from archiver.check.archive import ArchiveChecker
 from archiver.config import Settings
 from archiver.crawl.crawler import Crawler
@@ -207,6 +208,14 @@ class Cluster:
             if self.stopping:
                 crawler.request_stop()
             result = crawler.run()
+            if result.status == COMPLETED:  # capture = "browser": render, under the site lock
+                capture_run(
+                    self.settings,
+                    site,
+                    self.index,
+                    result.run_id,
+                    should_stop=lambda: self.stopping,
+                )
         finally:
             self._crawlers.discard(crawler)
             self._limiters.discard(limiter)

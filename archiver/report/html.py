@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from archiver.browser.crops import crop_key
 from archiver.check.tracking import Finding, iso
 from archiver.report.model import RunReport, Section
 from archiver.store.browse import section as site_section
@@ -73,6 +74,7 @@ def _finding_rows(report: RunReport) -> list[list[Any]]:
                 f"{f.url} {evidence.get('src')}" if evidence.get("src") else "",
                 f.first_seen_at.isoformat(),
                 f.last_seen_at.isoformat(),
+                crop_key(f.fingerprint),
             ]
         )
     return rows

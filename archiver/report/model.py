@@ -12,14 +12,15 @@ from urllib.parse import urljoin
 from loguru import logger
 
 import archiver
+from archiver.browser.crops import crop_uris
 from archiver.check.tracking import OPEN, Finding, TrackingResult, iso, load_tracking
 from archiver.config import StorageSettings
-from archiver.crawl.url import canonicalize
 from archiver.errors import ArchiveError, ConfigError
 from archiver.markup import is_checkable_page
 from archiver.store import blobs
 from archiver.store.index import Index, latest_tracked_run
 from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.urls import canonicalize
 
 SEVERITIES = ("error", "warning", "info")
 _MAX_IMAGE = 400_000
@@ -281,6 +282,7 @@ def section(
         crawl=_stats(row.stats),
     )
     if images and storage is not None:
+        result.images.update(crop_uris(index, storage, result.findings))
         budget = _IMAGE_BUDGET
         # New findings first: their picture is what the reader needs most.
         for f in sorted(result.findings, key=lambda f: (f.status != "new", not f.is_open)):

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import fsspec
-from warcio.archiveiterator import ArchiveIterator
 
 from archiver.config import StorageSettings
 from archiver.errors import ArchiveError
@@ -148,28 +147,9 @@ class WarcStore:
         target = self.remote_path(name)
         try:
             with self.fs.open(target, "rb", block_size=_READ_BLOCK, cache_type="readahead") as fh:
-                return _read_at(fh, offset, max_payload)
-        except (OSError, StopIteration, ValueError) as exc:
+                return warc.read_record_at(fh, offset, max_payload=max_payload)
+        except OSError as exc:
             raise ArchiveError(f"{target}@{offset}: cannot read WARC record: {exc}") from exc
-
-
-def _read_at(fh: IO[bytes], offset: int, max_payload: int | None) -> warc.StoredRecord:
-    # The same reading as warc.read_record, on a file-like object from fsspec.
-    fh.seek(offset)
-    iterator = iter(ArchiveIterator(fh))
-    record = next(iterator)
-    stream = record.raw_stream
-    payload = stream.read(max_payload) if max_payload else stream.read()
-    http = record.http_headers
-    return warc.StoredRecord(
-        url=record.rec_headers.get_header("WARC-Target-URI"),
-        date=record.rec_headers.get_header("WARC-Date"),
-        status=int(http.get_statuscode()) if http else 0,
-        headers=list(http.headers) if http else [],
-        payload=payload,
-        payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
-        record_type=record.rec_type,
-    )
 
 
 @functools.cache

@@ -1,9 +1,10 @@
 """The dashboard's questions: a run's new, fixed and open violations, counted and paged.
 
 New: fingerprint absent from the site's previous checked run; fixed: present
-there but absent now. Counts come from the database and one list's ids are
-kept in memory per checked run, so a run with 100,000 findings renders as fast
-as one with ten.
+there but absent now on a page the run still reached (tracking's "disappeared"
+findings, on pages gone from the site, are not fixed). Counts come from the
+database and one list's ids are kept in memory per checked run, so a run with
+100,000 findings renders as fast as one with ten.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 
 from archiver.store.index import Index
 from archiver.store.rows import StoredViolation
-from archiver.store.schema import checks, violations
+from archiver.store.schema import checks, findings, violations
 from archiver.store.slices import MAX_LIMIT, Slice, cursor, parse_cursor, row_id
 
 _ListKeys = tuple[list[int], Counter[str], Counter[str]]
@@ -120,7 +121,14 @@ class DashboardQueries:
             if previous is None:
                 where = sa.false()
             else:
-                where = sa.and_(violations.c.run_id == previous, absent_from(run_id))
+                # A page the run no longer reached (removed, 404, redirected away) is
+                # not fixed: tracking calls its findings "disappeared", and so do we.
+                gone = sa.exists().where(
+                    findings.c.run_id == run_id,
+                    findings.c.fingerprint == violations.c.fingerprint,
+                    findings.c.status == "disappeared",
+                )
+                where = sa.and_(violations.c.run_id == previous, absent_from(run_id), ~gone)
         elif which == "new":
             where = sa.and_(violations.c.run_id == run_id, absent_from(previous))
         else:
@@ -142,8 +150,9 @@ class DashboardQueries:
         """Open, new and fixed violations of a run (default: the latest checked one).
 
         New: fingerprint absent from the site's previous checked run; fixed:
-        present there but absent now. Each list is one keyset page (by id) of
-        `limit` rows; `after` maps a list's name to its cursor.
+        present there but absent now, on a page the run still reached. Each list
+        is one keyset page (by id) of `limit` rows; `after` maps a list's name to
+        its cursor.
         """
         limit = max(1, min(limit, MAX_LIMIT))
         checked = self.checked_runs(site)

@@ -2,7 +2,7 @@
 
 A file being written is named `*.warc.gz.open` and renamed to `*.warc.gz` once
 complete. Every record is flushed before its index row commits, so the index
-is the commit log of the archive: after a crash, `recover()` cuts an `.open`
+is the commit log of the archive: after a crash, `recovery.recover()` cuts an `.open`
 file back to the end of its last indexed record and closes it. A cut at a
 record boundary leaves a valid file, because each record is its own gzip
 member.
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
@@ -56,21 +57,25 @@ _NOT_FRESHENED = frozenset(
 
 def sha256_digest(data: bytes) -> str:
     """The WARC form of a SHA-256 digest: `sha256:` and base32."""
-    return str(_sha256_of(data))
-
-
-def _sha256_of(data: bytes) -> Digester:
     digester = Digester("sha256")
     digester.update(data)
-    return digester
+    return str(digester)
 
 
-class _Sha256Writer(WARCWriter):  # type: ignore[misc]
+class _Sha256Writer(WARCWriter):
     """warcio's writer, computing SHA-256 instead of SHA-1 block and payload digests."""
 
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
+
+
+def _built_header(record: ArcWarcRecord, name: str) -> str:
+    """A WARC header warcio's record builder always sets (ArchiveError if it did not)."""
+    value = record.rec_headers.get_header(name)
+    if value is None:
+        raise ArchiveError(f"warcio built a {record.rec_type} record without {name}")
+    return value
 
 
 def freshen(
@@ -277,8 +282,8 @@ class WarcWriter:
                 http_headers=http_headers,
                 warc_headers_dict=warc_headers,
             )
-            payload_digest = response.rec_headers.get_header("WARC-Payload-Digest")
-        record_id = response.rec_headers.get_header("WARC-Record-ID")
+            payload_digest = _built_header(response, "WARC-Payload-Digest")
+        record_id = _built_header(response, "WARC-Record-ID")
         records = [self._serialize(response)]
         if revisit_of is None:
             records.append(self._serialize(self._request_record(exchange, date, record_id)))
@@ -370,7 +375,7 @@ class WarcWriter:
         self._fh = None
         self._records = 0
         os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         for callback in self.on_close:
             callback(name, size)
         self._name = ""
@@ -380,32 +385,13 @@ class WarcWriter:
         self.rotate()
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in `directory` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def recover(directory: Path, name: str, committed: int) -> Path:
-    """Close an `.open` file left by a dead process, keeping only its first `committed` bytes.
-
-    Returns the closed file's path. A file already closed is left untouched.
-    """
-    final = directory / name
-    partial = directory / (name + OPEN_SUFFIX)
-    if final.exists() and not partial.exists():
-        return final
-    if not partial.exists():
-        raise ArchiveError(f"{partial}: open WARC file named in the index is missing")
-    with partial.open("r+b") as fh:
-        fh.truncate(committed)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(partial, final)
-    _fsync_dir(directory)
-    return final
 
 
 def file_sha256(path: Path) -> str:
@@ -434,24 +420,36 @@ def read_record(path: Path, offset: int, *, max_payload: int | None = None) -> S
     """Read the record at `offset` of a WARC file; the payload is raw (still content-encoded)."""
     try:
         with path.open("rb") as fh:
-            fh.seek(offset)
-            # Keep the iterator referenced: closing it reads the record to its end.
-            iterator = iter(ArchiveIterator(fh))
-            record = next(iterator)
-            stream = record.raw_stream
-            payload = stream.read(max_payload) if max_payload else stream.read()
-            http = record.http_headers
-            return StoredRecord(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                date=record.rec_headers.get_header("WARC-Date"),
-                status=int(http.get_statuscode()) if http else 0,
-                headers=list(http.headers) if http else [],
-                payload=payload,
-                payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
-                record_type=record.rec_type,
-            )
-    except (OSError, StopIteration, ValueError) as exc:
+            return read_record_at(fh, offset, max_payload=max_payload)
+    except OSError as exc:
         raise ArchiveError(f"{path}@{offset}: cannot read WARC record: {exc}") from exc
+
+
+def read_record_at(fh: IO[bytes], offset: int, *, max_payload: int | None = None) -> StoredRecord:
+    """The record at `offset` of an open WARC file (local or from an object store).
+
+    Raises ArchiveError when no readable record starts there.
+    """
+    try:
+        fh.seek(offset)
+        # Keep the iterator referenced: closing it reads the record to its end.
+        iterator = iter(ArchiveIterator(fh))
+        record = next(iterator)
+        stream = record.raw_stream
+        payload = stream.read(max_payload) if max_payload else stream.read()
+        http = record.http_headers
+        return StoredRecord(
+            url=record.rec_headers.get_header("WARC-Target-URI") or "",
+            date=record.rec_headers.get_header("WARC-Date") or "",
+            status=int(http.get_statuscode()) if http else 0,
+            headers=list(http.headers) if http else [],
+            payload=payload,
+            payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
+            record_type=record.rec_type,
+        )
+    except (OSError, StopIteration, ValueError) as exc:
+        name = getattr(fh, "name", "WARC file")
+        raise ArchiveError(f"{name}@{offset}: cannot read WARC record: {exc}") from exc
 
 
 def iter_records(fh: IO[bytes]) -> Iterator[tuple[int, int, Any]]:
@@ -473,7 +471,8 @@ __all__ = [
     "Written",
     "file_sha256",
     "freshen",
+    "fsync_dir",
     "read_record",
-    "recover",
+    "read_record_at",
     "sha256_digest",
 ]

@@ -144,19 +144,19 @@ class Archive:
         try:
             fh.seek(int(source.offset))
             iterator = iter(ArchiveIterator(fh))
-            record = next(iterator)
+            streamed = next(iterator)
         except (OSError, StopIteration, ValueError) as exc:
             fh.close()
             raise ArchiveError(
                 f"{source.warc_file}@{source.offset}: cannot read WARC record: {exc}"
             ) from exc
-        http = record.http_headers
+        http = streamed.http_headers
         status = int(http.get_statuscode()) if http else 0
         headers = list(http.headers) if http else []
 
         def chunks() -> Iterator[bytes]:
             try:
-                while chunk := record.raw_stream.read(CHUNK):
+                while chunk := streamed.raw_stream.read(CHUNK):
                     yield chunk
             finally:
                 fh.close()

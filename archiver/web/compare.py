@@ -6,7 +6,14 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
 from archiver.extract.titles import TITLE_SOURCES
+from archiver.web.archive import is_html
+from archiver.web.viewer import row_id, viewer_of
 
 
 @dataclass(frozen=True)
@@ -90,4 +97,51 @@ def compare_models(left: dict[str, Any], right: dict[str, Any]) -> list[FieldCha
     return [FieldChange(n, a.get(n, "—"), b.get(n, "—")) for n in names]
 
 
-__all__ = ["DiffLine", "FieldChange", "compare_models", "diff_lines", "model_fields"]
+def compare(request: Request) -> Response:
+    """`?a=<id>[&b=<id>]`: two HTML captures side by side (b: the next capture of a's URL)."""
+    viewer = viewer_of(request)
+    params = request.query_params
+    try:
+        left_id = row_id(params.get("a", ""))
+    except ValueError:
+        raise HTTPException(400, "compare: give ?a=<capture id>&b=<capture id>") from None
+    left = viewer.capture_row(left_id)
+    if params.get("b"):
+        try:
+            right = viewer.capture_row(row_id(params["b"]))
+        except ValueError:
+            raise HTTPException(400, "compare: b must be a capture id") from None
+    else:
+        _, after = viewer.browse.neighbours(left)
+        if after is None:
+            raise HTTPException(404, f"capture {left.id} has no later capture to compare")
+        right = after
+    if right.captured_at < left.captured_at:
+        left, right = right, left
+    for row in (left, right):
+        if not is_html(viewer.index.payload_capture(row).content_type):
+            raise HTTPException(400, f"capture {row.id} is not an HTML page")
+    lines = diff_lines(viewer.archive.main_text(left), viewer.archive.main_text(right))
+    fields = compare_models(viewer.archive.model(left)[0], viewer.archive.model(right)[0])
+    return viewer.page(
+        request,
+        "compare.html",
+        left=left,
+        right=right,
+        lines=lines,
+        fields=fields,
+        same=left.payload_digest == right.payload_digest,
+        changes=sum(1 for line in lines if line.op != "equal"),
+    )
+
+
+ROUTES = [Route("/compare", compare, name="compare")]
+
+__all__ = [
+    "ROUTES",
+    "DiffLine",
+    "FieldChange",
+    "compare_models",
+    "diff_lines",
+    "model_fields",
+]

@@ -69,7 +69,11 @@ class Rewriter:
     def link(self, url: str, base: str) -> str:
         """The viewer address of a linked page (opens its capture page)."""
         target = _absolute(url, base)
-        return url if target is None else self.sign(f"/web/{self.timestamp}/{target}")
+        if target is None:
+            # A link to another scheme (whatsapp:, fb-messenger:, file:, ftp:) would leave
+            # the archive for an app or the live network: it goes nowhere in a replay.
+            return url if url.strip().lower().startswith(_SKIP_SCHEMES) else "#"
+        return self.sign(f"/web/{self.timestamp}/{target}")
 
     def css(self, text: str, base: str) -> str:
         """CSS with `url(...)` and `@import` pointing into the archive."""

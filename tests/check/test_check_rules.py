@@ -45,7 +45,9 @@ CASES = [
     ("titles-mismatch.html", CAPTURE_2025, {"consistent-titles": 1}),
     ("no-h1.html", CAPTURE_2025, {"missing-h1": 1}),
     ("no-title.html", CAPTURE_2025, {"missing-title": 1}),
-    ("front-page.html", CAPTURE_2026, {}),
+    # Not an article, so no age or date findings; but its hero photo is shown without a
+    # credit, and photo-credits (like consistent-titles) applies to every page.
+    ("front-page.html", CAPTURE_2026, {"photo-credits": 1}),
     ("listing.html", CAPTURE_2026, {}),
 ]
 
@@ -123,8 +125,15 @@ def test_generic_site_uses_the_default_pack(check_file) -> None:
     assert Counter(v.rule for v in violations) == {"photo-credits": 1, "age-notice-unexpected": 1}
 
 
-def test_non_article_pages_produce_nothing_even_with_uncredited_images(check_file) -> None:
+def test_non_article_pages_get_credit_and_title_findings_only(check_file) -> None:
+    """A photo shown without a credit, or titles that disagree, are wrong on any page; the
+    age notice, the date and the heading are asked of articles only."""
     model, violations = check_file("front-page.html", CAPTURE_2026)
     assert model["is_article"] is False
-    assert model["images"], "the hero image is extracted, just not checked"
+    assert [(v.rule, v.subject) for v in violations] == [
+        ("photo-credits", "/globalassets/front/hero.jpg")
+    ]
+    model, violations = check_file("listing.html", CAPTURE_2026)
+    assert model["is_article"] is False
+    assert model["images"][0]["not_content_reason"] == "thumbnail of a listed page"
     assert violations == []

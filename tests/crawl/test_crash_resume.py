@@ -11,9 +11,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from archiver.crawl.url import canonicalize
 from archiver.demo import DemoServer
 from archiver.demo.site import page_paths
+from archiver.urls import canonicalize
 from tests.helpers import assert_valid_warcs
 
 

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.crawl.sitemaps import parse_sitemap
-from archiver.crawl.url import canonicalize
 from archiver.demo import DemoServer
 from archiver.demo.site import page_paths
 from archiver.store import warc
 from archiver.store.index import captures, frontier
+from archiver.urls import canonicalize
 from tests.helpers import MakeSettings, assert_valid_warcs, crawl
 
 

@@ -207,7 +207,6 @@ def test_index_rows_naming_files_outside_the_archive_read_nothing(
         for path in (f"/capture/{capture_id}/record.warc.gz", f"/capture/{capture_id}/replay"):
             response = client.get(path)
             assert response.status_code >= 400 and "root:" not in response.text, path
-    app.state.viewer.index.close()
     with pytest.raises(ArchiveError, match="WARC f"):
         export_wacz(root, index, "s", tmp_path / "out.wacz", storage=settings.storage)
 

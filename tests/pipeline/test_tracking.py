@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 
@@ -12,6 +13,8 @@ from archiver.check.tracking import Ignore, append_ignore, load_ignores
 from archiver.demo import REMOVED
 from archiver.pipeline import EXIT_OK, EXIT_VIOLATIONS, run_site
 from archiver.resources import load_schema
+from archiver.store.dashboard import DashboardQueries
+from archiver.store.index import Index
 from tests.pipeline.helpers import SITE, TwoRuns, expected, key
 
 
@@ -122,3 +125,15 @@ def _yesterday():
     import datetime
 
     return datetime.date.today() - datetime.timedelta(days=1)
+
+
+def test_viewer_dashboard_does_not_call_a_gone_page_fixed(runs: TwoRuns) -> None:
+    index = Index(runs.settings.storage.index_url)
+    try:
+        board = DashboardQueries(index).dashboard(SITE, runs.second.run_id)
+    finally:
+        index.close()
+    fixed = {(urlsplit(v.url).path, v.rule) for v in board.lists["fixed"].rows}
+    gone = {(path, rule) for path, rule, _ in expected(1) if path in REMOVED[2]}
+    assert gone and not fixed & gone
+    assert len(fixed) == board.totals["fixed"] == 2

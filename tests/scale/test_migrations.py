@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import archiver.evidence.manifest  # noqa: F401  (registers run_manifests in the metadata)
 from archiver.store import index as index_module
 from archiver.store import migrations
 from archiver.store.index import Index, metadata

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from archiver.crawl.url import canonicalize, clean
 from archiver.export.wacz import cdxj_lines
 from archiver.markup import parse_srcset
 from archiver.store.warc import Exchange, WarcWriter
+from archiver.urls import canonicalize, clean
 
 URLS = [
     "http://www2.example.com/a%2Fb/?x",

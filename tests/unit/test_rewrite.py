@@ -17,6 +17,7 @@ TS = "20260101120000"
 LOADED = ("src", "href", "srcset", "poster", "action", "background", "formaction", "data")
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")\s]+)", re.I)
 _IMPORT = re.compile(r"@import\s+['\"]([^'\"]+)", re.I)
+_HREF_TAGS = ("a", "area", "link", "base")
 _HARMLESS = ("#", "data:", "javascript:", "mailto:", "tel:", "about:", "blob:")
 
 
@@ -33,6 +34,8 @@ def _urls(soup: BeautifulSoup) -> list[tuple[str, str]]:
     for tag in soup.find_all(True):
         assert isinstance(tag, Tag)
         for attr in LOADED:
+            if attr == "href" and tag.name not in _HREF_TAGS:
+                continue  # e.g. <button href="…">: no browser follows it
             value = tag.get(attr)
             if not isinstance(value, str) or not value.strip():
                 continue
@@ -82,7 +85,7 @@ def test_links_open_captures_and_embeds_the_nearest_capture() -> None:
         == f"/web/{TS}id_/https://www.example.gov/img/x.png?sig=ok"
     )
     assert rewriter.embed("data:image/png;base64,AAAA", base) == "data:image/png;base64,AAAA"
-    assert rewriter.link("ftp://files.example.gov/x", base) == "ftp://files.example.gov/x"
+    assert rewriter.link("ftp://files.example.gov/x", base) == "#"
     assert rewriter.srcset("a.png 1x, /b.png 2x", base) == (
         f"/web/{TS}id_/https://www.example.gov/a/a.png?sig=ok 1x, "
         f"/web/{TS}id_/https://www.example.gov/b.png?sig=ok 2x"
@@ -140,3 +143,11 @@ def test_violations_are_outlined_by_css_path_or_image_src() -> None:
     assert style.string == OUTLINE_STYLE
     clean = Rewriter(_sign, TS).html(html, "https://www.example.gov/")
     assert "data-archiver-violation" not in clean and OUTLINE_STYLE not in clean
+
+
+def test_a_link_to_another_scheme_goes_nowhere() -> None:
+    rewriter = Rewriter(_sign, TS)
+    base = "https://www.example.gov/a/page.html"
+    for url in ("whatsapp://send?text=x", "fb-messenger://share/?link=y", "file:///etc/passwd"):
+        assert rewriter.link(url, base) == "#"
+    assert rewriter.link("mailto:press@example.gov", base) == "mailto:press@example.gov"

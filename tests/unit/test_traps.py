@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 from archiver.crawl.traps import (
     NEAR_DUPLICATE_RUN,
+    NEAR_DUPLICATE_SIMILARITY,
     TrapGuard,
+    near_copies,
     out_of_range,
     similarity,
     sketch,
@@ -77,3 +80,51 @@ def test_sketches_tell_different_pages_apart() -> None:
     b = sketch(b"<p>" + b" ".join(b"delta%d epsilon zeta" % i for i in range(50)) + b"</p>")
     assert similarity(a, a) == 1.0
     assert similarity(a, b) < 0.2
+
+
+def _page(rng: random.Random, words: list[bytes], changed: int) -> bytes:
+    text = [rng.choice(words) for _ in range(300)]
+    for i in rng.sample(range(300), changed):
+        text[i] = b"other%d" % rng.randrange(10**6)
+    return b"<html><body><main><p>" + b" ".join(text) + b"</p></main></body></html>"
+
+
+def test_near_copies_is_the_similarity_threshold_without_the_sorting() -> None:
+    rng = random.Random(7)
+    words = [b"word%d" % i for i in range(40)] + ["ordø%d".encode() % i for i in range(5)]
+    base = _page(rng, words, 0)
+    pages = [base.replace(b"<p>", b"<p>" + b"x " * n) for n in range(3)]
+    pages += [_page(random.Random(n % 4), words, n) for n in range(40)]
+    verdicts = set()
+    for a in map(sketch, pages):
+        for b in map(sketch, pages):
+            expected = similarity(a, b) >= NEAR_DUPLICATE_SIMILARITY
+            assert near_copies(a, b) == expected
+            verdicts.add(expected)
+    assert verdicts == {True, False}  # both sides of the threshold were exercised
+
+
+def test_words_keep_utf8_letters_whole_and_dated_pages_drop_digits_and_months() -> None:
+    one = sketch("<p>Høring om budsjett for januar 2026 i kommunen Ås</p>".encode())
+    other = sketch("<p>Høring om budsjett for februar 2027 i kommunen Ås</p>".encode())
+    assert similarity(one, other) < 1.0
+    dated_one = sketch(
+        "<p>Høring om budsjett for januar 2026 i kommunen Ås</p>".encode(), dated=True
+    )
+    dated_other = sketch(
+        "<p>Høring om budsjett for februar 2027 i kommunen Ås</p>".encode(), dated=True
+    )
+    assert dated_one == dated_other
+    assert sketch("<p>Høring om budsjett</p>".encode()) != sketch(b"<p>H ring om budsjett</p>")
+
+
+def test_only_the_main_content_is_sketched_whatever_the_tags_case() -> None:
+    body = b" ".join(b"paragraph word%d text" % i for i in range(60))
+    one = sketch(b"<nav>home news about</nav><MAIN class=x>" + body + b"</main >tail one")
+    other = sketch(b"<nav>other links here</nav><main>" + body + b"</MAIN>tail two")
+    menu = b" ".join(b"menu%d item" % i for i in range(300))
+    unclosed = sketch(b"<nav>" + menu + b"</nav><main>" + body)
+    assert one == other
+    closed = sketch(b"<nav>" + menu + b"</nav><main>" + body + b"</main>")
+    assert closed == one
+    assert similarity(one, unclosed) < 0.5  # no end tag: the whole page is sketched

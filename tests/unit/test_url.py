@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archiver.config import CrawlSettings, SiteSettings
-from archiver.crawl.url import Scope, canonicalize, clean, pattern_of
+from archiver.urls import Scope, canonicalize, clean, pattern_of
 
 
 @pytest.mark.parametrize(

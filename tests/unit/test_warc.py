@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.store import warc
+from archiver.store import recovery, warc
 
 
 def _exchange(url: str, body: bytes, status: int = 200) -> warc.Exchange:
@@ -97,7 +97,7 @@ def test_recover_cuts_back_to_committed_record(tmp_path: Path) -> None:
     assert writer._fh is not None
     writer._fh.write(b"\x1f\x8b\x08\x00partial")
     writer._fh.close()
-    closed = warc.recover(tmp_path, name, committed)
+    closed = recovery.recover(tmp_path, name, committed)
     assert closed.name == name
     assert _warcio_check(closed).returncode == 0
     with closed.open("rb") as fh:

@@ -85,4 +85,3 @@ def client(archived: Archived) -> Iterator[TestClient]:
     app = create_app(archived.settings)
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
-    app.state.viewer.index.close()

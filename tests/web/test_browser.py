@@ -55,7 +55,6 @@ class LiveViewer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        self.app.state.viewer.index.close()
 
 
 @pytest.fixture(scope="module")

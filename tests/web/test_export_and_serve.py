@@ -186,3 +186,18 @@ def test_serve_off_loopback_demands_a_token(archived: Archived) -> None:
         assert match, line
         assert http.get("/").status_code == 401
         assert http.get("/", headers={"Authorization": f"Bearer {match.group(1)}"}).is_success
+
+
+def test_serve_says_why_when_its_index_cannot_be_opened(tmp_path: Path) -> None:
+    # The viewer opens its index when the server starts (the app's lifespan): a refused
+    # connection must still end as the archiver's own error line and exit status.
+    config_file = tmp_path / "archiver.toml"
+    config_file.write_text(
+        f'[storage]\nroot = "{tmp_path / "snapshots"}"\n'
+        'index = "postgresql+psycopg://archiver@127.0.0.1:1/none"\n',
+        encoding="utf-8",
+    )
+    result = run_archiver("serve", "--config", str(config_file), "--port", "0", timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("archiver: index postgresql+psycopg://archiver@127.0.0.1:1/")
+    assert "cannot open" in result.stderr and "Traceback" not in result.stderr

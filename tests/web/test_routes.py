@@ -6,9 +6,11 @@ import gzip
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from archiver import config
 from archiver.web import create_app
 from archiver.web.signed import REPLAY_TTL, ReplaySigner
 from tests.web.conftest import Archived
@@ -145,11 +147,10 @@ def test_model_is_extracted_on_demand_when_not_cached(archived: Archived) -> Non
     settings = replace(
         archived.settings, sites=(replace(archived.settings.sites[0], rules=("default",)),)
     )
-    app = create_app(settings)
-    viewer = app.state.viewer
-    row = viewer.index.capture(archived.capture(1, "/en/tromso/"))
-    model, cached = viewer.archive.model(row)
-    viewer.index.close()
+    with TestClient(create_app(settings)) as client:
+        viewer = client.app_state["viewer"]
+        row = viewer.index.capture(archived.capture(1, "/en/tromso/"))
+        model, cached = viewer.archive.model(row)
     assert cached is False
     assert model["titles"]["h1"]["raw"] == "Minister visits Tromsø"
 
@@ -252,7 +253,6 @@ def test_token_gates_pages_and_signed_replay_addresses_open_one_resource_briefly
         # The token goes in a Bearer header; a bare one is refused.
         assert outsider.get("/", headers={"Authorization": "s3cret"}).status_code == 401
         assert outsider.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-    app.state.viewer.index.close()
 
 
 def test_archived_responses_may_be_framed_only_by_the_viewer_and_never_open_top_level(
@@ -303,17 +303,30 @@ def test_viewer_answers_only_to_the_host_names_it_is_bound_to(archived: Archived
             assert loopback.get("/violations", headers={"Host": host}).status_code == 200
         rebound = loopback.get("/violations", headers={"Host": "attacker.example"})
         assert rebound.status_code == 400 and "web.allowed_hosts" in rebound.text
-    app.state.viewer.index.close()
     web = replace(archived.settings.web, allowed_hosts=("archive.intranet.example",))
     app = create_app(replace(archived.settings, web=web), bind="0.0.0.0")
     with TestClient(app, base_url="http://archive.intranet.example") as office:
         assert office.get("/violations").status_code == 200
         assert office.get("/", headers={"Host": "10.1.2.3:8080"}).status_code == 200
         assert office.get("/", headers={"Host": "attacker.example"}).status_code == 400
-    app.state.viewer.index.close()
 
 
 def test_model_json_matches_the_page_schema_fields(client: TestClient, archived: Archived) -> None:
     body = client.get(f"/capture/{archived.capture(2, '/en/ferry/')}/model.json").json()
     assert json.dumps(body)  # plain JSON
     assert body["images"][0]["credit"] == "Statens vegvesen"
+
+
+def test_the_viewer_opens_its_index_when_it_starts_and_closes_it_when_it_stops(
+    tmp_path: Path,
+) -> None:
+    settings = config.parse({"storage": {"root": str(tmp_path / "snapshots")}})
+    app = create_app(settings)
+    database = Path(settings.storage.index_url.removeprefix("sqlite:///"))
+    log = database.with_name(database.name + "-wal")
+    assert not database.exists()  # making the app opens nothing
+    with TestClient(app) as client:
+        assert client.get("/violations").status_code == 200
+        assert log.exists()
+    # SQLite removes its write-ahead log when the last connection to it closes.
+    assert database.exists() and not log.exists()

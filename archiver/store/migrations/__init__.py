@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"
 # The newest revision in versions/: bump it with every new migration (tests/scale checks).
-HEAD = "0005"
+HEAD = "0006"
 # Any fixed number: the key of the advisory lock that serialises upgrades on PostgreSQL.
 _PG_LOCK_KEY = 0x61726368
 

@@ -1,0 +1,147 @@
+"""The recorder on its own: WARC first, then the index; closed files sealed off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archiver.config import Settings
+from archiver.crawl.fetcher import Fetched
+from archiver.crawl.recorder import Recorder
+from archiver.crawl.stats import CrawlStats
+from archiver.errors import ArchiveError
+from archiver.store import blobs, warc
+from archiver.store.index import Index, QueuedUrl
+from tests.helpers import MakeSettings
+
+SITE = "https://example.org/"
+
+
+def _fetched(n: int) -> Fetched:
+    body = b"<html><body>" + b"page %d " % n * 400 + b"</body></html>"
+    exchange = warc.Exchange(
+        url=f"{SITE}p{n}",
+        method="GET",
+        request_headers=[("User-Agent", "test")],
+        status=200,
+        reason="OK",
+        http_version="HTTP/1.1",
+        response_headers=[("Content-Type", "text/html")],
+        body=body,
+        started_at=datetime.now(UTC),
+    )
+    return Fetched(exchange, 1, 0.01)
+
+
+def _setup(
+    make_settings: MakeSettings, index_for: Callable[[Settings], Index]
+) -> tuple[Settings, Index, Recorder, int]:
+    settings = make_settings([SITE])
+    # Small files: every few records the writer rotates.
+    settings = replace(settings, storage=replace(settings.storage, warc_max_bytes=4000))
+    index = index_for(settings)
+    run_id = index.start_run("s", kind="crawl", pid=1, hostname="here")
+    items = [QueuedUrl(f"{SITE}p{n}", f"{SITE}p{n}", 1, "page") for n in range(12)]
+    with index.begin() as conn:
+        index.enqueue(conn, run_id, items)
+    recorder = Recorder(settings, settings.sites[0], index, CrawlStats())
+    recorder.open(run_id, {"isPartOf": "s"})
+    return settings, index, recorder, run_id
+
+
+async def _write_all(recorder: Recorder, count: int = 12) -> None:
+    for n in range(count):
+        item = QueuedUrl(f"{SITE}p{n}", f"{SITE}p{n}", 1, "page")
+        await recorder.write(item, _fetched(n), None, [])
+
+
+def test_every_capture_is_committed_and_every_closed_file_recorded_with_its_hash(
+    make_settings: MakeSettings, index_for: Callable[[Settings], Index]
+) -> None:
+    settings, index, recorder, run_id = _setup(make_settings, index_for)
+
+    async def main() -> None:
+        await _write_all(recorder)
+        await recorder.close()
+
+    asyncio.run(main())
+    files = index.site_warcs("s")
+    assert len(files) > 2  # rotated
+    for row in files:
+        path = blobs.store(settings.storage).local_path(row.name)
+        assert row.status == "closed"
+        assert row.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert row.size == path.stat().st_size
+    captures = index.captures_of_run(run_id)
+    assert len(captures) == 12 == recorder.stats.pages
+    for row in captures:
+        record = blobs.read_record(settings.storage, row.warc_file, row.offset)
+        assert record.url == row.url
+    assert not index.frontier_entries(run_id, "queued")
+
+
+def test_a_closed_file_is_hashed_while_the_event_loop_goes_on(
+    make_settings: MakeSettings,
+    index_for: Callable[[Settings], Index],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, index, recorder, _ = _setup(make_settings, index_for)
+    real = warc.file_sha256
+    loop_ran = threading.Event()
+    answered: list[bool] = []
+
+    def hash_once_the_loop_has_run(path: Path) -> str:
+        # On the event loop this would wait in vain: nothing else could run to set it.
+        answered.append(loop_ran.wait(timeout=10))
+        return real(path)
+
+    monkeypatch.setattr(warc, "file_sha256", hash_once_the_loop_has_run)
+
+    async def main() -> None:
+        await _write_all(recorder)
+        while recorder._sealing:
+            loop_ran.set()
+            await asyncio.sleep(0.01)
+        await recorder.close()
+
+    asyncio.run(main())
+    assert answered and all(answered)
+    assert {row.status for row in index.site_warcs("s")} == {"closed"}
+
+
+def test_a_closed_file_that_cannot_be_sealed_stops_the_crawl(
+    make_settings: MakeSettings,
+    index_for: Callable[[Settings], Index],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, index, recorder, _ = _setup(make_settings, index_for)
+
+    def unreadable(path: Path) -> str:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(warc, "file_sha256", unreadable)
+
+    failures: list[ArchiveError] = []
+
+    async def main() -> None:
+        try:  # the writes stop at the first failure they see, if they see it
+            await _write_all(recorder)
+        except ArchiveError as exc:
+            failures.append(exc)
+        try:  # closing always reports it
+            await recorder.close()
+        except ArchiveError as exc:
+            failures.append(exc)
+
+    asyncio.run(main())
+    assert failures
+    assert all("cannot read closed WARC file" in str(exc) for exc in failures)
+    # Left for recovery: the rows stay open at their committed length.
+    assert "open" in {row.status for row in index.site_warcs("s")}
