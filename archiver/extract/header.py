@@ -102,14 +102,25 @@ def title_headline(body: Tag, title: str | None) -> Tag | None:
 
 
 def heading_text(h1: Tag) -> str:
-    """The heading as its title reads: without a ``<time>`` kicker or dateline inside it."""
-    if h1.find("time") is None:
+    """The heading as its title reads: without a ``<time>`` kicker or dateline inside it.
+
+    A ``<br>`` reads as a space ("S.54<br>All Information" is two words).
+    """
+    has_time = h1.find("time") is not None
+    if not has_time and h1.find("br") is None:
         return h1.get_text()
-    return "".join(
-        str(s)
-        for s in h1.find_all(string=True)
-        if not isinstance(s, NOT_TEXT) and s.find_parent("time") is None
-    )
+    parts: list[str] = []
+    for node in h1.descendants:
+        if isinstance(node, Tag):
+            if node.name == "br":
+                parts.append(" ")
+        elif (
+            isinstance(node, NavigableString)
+            and not isinstance(node, NOT_TEXT)
+            and not (has_time and node.find_parent("time") is not None)
+        ):
+            parts.append(str(node))
+    return "".join(parts)
 
 
 _KICKER_TAGS = frozenset({"span", "em", "small", "strong", "b", "i"})
