@@ -19,7 +19,7 @@ from benchmarks.accuracy import Score, load_corpus, score
 # that JavaScript fills in (no h1, no date, no article signal in the served HTML:
 # missing-h1 and undated).
 FLOORS = {
-    "photo-credits": (0.69, 0.75),
+    "photo-credits": (0.81, 0.75),
     "age-notice": (1.0, 0.94),
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
@@ -30,7 +30,7 @@ FLOORS = {
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
 # Lowered at 10:45 UTC 28 Nov 2026 when 17 pages from 8 new sources (US, CA, AU, NL, FR, IS,
 # DK, EE) arrived after the extractor was tuned: what they show is in docs/benchmarks.md.
-OVERALL = (0.79, 0.86)
+OVERALL = (0.82, 0.86)
 
 
 @pytest.fixture(scope="module")

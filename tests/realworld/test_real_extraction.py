@@ -233,6 +233,14 @@ def test_quelle_is_a_credit_keyword() -> None:
     assert credited[0]["credit"] == "jorisvo / Fotolia.com"
 
 
+def test_a_news_agency_style_credit_closing_the_caption_is_a_credit() -> None:
+    # cbc.ca: "… in Toronto. (Evan Mitsui/CBC)" with no keyword before the name.
+    images = model("ca-cbc-crea-housing-2022")["images"]
+    photos = [i for i in images if "real-estate-sign" in i["src"] or "earl-hypolite" in i["src"]]
+    assert len(photos) == 2
+    assert {i["credit"] for i in photos} == {"Evan Mitsui/CBC", "Darek Zdzienicki/CBC"}
+
+
 def test_a_gallery_is_credited_by_one_collective_line() -> None:
     images = model("de-berliner-feuerwehr-ehrenzeichen")["images"]
     gallery = [i for i in images if i["content"] and i["credit_source"] == "gallery"]
