@@ -64,7 +64,10 @@ class Rewriter:
     def embed(self, url: str, base: str) -> str:
         """The viewer address of an embedded resource."""
         target = _absolute(url, base)
-        return url if target is None else self.sign(f"/web/{self.timestamp}id_/{target}")
+        if target is None:
+            # data:, blob: … stay; another scheme (urn:, file:, ftp:) loads nothing here.
+            return url if url.strip().lower().startswith(_SKIP_SCHEMES) else "about:blank"
+        return self.sign(f"/web/{self.timestamp}id_/{target}")
 
     def link(self, url: str, base: str) -> str:
         """The viewer address of a linked page (opens its capture page)."""
@@ -89,10 +92,16 @@ class Rewriter:
     def html(self, text: str, base: str, marks: Iterable[Mark] = ()) -> str:
         """The archived document with URLs rewritten and violation elements marked."""
         soup = parse_html(text)
-        base_tag = soup.find("base", href=True)
-        if isinstance(base_tag, Tag):
-            base = urljoin(base, str(base_tag["href"]))
-            base_tag.decompose()
+        # Every <base> goes: its href resolves the page's URLs here, and its target
+        # (with or without an href) would send links to another window.
+        # The first <base href> counts, as in a browser.
+        first_href = True
+        for base_tag in soup.find_all("base"):
+            if isinstance(base_tag, Tag):
+                href = base_tag.get("href")
+                if first_href and isinstance(href, str) and href.strip():
+                    base, first_href = urljoin(base, href), False
+                base_tag.decompose()
         _mark(soup, marks)
         for tag in soup.find_all(True):
             if not isinstance(tag, Tag):

@@ -122,7 +122,8 @@ def test_the_request_is_recorded_as_sent(hostile_server: HostileServer) -> None:
     request = dict(fetched.exchange.request_headers)
     assert request["User-Agent"] == "archiver-test/1"
     assert request["Accept-Encoding"] == "gzip, deflate"
-    assert hostile_server.requests.snapshot()[0].headers["User-Agent"] == "archiver-test/1"
+    # The server logs a request once its response is sent, a moment after we have it.
+    assert hostile_server.requests.wait_for(1)[0].headers["User-Agent"] == "archiver-test/1"
     assert fetched.exchange.ip_address == "127.0.0.1"
 
 

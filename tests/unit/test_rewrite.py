@@ -151,3 +151,17 @@ def test_a_link_to_another_scheme_goes_nowhere() -> None:
     for url in ("whatsapp://send?text=x", "fb-messenger://share/?link=y", "file:///etc/passwd"):
         assert rewriter.link(url, base) == "#"
     assert rewriter.link("mailto:press@example.gov", base) == "mailto:press@example.gov"
+
+
+def test_every_base_element_goes_and_the_first_href_resolves() -> None:
+    page = (
+        '<html><head><base target="_blank"><base href="/x/"><base href="/y/"></head>'
+        '<body><a href="p.html">p</a><link rel="meta" href="urn:newsml:iptc.org:1"></body></html>'
+    )
+    soup = BeautifulSoup(Rewriter(_sign, TS).html(page, "https://www.example.gov/a/"), "lxml")
+    assert soup.find("base") is None
+    assert (
+        soup.a is not None
+        and soup.a["href"] == f"/web/{TS}/https://www.example.gov/x/p.html?sig=ok"
+    )
+    assert soup.link is not None and soup.link["href"] == "about:blank"
