@@ -224,3 +224,14 @@ def test_a_click_in_a_hostile_archived_page_leaks_no_credential(
             assert outsider.get(forged).status_code == 401
             for path in ("/violations", f"/capture/{other}/replay", "/"):
                 assert outsider.get(path).status_code == 401
+
+
+def test_dashboard_badges_are_readable(demo_archive: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(demo_archive + "/violations")
+    for badge in page.locator("span.badge").all():
+        colour, background = badge.evaluate(
+            "e => { const s = getComputedStyle(e); return [s.color, s.backgroundColor]; }"
+        )
+        assert colour != background, badge.inner_text()
+    page.close()
