@@ -32,8 +32,8 @@ from loguru import logger
 from archiver.config import Settings, SiteSettings
 from archiver.errors import ArchiveError
 from archiver.store import blobs, recovery, warc
+from archiver.store.captures import exchange_row
 from archiver.store.index import Index
-from archiver.store.payload import header
 from archiver.store.rows import Capture
 from archiver.store.schema import captures
 from archiver.urls import canonicalize
@@ -151,7 +151,17 @@ class RecordSink:
             if i < len(kinds):
                 row = self._row(urn(kinds[i], page.url), KINDS[kinds[i]], written, page, original)
             else:
-                row = self._exchange_row(page.fetched[i - len(kinds)], written, original)
+                exchange = page.fetched[i - len(kinds)]
+                row = exchange_row(
+                    exchange,
+                    written,
+                    run_id=self.run_id,
+                    site=self.site.name,
+                    warc_file=self._rel(written.warc_file),
+                    canonical_url=canonicalize(exchange.url),
+                    is_page=False,
+                    depth=original.depth + 1,
+                )
             self._pending.append(row)
         try:
             self._flush()
@@ -190,32 +200,6 @@ class RecordSink:
             "truncated": None,
             "is_page": False,
             "depth": original.depth,
-        }
-
-    def _exchange_row(
-        self, exchange: warc.Exchange, written: warc.Written, original: Capture
-    ) -> dict[str, Any]:
-        headers = exchange.response_headers
-        return {
-            "run_id": self.run_id,
-            "site": self.site.name,
-            "url": exchange.url,
-            "canonical_url": canonicalize(exchange.url),
-            "captured_at": exchange.started_at,
-            "status": exchange.status,
-            "content_type": header(headers, "content-type"),
-            "payload_digest": written.payload_digest,
-            "record_type": "response",
-            "refers_to": None,
-            "warc_file": self._rel(written.warc_file),
-            "offset": written.offset,
-            "length": written.length,
-            "etag": header(headers, "etag"),
-            "last_modified": header(headers, "last-modified"),
-            "location": header(headers, "location"),
-            "truncated": exchange.truncated,
-            "is_page": False,
-            "depth": original.depth + 1,
         }
 
     def close(self) -> None:

@@ -27,8 +27,8 @@ from archiver.crawl.fetcher import Fetched
 from archiver.crawl.stats import CrawlStats
 from archiver.errors import ArchiveError
 from archiver.store import blobs, warc
+from archiver.store.captures import exchange_row
 from archiver.store.index import KEPT, Index, QueuedUrl
-from archiver.store.payload import header
 from archiver.store.recovery import recover_open_files
 from archiver.store.rows import Capture
 
@@ -150,7 +150,17 @@ class Recorder:
         # No await since the append: this is the file's length with this exchange in it.
         after = self._writer.position()
         self.stats.warc_bytes += after - written.offset
-        values = self._capture_values(item, exchange, written, revisit_of)
+        values = exchange_row(
+            exchange,
+            written,
+            run_id=self.run_id,
+            site=self.site.name,
+            warc_file=self.rel(written.warc_file),
+            canonical_url=item.canonical_url,
+            is_page=item.kind == "page",
+            depth=item.depth,
+            revisit_of=revisit_of,
+        )
         if not self._pending:
             self._pending_since = time.monotonic()
         self._pending.append(_Pending(item, values, after, written, discovered))
@@ -162,39 +172,6 @@ class Recorder:
             or time.monotonic() - self._pending_since >= GROUP_SECONDS
         ):
             self.flush()
-
-    def _capture_values(
-        self,
-        item: QueuedUrl,
-        exchange: warc.Exchange,
-        written: warc.Written,
-        revisit_of: Capture | None,
-    ) -> dict[str, Any]:
-        """The capture row of an exchange just written."""
-        headers = exchange.response_headers
-        return {
-            "run_id": self.run_id,
-            "site": self.site.name,
-            "url": exchange.url,
-            "canonical_url": item.canonical_url,
-            "captured_at": exchange.started_at,
-            "status": exchange.status,
-            "content_type": header(headers, "content-type"),
-            "payload_digest": written.payload_digest,
-            "record_type": "revisit" if revisit_of is not None else "response",
-            "refers_to": revisit_of.id if revisit_of is not None else None,
-            "warc_file": self.rel(written.warc_file),
-            "offset": written.offset,
-            "length": written.length,
-            "etag": header(headers, "etag")
-            or (revisit_of.etag if revisit_of is not None else None),
-            "last_modified": header(headers, "last-modified")
-            or (revisit_of.last_modified if revisit_of is not None else None),
-            "location": header(headers, "location"),
-            "truncated": exchange.truncated,
-            "is_page": item.kind == "page",
-            "depth": item.depth,
-        }
 
     def keep(self, item: QueuedUrl, why: str, discovered: list[QueuedUrl]) -> None:
         """Record a page kept from its last capture (not fetched) and the links it yields."""

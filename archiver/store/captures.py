@@ -15,8 +15,51 @@ from sqlalchemy.engine import Connection
 
 from archiver.errors import ArchiveError
 from archiver.store.database import Database
+from archiver.store.payload import header
 from archiver.store.rows import Capture
 from archiver.store.schema import KEPT, captures, frontier, violations, warc_files
+from archiver.store.warc import Exchange, Written
+
+
+def exchange_row(
+    exchange: Exchange,
+    written: Written,
+    *,
+    run_id: int,
+    site: str,
+    warc_file: str,
+    canonical_url: str,
+    is_page: bool,
+    depth: int,
+    revisit_of: Capture | None = None,
+) -> dict[str, Any]:
+    """The capture row of an exchange just written to `warc_file` (a revisit of `revisit_of`).
+
+    A revisit keeps its original's validators when the 304 did not repeat them.
+    """
+    headers = exchange.response_headers
+    return {
+        "run_id": run_id,
+        "site": site,
+        "url": exchange.url,
+        "canonical_url": canonical_url,
+        "captured_at": exchange.started_at,
+        "status": exchange.status,
+        "content_type": header(headers, "content-type"),
+        "payload_digest": written.payload_digest,
+        "record_type": "revisit" if revisit_of is not None else "response",
+        "refers_to": revisit_of.id if revisit_of is not None else None,
+        "warc_file": warc_file,
+        "offset": written.offset,
+        "length": written.length,
+        "etag": header(headers, "etag") or (revisit_of.etag if revisit_of is not None else None),
+        "last_modified": header(headers, "last-modified")
+        or (revisit_of.last_modified if revisit_of is not None else None),
+        "location": header(headers, "location"),
+        "truncated": exchange.truncated,
+        "is_page": is_page,
+        "depth": depth,
+    }
 
 
 class CaptureQueries(Database):
