@@ -7,6 +7,7 @@ never lower one to make a change pass: a lower figure is a regression on real pa
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -35,9 +36,14 @@ OVERALL = (0.82, 0.86)
 
 @pytest.fixture(scope="module")
 def corpus_score() -> Score:
-    cases, _missing = load_corpus()
+    cases, missing = load_corpus()
     if not cases:
         pytest.skip("no corpus pages on this machine")
+    if missing:
+        # The floors are figures of the whole corpus; a part of it scores differently.
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{len(missing)} corpus pages missing; CI has shared/ beside the clone")
+        pytest.skip(f"{len(missing)} corpus pages are in ../shared/, not beside this clone")
     return score(cases)
 
 
