@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from archiver.errors import ConfigError
-from archiver.extras import check_settings
+from archiver.extras import check_settings, check_sites
 from archiver.patterns import PatternError, compile_pattern
 from archiver.resources import load_schema
 
@@ -395,6 +395,7 @@ def parse(
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(f"{source}: sites: duplicate site name(s): {', '.join(duplicates)}")
+    check_sites(sites, source)
     rules_dir = data.get("rules_dir", [])
     rules_dirs = tuple(
         p if p.is_absolute() else base / p

@@ -11,14 +11,22 @@ checked here when they are read, so a missing extra is a configuration error
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
-    from archiver.config import QueueSettings, StorageSettings
+    from archiver.config import QueueSettings, SiteSettings, StorageSettings
 
 SCALE = "scale"
+BROWSER = "browser"
+
+
+def chromium_path() -> str:
+    """The Chromium that browser capture drives: Debian's, or $ARCHIVER_CHROMIUM."""
+    return os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium")
 
 
 def require(module: str, extra: str, needed_for: str) -> None:
@@ -44,4 +52,25 @@ def check_settings(storage: StorageSettings, queue: QueueSettings, source: str) 
         require("s3fs", SCALE, f"{source}: storage.warcs (WARC files on S3)")
 
 
-__all__ = ["SCALE", "check_settings", "require"]
+def check_sites(sites: Iterable[SiteSettings], source: str) -> None:
+    """Raise ConfigError when a site's capture needs what is not installed.
+
+    Checked when the config is read, so a nightly run with `capture = "browser"`
+    stops at once (exit 2) instead of after the whole crawl.
+    """
+    for index, site in enumerate(sites):
+        if site.capture != "browser":
+            continue
+        where = f'{source}: sites.[{index}].capture ("browser", site {site.name!r})'
+        require("playwright", BROWSER, where)
+        require("PIL", BROWSER, where)
+        chromium = chromium_path()
+        if not os.access(chromium, os.X_OK):
+            raise ConfigError(
+                f"{where} needs Chromium at {chromium} (apt-get install chromium); "
+                "set ARCHIVER_CHROMIUM to use another path"
+            )
+        return
+
+
+__all__ = ["BROWSER", "SCALE", "check_settings", "check_sites", "chromium_path", "require"]

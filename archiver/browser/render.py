@@ -37,10 +37,11 @@ from archiver.browser.records import Rendered, now
 from archiver.config import CrawlSettings
 from archiver.crawl.robots import Robots
 from archiver.errors import ArchiveError, ConfigError
+from archiver.extras import chromium_path
 from archiver.store import warc
 from archiver.urls import Scope, canonicalize
 
-CHROMIUM = os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = chromium_path()
 LAUNCH_ARGS = (
     "--headless",
     "--no-sandbox",

@@ -95,3 +95,30 @@ def test_the_cli_exits_2_naming_the_extra(tmp_path: Path) -> None:
     )
     assert result.returncode == 2, result.stderr
     assert "storage.index" in result.stderr and "pip install 'archiver[scale]'" in result.stderr
+
+
+BROWSER_SITE = {"name": "news", "seeds": ["http://127.0.0.1:9/"], "capture": "browser"}
+
+
+def test_browser_capture_without_playwright_fails_when_the_config_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A nightly run learns at once, not after the whole crawl, that browser capture can't run."""
+    monkeypatch.setitem(sys.modules, "playwright", None)
+    with pytest.raises(
+        ConfigError,
+        match=r"archiver\.toml: sites\.\[0\]\.capture .*'news'"
+        r".*'browser' extra.*archiver\[browser\]",
+    ):
+        config.parse({"sites": [BROWSER_SITE]}, source="archiver.toml")
+
+
+def test_browser_capture_without_chromium_names_the_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-chromium"
+    monkeypatch.setenv("ARCHIVER_CHROMIUM", str(missing))
+    with pytest.raises(ConfigError, match=rf"needs Chromium at {missing}.*ARCHIVER_CHROMIUM"):
+        config.parse({"sites": [BROWSER_SITE]}, source="archiver.toml")
+    # An http-capture site does not need either.
+    config.parse({"sites": [{**BROWSER_SITE, "capture": "http"}]}, source="archiver.toml")
