@@ -53,10 +53,15 @@ class TryLock:
     def acquire(self, wait: float = 0.0) -> None:
         """Take the lock, waiting up to `wait` seconds; LockError if another holder keeps it."""
         deadline = time.monotonic() + wait
+        told = False
         while not self.try_acquire():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise self.refusal()
+            if not told:
+                # A cron job that waits says so once, so a late run is not a mystery.
+                logger.info("{}; waiting up to {:.0f} s for it", self.refusal(), remaining)
+                told = True
             time.sleep(min(self.poll, remaining))
 
     def __enter__(self) -> Self:

@@ -45,13 +45,17 @@ def test_a_locked_site_is_skipped_with_code_4_or_waited_for(tmp_path: Path) -> N
         try:
             skipped = run_archiver("run", "-q", cwd=tmp_path)
             waiting = subprocess.Popen(
-                [*ARCHIVER, "run", "-q", "--wait", "30"],
+                [*ARCHIVER, "run", "--wait", "30"],
                 cwd=tmp_path,
                 stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
             )
-            time.sleep(1.5)
-            assert waiting.poll() is None  # still waiting for the lock
+            # It says once that it waits (and for whom); only then is the lock given up.
+            assert waiting.stderr is not None
+            told = next((line for line in waiting.stderr if "waiting up to" in line), "")
+            assert "being archived" in told and "waiting up to 30 s" in told, told
+            assert waiting.poll() is None
         finally:
             lock.release()
         out, _ = waiting.communicate(timeout=60)
