@@ -12,7 +12,11 @@ page makes goes through `_route`:
   embed (`Scope.refuse(..., embed=True)`) and robots.txt allows it, one at a
   time per host, `crawl.delay` (raised by Crawl-delay) after the previous one
   ended; what is fetched is kept for the archive, what is refused is aborted
-  and counted.
+  and counted. Live requests (robots.txt included) leave through the crawler's
+  own `Fetcher`, never the browser's network stack: the same CAs, proxy and
+  site credentials, the same caps, and the same refusal of hosts that resolve
+  to private addresses — a script in an archived page cannot make us fetch
+  (and archive) an intranet or cloud-metadata URL.
 
 A page that does not load within `crawl.browser_timeout`, or whose renderer
 crashes, is tried once more in a fresh context, then reported as failed; a
@@ -28,17 +32,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from loguru import logger
 
 from archiver.browser import layout
 from archiver.browser.records import Rendered, now
 from archiver.config import CrawlSettings
+from archiver.crawl.fetcher import Fetcher
 from archiver.crawl.robots import Robots
-from archiver.errors import ArchiveError, ConfigError
+from archiver.crawl.transport import Connection
+from archiver.errors import ArchiveError, ConfigError, FetchError
 from archiver.extras import chromium_path
 from archiver.store import warc
+from archiver.store.payload import PayloadTooLarge, decode, header
 from archiver.urls import Scope, canonicalize
 
 CHROMIUM = chromium_path()
@@ -52,12 +59,13 @@ LAUNCH_ARGS = (
     "--disable-sync",
 )
 PAGES_AT_ONCE = 3
+ROBOTS_REDIRECTS = 5
 VIEWPORT = {"width": 1280, "height": 900}
 # A full-page screenshot taller than this is cut here: a 10 MB PNG per endless page is
 # not evidence, and the browser's memory for one screenshot grows with its height.
 MAX_HEIGHT = 16_000
-# Response headers that describe the bytes on the wire; the browser hands us the body
-# decoded, so they are kept under pywb's X-Archive-Orig- names.
+# Response headers that describe the bytes on the wire: the browser is handed the body
+# decoded, so they are left out of what it is given.
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 # A stored response: status, reason, headers, decoded body.
@@ -90,21 +98,13 @@ class Counts:
     refused: Counter[str] = field(default_factory=Counter)
 
 
-def wire_headers(headers: list[tuple[str, str]], body_length: int) -> list[tuple[str, str]]:
-    """A decoded response's headers: wire framing kept under X-Archive-Orig-, a true length."""
-    out = [
-        (f"X-Archive-Orig-{name}" if name.lower() in _WIRE_HEADERS else name, value)
-        for name, value in headers
-    ]
-    return [*out, ("Content-Length", str(body_length))]
-
-
 class Renderer:
     """One headless Chromium rendering archived pages (use as an async context manager).
 
     `archived(url)` answers a URL from the archive (None: not archived);
     `robots_for(origin)` gives the archived robots.txt of an origin, if the
-    crawl fetched one.
+    crawl fetched one; `connection` is how live requests leave (the site's CAs,
+    proxy and credentials, as the crawl had them).
     """
 
     def __init__(
@@ -113,6 +113,7 @@ class Renderer:
         scope: Scope,
         archived: Callable[[str], Stored | None],
         robots_for: Callable[[str], Robots | None],
+        connection: Connection | None = None,
     ) -> None:
         self.crawl, self.scope = crawl, scope
         self.archived, self.robots_for = archived, robots_for
@@ -120,7 +121,7 @@ class Renderer:
         self._hosts: dict[str, _Host] = {}
         self._playwright: Any = None
         self._browser: Any = None
-        self._request: Any = None
+        self._fetcher = Fetcher(crawl, private_ok=scope.hosts, connection=connection)
         self._launch_lock = asyncio.Lock()
 
     async def __aenter__(self) -> Renderer:
@@ -138,11 +139,10 @@ class Renderer:
             )
         self._playwright = await async_playwright().start()
         await self._launch()
-        self._request = await self._playwright.request.new_context(user_agent=self.crawl.user_agent)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        closing = [self._request.dispose()] if self._request is not None else []
+        closing = [self._fetcher.aclose()]
         if self._browser is not None:
             closing.append(self._browser.close())
         for step in closing:
@@ -182,13 +182,21 @@ class Renderer:
         return host.robots
 
     async def _fetch_robots(self, url: str) -> Robots:
-        try:
-            response = await self._request.get(
-                url, max_redirects=5, timeout=self.crawl.timeout * 1000
-            )
-            return Robots.from_response(response.status, await response.body())
-        except Exception as exc:  # Playwright raises its own Error for network failures
-            return Robots.from_response(None, b"", str(exc))
+        """robots.txt fetched live, following up to five redirects (RFC 9309 §2.3.1.2)."""
+        for _ in range(ROBOTS_REDIRECTS + 1):
+            try:
+                exchange = (await self._fetcher.fetch(url)).exchange
+            except FetchError as exc:
+                return Robots.from_response(None, b"", exc.reason)
+            location = header(exchange.response_headers, "location")
+            if not (300 <= exchange.status < 400 and location):
+                break
+            url = urljoin(url, location.strip())
+        return Robots.from_response(
+            exchange.status,
+            exchange.body,
+            content_encoding=header(exchange.response_headers, "content-encoding"),
+        )
 
     async def _polite(self, url: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
         """Run `fetch` for a host one at a time, each `delay` after the previous one ended.
@@ -255,33 +263,24 @@ class Renderer:
             self.counts.refused[why] += 1
             await route.abort("blockedbyclient")
             return
-        started = now()
         try:
-            response = await self._polite(
-                url,
-                lambda: route.fetch(max_redirects=0, timeout=self.crawl.timeout * 1000),
-            )
-            body = await response.body()
-        except Exception as exc:  # the page goes on without it, as a browser would
-            self.counts.refused["failed"] += 1
+            live = await self._polite(url, lambda: self._fetcher.fetch(url))
+        except FetchError as exc:  # the page goes on without it, as a browser would
+            self.counts.refused["address" if exc.reason.startswith("refused") else "failed"] += 1
             logger.debug("{}: {}", url, exc)
-            await route.abort("failed")
+            await route.abort("blockedbyclient" if exc.reason.startswith("refused") else "failed")
             return
+        exchange = live.exchange
+        encoding = header(exchange.response_headers, "content-encoding")
+        try:
+            body = decode(exchange.body, encoding, self.crawl.max_bytes)
+        except PayloadTooLarge:
+            body = exchange.body[: self.crawl.max_bytes]
         self.counts.fetched += 1
-        headers = [(h["name"], h["value"]) for h in response.headers_array]
-        if len(body) <= self.crawl.max_bytes:
-            fetched[url] = warc.Exchange(
-                url=url,
-                method=request.method,
-                request_headers=list((await request.all_headers()).items()),
-                status=response.status,
-                reason=response.status_text or "",
-                http_version="HTTP/1.1",
-                response_headers=wire_headers(headers, len(body)),
-                body=body,
-                started_at=started,
-            )
-        await route.fulfill(status=response.status, headers=_fulfil_headers(headers), body=body)
+        fetched[url] = exchange  # archived as the crawler would have: raw bytes, redacted
+        await route.fulfill(
+            status=exchange.status, headers=_fulfil_headers(exchange.response_headers), body=body
+        )
 
     async def _attempt(self, url: str, fetched: dict[str, warc.Exchange]) -> Rendered:
         browser = await self._ensure_browser()
@@ -380,4 +379,4 @@ def _fulfil_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-__all__ = ["CHROMIUM", "LAUNCH_ARGS", "PAGES_AT_ONCE", "Outcome", "Renderer", "wire_headers"]
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "PAGES_AT_ONCE", "Outcome", "Renderer"]

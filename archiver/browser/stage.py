@@ -24,6 +24,7 @@ from archiver.browser.records import RecordSink, recover_open, rendered_in_run
 from archiver.browser.render import PAGES_AT_ONCE, Renderer, Stored
 from archiver.config import Settings, SiteSettings
 from archiver.crawl.robots import Robots
+from archiver.crawl.transport import connect
 from archiver.errors import ArchiveError
 from archiver.markup import is_checkable_page
 from archiver.store import blobs
@@ -135,7 +136,13 @@ async def _render_all(
     for row in pages:
         queue.put_nowait(row)
     try:
-        async with Renderer(site.crawl, Scope.of(site), archive.stored, archive.robots) as browser:
+        # Live requests leave as the crawl's did: a bad CA bundle or unset secret is a
+        # ConfigError here too.
+        connection = connect(site.crawl, site=site)
+        renderer = Renderer(
+            site.crawl, Scope.of(site), archive.stored, archive.robots, connection=connection
+        )
+        async with renderer as browser:
 
             async def worker() -> None:
                 while not queue.empty() and not should_stop():

@@ -86,6 +86,7 @@ class BrowserSite:
 
     def __init__(self) -> None:
         self.requests: list[tuple[float, str]] = []
+        self.authorization: dict[str, list[str | None]] = {}  # path → Authorization sent
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -94,6 +95,9 @@ class BrowserSite:
 
             def do_GET(self) -> None:
                 site.requests.append((time.monotonic(), self.path))
+                site.authorization.setdefault(self.path, []).append(
+                    self.headers.get("Authorization")
+                )
                 if self.path == "/robots.txt":
                     self._send(200, "text/plain", ROBOTS)
                 elif self.path in PAGES:

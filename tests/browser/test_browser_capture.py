@@ -6,6 +6,7 @@ every located finding gets an outlined crop in the report and the viewer."""
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import itertools
 import json
@@ -40,6 +41,7 @@ from tests.helpers import missing_service
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DELAY = 0.3
+TOKEN_ENV, TOKEN = "BROWSER_SITE_TOKEN", "tok-browser-site"
 RENDERED_PACK = """id: rendered
 extends: default
 title: default, read from the DOM a browser rendered
@@ -83,6 +85,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archived]:
     if not os.path.exists("/usr/bin/chromium"):
         missing_service("needs Debian's chromium at /usr/bin/chromium")
     root = tmp_path_factory.mktemp("browser-capture")
+    os.environ[TOKEN_ENV] = TOKEN
     (root / "rules").mkdir()
     (root / "rules" / "rendered.yaml").write_text(RENDERED_PACK)
     with BrowserSite() as site:
@@ -92,7 +95,14 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archived]:
                 "rules_dir": str(root / "rules"),
                 "crawl": {"delay": DELAY, "per_host": 2, "timeout": 10, "browser_timeout": 5},
                 "report": {"dir": str(root / "reports")},
-                "sites": [{"name": "b", "seeds": [site.url + "/"], "capture": "browser"}],
+                "sites": [
+                    {
+                        "name": "b",
+                        "seeds": [site.url + "/"],
+                        "capture": "browser",
+                        "auth": {"type": "bearer", "token_env": TOKEN_ENV},
+                    }
+                ],
             },
             base_dir=root,
         )
@@ -102,6 +112,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archived]:
             yield Archived(settings, site, run, index, root)
         finally:
             index.close()
+            os.environ.pop(TOKEN_ENV, None)
 
 
 def test_the_run_completes_with_every_page_but_the_hung_one_rendered(archived) -> None:
@@ -155,6 +166,21 @@ def test_what_the_browser_fetched_is_archived_and_robots_holds(archived) -> None
     # The browser did not ask the site again for what the crawl archived.
     assert len(archived.site.hits("/scripted")) == 1
     assert len(archived.site.hits("/img/one.png")) == 1
+
+
+def test_live_fetches_leave_as_the_crawls_do_with_the_sites_credentials(archived) -> None:
+    """The browser's live requests go through the crawler's fetcher (its CAs, proxy,
+    address check), so a site behind credentials renders whole; the secret is sent to the
+    site, never written to the archive."""
+    assert archived.site.authorization["/late/extra.png"] == [f"Bearer {TOKEN}"]
+    assert archived.site.authorization["/scripted"] == [f"Bearer {TOKEN}"]  # the crawl's
+    _, _, http = archived.by_uri(archived.site.url + "/late/extra.png", "request")
+    assert http.get_header("Authorization") == "Bearer [redacted]"
+    warcs = (archived.root / "snapshots" / "warcs" / "b").glob("*.warc.gz")
+    assert not any(TOKEN.encode() in gzip.decompress(path.read_bytes()) for path in warcs)
+    # Fetched from the address the fetcher checked, and recorded as the crawl records it.
+    response_headers, _, _ = archived.by_uri(archived.site.url + "/late/extra.png", "response")
+    assert response_headers["WARC-IP-Address"] == "127.0.0.1"
 
 
 def test_the_browser_keeps_the_host_delay(archived) -> None:
