@@ -225,7 +225,8 @@ class ArchiveChecker:
             result.cached += capture.id not in fresh
             result.extracted += capture.id in fresh
             ref = CaptureRef(capture.warc_file, capture.offset, capture.payload_digest, capture.id)
-            found = check(with_site_suffixes(model, suffixes), pack, capture=ref)
+            learned = with_site_suffixes(model, suffixes, pack.profile.title_compare)
+            found = check(learned, pack, capture=ref)
             result.report.pages.append(
                 PageResult(
                     url=capture.url,

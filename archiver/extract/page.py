@@ -47,7 +47,7 @@ from archiver.extract.titles import (
 )
 from archiver.markup import parse_html
 
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 _MAX_JSONLD_CHARS = 500_000
 
 
@@ -360,25 +360,26 @@ def extract(
     site_name = collapse(meta["og:site_name"]) if meta.get("og:site_name") else None
     suffixes = profile.title_suffixes
     kicker = heading_kicker(h1) if isinstance(h1, Tag) else None
+    compared = profile.title_compare
     if profile.infer_suffix:
-        prefix, inferred = infer_affixes(raw_titles, suffixes, site_name)
+        prefix, inferred = infer_affixes(raw_titles, suffixes, site_name, compared)
     else:
         prefix, inferred = None, ()
-    suffixes = (*suffixes, *inferred)
     titles: dict[str, Any] = {
-        key: title_entry(raw_titles[key], suffixes, site_name, prefix) for key in TITLE_SOURCES
+        key: title_entry(raw_titles[key], suffixes, site_name, prefix, inferred)
+        for key in TITLE_SOURCES
     }
     if kicker and titles["h1"] is not None:
         # A kicker ("Holocaust-Gedenktag" above the title, in its own element inside the
         # <h1>) is not part of the title when the other titles read without it.
-        others = {titles[k]["normalized"] for k in TITLE_SOURCES if k != "h1" and titles[k]}
+        others = {titles[k]["normalized"] for k in compared if k != "h1" and titles[k]}
         rest = strip_prefix(titles["h1"]["normalized"], kicker)
         if titles["h1"]["normalized"] not in others and rest in others:
             titles["h1"] = {**titles["h1"], "normalized": rest}
     titles["site_name"] = site_name
     titles["inferred_prefix"] = prefix
     titles["inferred_suffix"] = inferred[0] if inferred else None
-    titles["mismatches"] = mismatches(titles)
+    titles["mismatches"] = mismatches(titles, compared)
 
     def labelled() -> ParsedDate | None:
         if not any(source.contains(w) for w in (*LABEL_WORDS, *BARE_LABELS)):

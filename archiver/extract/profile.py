@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from archiver.extract.titles import DEFAULT_COMPARED, TITLE_SOURCES
+
 DEFAULT_MAX_BYTES = 8_000_000
 
 
@@ -74,6 +76,16 @@ def _date_sources(items: Sequence[Mapping[str, Any]] | None) -> tuple[DateSource
     )
 
 
+def _compared(value: Any) -> tuple[str, ...]:
+    """``titles.compare`` in :data:`TITLE_SOURCES` order (its order is the tie-break);
+    absent, every displayed title (:data:`DEFAULT_COMPARED`). The rule-pack schema
+    rejects a name that is no title source."""
+    if value is None:
+        return DEFAULT_COMPARED
+    wanted = set(_strings(value))
+    return tuple(s for s in TITLE_SOURCES if s in wanted)
+
+
 def fingerprint_of(data: Mapping[str, Any]) -> str:
     """Return a stable hash of a profile mapping (canonical JSON, SHA-256, 16 hex)."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -94,6 +106,8 @@ class Profile:
     h1_selectors: tuple[str, ...] = ()
     title_suffixes: tuple[str, ...] = ()
     infer_suffix: bool = False
+    # The title sources compared for consistent-titles (titles.compare), in TITLE_SOURCES order.
+    title_compare: tuple[str, ...] = DEFAULT_COMPARED
     published: tuple[DateSource, ...] = ()
     updated: tuple[DateSource, ...] = ()
     notice_phrases: tuple[str, ...] = ()
@@ -130,6 +144,7 @@ class Profile:
             h1_selectors=_strings(titles.get("h1_selectors")),
             title_suffixes=_strings(titles.get("suffixes")),
             infer_suffix=bool(titles.get("infer_suffix", False)),
+            title_compare=_compared(titles.get("compare")),
             published=_date_sources(dates.get("published")),
             updated=_date_sources(dates.get("updated")),
             notice_phrases=_strings(notice.get("phrases")),

@@ -19,6 +19,10 @@ TITLE_SOURCES = (
     "jsonld_headline",
     "jsonld_name",
 )
+# What a pack compares unless it says otherwise (``titles.compare``): every displayed title.
+# Dublin Core's dc.title is catalogue metadata (THOMAS names the bill in it, the page in
+# <title> and <h1>); a pack whose site shows it as the title opts in.
+DEFAULT_COMPARED = tuple(s for s in TITLE_SOURCES if s != "dc_title")
 
 
 def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -> str:
@@ -52,7 +56,10 @@ _BAR = re.compile(r"\s*[|｜]\s*")
 
 
 def infer_affixes(
-    raw: dict[str, str | None], suffixes: tuple[str, ...], site_name: str | None
+    raw: dict[str, str | None],
+    suffixes: tuple[str, ...],
+    site_name: str | None,
+    compared: tuple[str, ...] = DEFAULT_COMPARED,
 ) -> tuple[str | None, tuple[str, ...]]:
     """The site prefix and suffix a page's own titles show, beyond the configured suffixes.
 
@@ -64,9 +71,14 @@ def infer_affixes(
     title keeps its own longest suffix (the <title> may end " | Section |
     Site | date" where og:title ends " | Site | date"), and the suffixes
     are returned longest first. A title with no such partner is left as it
-    is, so a real difference between titles is still reported.
+    is, so a real difference between titles is still reported. Only the ``compared``
+    sources take part: a title that is not compared does not shape the others.
     """
-    values = {k: strip_suffix(normalise_title(v), suffixes, site_name) for k, v in raw.items() if v}
+    values = {
+        k: strip_suffix(normalise_title(v), suffixes, site_name)
+        for k, v in raw.items()
+        if v and k in compared
+    }
     plain = {_compared(v).casefold() for v in values.values() if v}
     found: set[str] = set()
     prefix: str | None = None
@@ -101,12 +113,21 @@ def strip_prefix(title: str, prefix: str | None) -> str:
 
 
 def title_entry(
-    raw: str | None, suffixes: tuple[str, ...], site: str | None, prefix: str | None = None
+    raw: str | None,
+    suffixes: tuple[str, ...],
+    site: str | None,
+    prefix: str | None = None,
+    inferred: tuple[str, ...] = (),
 ) -> Any:
-    """``{"raw", "normalized"}`` for one source, or ``None`` when the source is absent."""
+    """``{"raw", "normalized"}`` for one source, or ``None`` when the source is absent.
+
+    The configured ``suffixes`` go first, then the ``inferred`` ones, which were learnt
+    from titles already without them: " | Alþingi" (og:site_name) leaves "X | Æviágrip
+    þingmanna frá 1845", whose " | Æviágrip þingmanna frá 1845" the <h1> "X" showed.
+    """
     if raw is None:
         return None
-    normalized = strip_suffix(normalise_title(raw), suffixes, site)
+    normalized = strip_suffix(strip_suffix(normalise_title(raw), suffixes, site), inferred, site)
     return {"raw": raw, "normalized": strip_prefix(normalized, prefix)}
 
 
@@ -125,15 +146,22 @@ def _compared(title: str) -> str:
     return _LEADING_ARTICLE.sub("", words, count=1) or words
 
 
-def mismatches(entries: dict[str, Any]) -> list[dict[str, str]]:
-    """Pairs ``(reference, source)`` whose normalised titles differ.
+def mismatches(
+    entries: dict[str, Any], compared: tuple[str, ...] = DEFAULT_COMPARED
+) -> list[dict[str, str]]:
+    """Pairs ``(reference, source)`` whose normalised titles differ, among the ``compared``
+    sources (the pack's ``titles.compare``).
 
     Sources are grouped by normalised value; the largest group (ties broken by
     :data:`TITLE_SOURCES` order) is the reference, and each source outside it
     makes one pair, so one odd title is one finding, not one per other title.
     Empty titles take part like any other value.
     """
-    present = [(name, entries[name]["normalized"]) for name in TITLE_SOURCES if entries[name]]
+    present = [
+        (name, entries[name]["normalized"])
+        for name in TITLE_SOURCES
+        if name in compared and entries[name]
+    ]
     if len(present) < 2:
         return []
     # Titles are compared by their words: "Home | Mika AALTOLA" and "Home Mika AALTOLA"
@@ -199,9 +227,40 @@ def learn_site_suffixes(titles: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(sorted(shared, key=len, reverse=True))
 
 
-def with_site_suffixes(model: dict[str, Any], suffixes: tuple[str, ...]) -> dict[str, Any]:
+def _strip_learned(entry: dict[str, Any], suffixes: tuple[str, ...]) -> str:
+    """An entry's normalised title without the first learned suffix it ends with.
+
+    A suffix of several segments may be half gone already: the pack's " | {og:site_name}"
+    took " | Alþingi" off "X | Æviágrip þingmanna frá 1845 | Alþingi". When the raw title
+    ends with the whole learned suffix, its leading segments (" | Æviágrip þingmanna frá
+    1845") are stripped from what is left.
+    """
+    normalized: str = entry["normalized"]
+    stripped = strip_suffix(normalized, suffixes, None)
+    if stripped != normalized:
+        return stripped
+    raw = normalise_title(entry["raw"])
+    for suffix in suffixes:
+        if strip_suffix(raw, (suffix,), None) == raw:
+            continue
+        cuts = [m.start() for m in _SEPARATOR.finditer(suffix) if m.start() > 0]
+        for cut in reversed(cuts):
+            stripped = strip_suffix(normalized, (suffix[:cut],), None)
+            if stripped != normalized:
+                return stripped
+    return normalized
+
+
+def with_site_suffixes(
+    model: dict[str, Any], suffixes: tuple[str, ...], compared: tuple[str, ...] = DEFAULT_COMPARED
+) -> dict[str, Any]:
     """``model`` with the run's learned ``suffixes`` removed from its titles, and its
-    mismatches compared again; the model itself is not changed."""
+    ``compared`` titles compared again; the model itself is not changed.
+
+    A learned suffix only ever takes findings away: when stripping it leaves more titles
+    differing than before (a site's " - All Information - THOMAS (Library of Congress)"
+    where the ``<h1>`` ends "All Information" too), the model is kept as it was.
+    """
     titles = model.get("titles")
     if not suffixes or not isinstance(titles, dict):
         return model
@@ -211,11 +270,13 @@ def with_site_suffixes(model: dict[str, Any], suffixes: tuple[str, ...]) -> dict
         entry = entries.get(key)
         if not entry:
             continue
-        stripped = strip_suffix(entry["normalized"], suffixes, None)
+        stripped = _strip_learned(entry, suffixes)
         if stripped != entry["normalized"]:
             entries[key] = {**entry, "normalized": stripped}
             changed = True
     if not changed:
         return model
-    entries["mismatches"] = mismatches(entries)
+    entries["mismatches"] = mismatches(entries, compared)
+    if len(entries["mismatches"]) > len(mismatches(titles, compared)):
+        return model
     return {**model, "titles": entries}

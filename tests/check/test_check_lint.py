@@ -148,3 +148,16 @@ def test_every_error_of_a_broken_schema_is_listed(tmp_path) -> None:
     found = [p for p in lint([tmp_path]) if p.file.name == "many.schema.json"]
     assert sorted(p.pointer for p in found) == ["/minProperties", "/required", "/type"]
     assert [p.line for p in sorted(found, key=lambda p: p.line)] == [2, 3, 4]
+
+
+def test_an_unknown_title_source_to_compare_names_file_and_key(tmp_path) -> None:
+    write(
+        tmp_path,
+        "team.yaml",
+        "id: team\nextends: default\nprofile:\n  titles:\n    compare: [title, h2]\n",
+    )
+    with pytest.raises(RuleError) as raised:
+        RuleSet.load([tmp_path])
+    message = str(raised.value)
+    assert "team.yaml:5:" in message
+    assert "/profile/titles/compare/1: 'h2' is not one of ['title', 'h1'," in message

@@ -18,20 +18,24 @@ from benchmarks.accuracy import Score, load_corpus, score
 # 81-page corpus of 28 Nov 2026 (1.00 precision on its first 64 pages); still missed
 # there: a channel4.com picture's credit (not yet looked at), and elperuano.pe's page
 # that JavaScript fills in (no h1, no date, no article signal in the served HTML:
-# missing-h1 and undated).
+# missing-h1 and undated), and the Assemblée nationale amendment (no h1, no headline
+# that repeats the <title>, its date a lone block above the text: no precise article
+# signal, so age-notice and missing-h1 are missed).
 FLOORS = {
     "photo-credits": (0.81, 0.75),
     "age-notice": (1.0, 0.94),
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
-    "consistent-titles": (0.65, 1.0),
+    "consistent-titles": (1.0, 1.0),
     "missing-h1": (1.0, 0.66),
     "missing-title": (1.0, 1.0),
 }
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
 # Lowered at 10:45 UTC 28 Nov 2026 when 17 pages from 8 new sources (US, CA, AU, NL, FR, IS,
 # DK, EE) arrived after the extractor was tuned: what they show is in docs/benchmarks.md.
-OVERALL = (0.82, 0.86)
+# Raised on 28 Nov 2026 when titles.compare left dc_title out and the two-part Alþingi suffix
+# was stripped (consistent-titles 13/0/0).
+OVERALL = (0.95, 0.86)
 
 
 @pytest.fixture(scope="module")
