@@ -207,7 +207,7 @@ def _content_root(
     """
     for selector in profile.content_selectors:
         if not headings or not source.may_match(selector):
-            break
+            continue
         try:
             compiled = soup.css.compile(selector)
         except SelectorSyntaxError as exc:

@@ -393,3 +393,15 @@ def test_the_first_article_element_is_not_taken_for_the_content() -> None:
     assert found["titles"]["h1"]["normalized"] == "Kein Kipppunkt zugunsten des Klimaschutzes"
     teasers = [i for i in found["images"] if "/styles/teaser/" in i["src"]]
     assert len(teasers) == 3 and not any(i["content"] for i in teasers)
+
+
+def test_a_content_selector_the_page_lacks_does_not_stop_the_search_for_the_h1s_area() -> None:
+    # riigikogu.ee: no <main>; an EMPTY <article> closes div#main, which holds the h1 and
+    # the member's portrait. A page without <main> went straight to the first selector
+    # that matched anything (the empty <article>) and the portrait was never seen.
+    page = case("ee-riigikogu-saadik-sorin-2017")
+    found = model_of(page)
+    assert found["content_area"]["selector"] == "#main"
+    portrait = [i for i in found["images"] if "/uploads/ems/" in i["src"]]
+    assert len(portrait) == 1 and portrait[0]["content"] and not portrait[0]["credit"]
+    assert ("photo-credits", portrait[0]["url"]) in run_case(page)
