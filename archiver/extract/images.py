@@ -30,9 +30,11 @@ _LOGO_OR_ICON = re.compile(
     r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
 )
 # File or class names of interface graphics (not said of photographs' alt texts, which
-# may well mention a button or a flag).
+# may well mention a button or a flag): spacers and placeholders ("empty.jpg" that a script
+# fills), a viewer's zoom or magnifier button ("zoomDoc.gif", "lightbox_lupe.png").
 _UI_GRAPHIC = re.compile(
-    r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
+    r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|empty|transparent|button|btn|badge|"
+    r"zoom|lupe|loupe|magnif(?:y|ier)|enlarge|rss|pdf|print|"
     r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
     r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
@@ -40,6 +42,7 @@ _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
 )
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 
 
@@ -111,7 +114,9 @@ def _not_content(img: Tag, src: str) -> str | None:
     if given and max(given) <= _ICON_SIZE:
         return f"{'x'.join(map(str, given))} px"
     classes = img.get("class")
-    names = [src.split("?")[0].rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
+    # A file name's camelCase words are words ("zoomDoc.gif" is a zoom button).
+    file = _CAMEL.sub(" ", src.split("?")[0].rsplit("/", 1)[-1])
+    names = [file, *(classes if isinstance(classes, list) else [])]
     alt = img.get("alt")
     if any(_LOGO_OR_ICON.search(w) for w in (*names, alt if isinstance(alt, str) else "")):
         return "logo or icon"

@@ -405,3 +405,21 @@ def test_a_content_selector_the_page_lacks_does_not_stop_the_search_for_the_h1s_
     portrait = [i for i in found["images"] if "/uploads/ems/" in i["src"]]
     assert len(portrait) == 1 and portrait[0]["content"] and not portrait[0]["credit"]
     assert ("photo-credits", portrait[0]["url"]) in run_case(page)
+
+
+def test_a_viewers_zoom_button_and_empty_placeholder_sheet_are_no_content_images() -> None:
+    # gemeenteraad.denhelder.nl: the presentation viewer holds <img src="/md/zoomDoc.gif"
+    # alt="afbeelding vergroten"> and <img src="/md/empty.jpg" alt="laden..."> (a sheet a
+    # script fills during a broadcast). Their file names say what they are; camelCase
+    # words count ("zoomDoc"). thw.de's magnifier "lightbox_lupe.png" beside each photo
+    # (a link to the larger picture) is a button too, not a second content image.
+    page = case("nl-denhelder-commissie-bestuur-middelen-2015-10-05")
+    images = model_of(page)["images"]
+    viewer = [i for i in images if i["src"] in ("/md/zoomDoc.gif", "/md/empty.jpg")]
+    assert len(viewer) == 2
+    assert all(i["not_content_reason"] == "interface graphic" for i in viewer)
+    assert not [f for f in run_case(page) if f[0] == "photo-credits"]
+    thw = model("de-thw-frauen-im-thw")["images"]
+    loupes = [i for i in thw if "lightbox_lupe" in i["src"]]
+    assert len(loupes) == 5 and not any(i["content"] for i in loupes)
+    assert all(i["content"] and i["credit"] for i in thw if "/bilderstrecke_" in i["src"])
