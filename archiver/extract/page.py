@@ -33,7 +33,7 @@ from archiver.extract.header import (
     title_headline,
     usable_h1,
 )
-from archiver.extract.images import extract_images
+from archiver.extract.images import declared_images, extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
 from archiver.extract.profile import DateSource, Profile
@@ -441,6 +441,8 @@ def extract(
             [s for s in profile.credit_elements if source.may_match(s)],
             _exclusion(root, profile.not_content_images, source),
             profile.lead_credit_patterns,
+            declared_images(meta, jsonld),
+            raw_titles["h1"],
         ),
         "warnings": warnings,
     }
