@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import soupsieve
 from bs4 import Tag
@@ -30,9 +31,11 @@ _LOGO_OR_ICON = re.compile(
     r"(?i)(?:^|[\W_])(?:logo|icons?|sprite|avatar|spinner|placeholder)(?:$|[\W_\d])"
 )
 # File or class names of interface graphics (not said of photographs' alt texts, which
-# may well mention a button or a flag).
+# may well mention a button or a flag): spacers and placeholders ("empty.jpg" that a script
+# fills), a viewer's zoom or magnifier button ("zoomDoc.gif", "lightbox_lupe.png").
 _UI_GRAPHIC = re.compile(
-    r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|button|btn|badge|rss|pdf|print|"
+    r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|empty|transparent|button|btn|badge|"
+    r"zoom|lupe|loupe|magnif(?:y|ier)|enlarge|rss|pdf|print|"
     r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
     r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
@@ -40,6 +43,7 @@ _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
 )
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 
 
@@ -54,7 +58,54 @@ def _src(img: Tag) -> str:
     return ""
 
 
-def _decorative(img: Tag, captioned: bool) -> str | None:
+_SIZE_SUFFIX = re.compile(r"-\d{2,5}x\d{2,5}(?=\.\w+$)")  # "photo-1920x1080.png": a resized copy
+_JSONLD_IMAGE_KEYS = ("image", "thumbnailUrl", "thumbnailURL", "contentUrl")
+_MAX_DECLARED = 20
+
+
+def declared_images(meta: dict[str, str], jsonld: Sequence[dict[str, Any]]) -> list[str]:
+    """The pictures a page names as its own in its metadata: ``og:image``,
+    ``twitter:image``, JSON-LD ``image`` / ``thumbnailUrl`` (a string, an ImageObject's
+    ``url`` or a list of them)."""
+    found = [meta[k] for k in ("og:image", "og:image:url", "twitter:image") if meta.get(k)]
+    for obj in jsonld:
+        for key in _JSONLD_IMAGE_KEYS:
+            values = obj.get(key)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, dict):
+                    value = value.get("url") or value.get("contentUrl")
+                if isinstance(value, str) and value.strip():
+                    found.append(value.strip())
+    return found[:_MAX_DECLARED]
+
+
+def _picture_key(url: str) -> str:
+    """A picture's URL without scheme, query and size suffix: one key for its resized copies."""
+    parts = urlsplit(url)
+    return parts.netloc.lower() + _SIZE_SUFFIX.sub("", unquote(parts.path))
+
+
+def _words(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", _CAMEL.sub(" ", unquote(text)))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return [w for w in re.split(r"[\W_]+", plain) if w]
+
+
+def _names_subject(url: str, subject: str | None) -> bool:
+    """Whether the picture's file name holds every word (two at least) of the page's
+    heading: "Benny_Engelbrecht_133.jpg" on the page headed "Benny Engelbrecht"."""
+    if not subject:
+        return False
+    wanted = [w for w in _words(subject) if not w.isdigit()]
+    if len(wanted) < 2:
+        return False
+    have = set(_words(urlsplit(url).path.rsplit("/", 1)[-1]))
+    return all(w in have for w in wanted)
+
+
+def _decorative(img: Tag, shown: bool) -> str | None:
+    """Why ``img`` is decoration, or None; ``shown``: the page shows it as content all the
+    same (a caption or credit, or it names the picture as its own)."""
     role = img.get("role")
     if isinstance(role, str) and role.strip().lower() in ("presentation", "none"):
         return f'role="{role.strip()}"'
@@ -66,8 +117,9 @@ def _decorative(img: Tag, captioned: bool) -> str | None:
         node = node.parent
     alt = img.get("alt")
     # alt="" says the image adds nothing to the text; an image shown with its own
-    # caption or credit is content all the same (the caption is its text alternative).
-    if isinstance(alt, str) and not alt.strip() and not captioned:
+    # caption or credit is content all the same (the caption is its text alternative),
+    # and so is the page's own picture (its og:image, a portrait named after its heading).
+    if isinstance(alt, str) and not alt.strip() and not shown:
         return 'alt=""'
     return None
 
@@ -111,7 +163,9 @@ def _not_content(img: Tag, src: str) -> str | None:
     if given and max(given) <= _ICON_SIZE:
         return f"{'x'.join(map(str, given))} px"
     classes = img.get("class")
-    names = [src.split("?")[0].rsplit("/", 1)[-1], *(classes if isinstance(classes, list) else [])]
+    # A file name's camelCase words are words ("zoomDoc.gif" is a zoom button).
+    file = _CAMEL.sub(" ", src.split("?")[0].rsplit("/", 1)[-1])
+    names = [file, *(classes if isinstance(classes, list) else [])]
     alt = img.get("alt")
     if any(_LOGO_OR_ICON.search(w) for w in (*names, alt if isinstance(alt, str) else "")):
         return "logo or icon"
@@ -333,13 +387,19 @@ def extract_images(
     elements: Sequence[str] = (),
     not_content: Callable[[Tag], bool] | None = None,
     lead_patterns: tuple[str, ...] = (),
+    declared: Sequence[str] = (),
+    subject: str | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per ``<img>`` in ``root`` for which ``excluded`` is false.
 
     ``elements`` select credit elements whose whole text is the credit; ``not_content``
     says which images the pack knows are not content (logos, teasers); a line of the
     content matching ``lead_patterns`` ("Titelbild: …") credits the first content image.
+    An ``alt=""`` image is decorative unless the page names it as its own picture: one of
+    the ``declared`` pictures (og:image, JSON-LD image), or named after the page's heading
+    (``subject``).
     """
+    own = {_picture_key(urljoin(base_url, d)) for d in declared}
     images: list[dict[str, Any]] = []
     found = root.find_all("img")
     pictured: set[int] = set()  # the images and their ancestors, to tell a gallery cheaply
@@ -362,7 +422,11 @@ def extract_images(
             credit, credit_source = _gallery_credit(
                 container, root, pictured, selectors, patterns, elements
             )
-        decorative = _decorative(img, bool(caption or credit))
+        url = urljoin(base_url, src) if src else ""
+        shown = bool(caption or credit) or (
+            bool(url) and (_picture_key(url) in own or _names_subject(url, subject))
+        )
+        decorative = _decorative(img, shown)
         hidden = hidden_reason(img)
         reason = _not_content(img, src)
         if reason is None and not_content is not None and not_content(img):
@@ -370,7 +434,7 @@ def extract_images(
         images.append(
             {
                 "src": src,
-                "url": urljoin(base_url, src) if src else "",
+                "url": url,
                 "alt": alt if isinstance(alt, str) else None,
                 "caption": caption or None,
                 "credit": credit,

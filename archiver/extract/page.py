@@ -33,7 +33,7 @@ from archiver.extract.header import (
     title_headline,
     usable_h1,
 )
-from archiver.extract.images import extract_images
+from archiver.extract.images import declared_images, extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
 from archiver.extract.profile import DateSource, Profile
@@ -207,7 +207,7 @@ def _content_root(
     """
     for selector in profile.content_selectors:
         if not headings or not source.may_match(selector):
-            break
+            continue
         try:
             compiled = soup.css.compile(selector)
         except SelectorSyntaxError as exc:
@@ -442,6 +442,8 @@ def extract(
             [s for s in profile.credit_elements if source.may_match(s)],
             _exclusion(root, profile.not_content_images, source),
             profile.lead_credit_patterns,
+            declared_images(meta, jsonld),
+            raw_titles["h1"],
         ),
         "warnings": warnings,
     }

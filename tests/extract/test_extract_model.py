@@ -188,3 +188,23 @@ def test_a_body_that_looks_like_a_file_name_is_parsed_quietly(profile, page_sche
     # which a cron run's console would show (and warnings are errors here).
     model = extract(body, url=URL, captured_at=AT, profile=profile)
     assert list(page_schema.iter_errors(model)) == []
+
+
+def test_an_alt_empty_image_is_content_only_when_the_page_names_it(profile) -> None:
+    html = b"""<html><head><title>Marko \xc5\xa0orin</title>
+    <script type="application/ld+json">{"@type": "NewsArticle",
+      "image": [{"@type": "ImageObject", "url": "/media/lead-1200x630.jpg"}]}</script>
+    </head><body><main><h1>Marko \xc5\xa0orin</h1>
+    <p><img src="/media/lead.jpg" alt="" width="600" height="400"> Text.</p>
+    <p><img src="/cv/marko_sorin_200.jpg" alt="" width="200" height="200"> Text.</p>
+    <p><img src="/cv/marko_200.jpg" alt="" width="200" height="200"> Text.</p>
+    <p><img src="/media/other.jpg" alt="" width="600" height="400"> Text.</p>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    decorative = {i["src"]: i["decorative"] for i in images}
+    assert decorative == {
+        "/media/lead.jpg": False,  # JSON-LD ImageObject (a resized copy of it)
+        "/cv/marko_sorin_200.jpg": False,  # every word of the heading, accents aside
+        "/cv/marko_200.jpg": True,  # one word of it is not a name
+        "/media/other.jpg": True,
+    }

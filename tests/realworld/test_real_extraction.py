@@ -393,3 +393,62 @@ def test_the_first_article_element_is_not_taken_for_the_content() -> None:
     assert found["titles"]["h1"]["normalized"] == "Kein Kipppunkt zugunsten des Klimaschutzes"
     teasers = [i for i in found["images"] if "/styles/teaser/" in i["src"]]
     assert len(teasers) == 3 and not any(i["content"] for i in teasers)
+
+
+def test_a_content_selector_the_page_lacks_does_not_stop_the_search_for_the_h1s_area() -> None:
+    # riigikogu.ee: no <main>; an EMPTY <article> closes div#main, which holds the h1 and
+    # the member's portrait. A page without <main> went straight to the first selector
+    # that matched anything (the empty <article>) and the portrait was never seen.
+    page = case("ee-riigikogu-saadik-sorin-2017")
+    found = model_of(page)
+    assert found["content_area"]["selector"] == "#main"
+    portrait = [i for i in found["images"] if "/uploads/ems/" in i["src"]]
+    assert len(portrait) == 1 and portrait[0]["content"] and not portrait[0]["credit"]
+    assert ("photo-credits", portrait[0]["url"]) in run_case(page)
+
+
+def test_a_viewers_zoom_button_and_empty_placeholder_sheet_are_no_content_images() -> None:
+    # gemeenteraad.denhelder.nl: the presentation viewer holds <img src="/md/zoomDoc.gif"
+    # alt="afbeelding vergroten"> and <img src="/md/empty.jpg" alt="laden..."> (a sheet a
+    # script fills during a broadcast). Their file names say what they are; camelCase
+    # words count ("zoomDoc"). thw.de's magnifier "lightbox_lupe.png" beside each photo
+    # (a link to the larger picture) is a button too, not a second content image.
+    page = case("nl-denhelder-commissie-bestuur-middelen-2015-10-05")
+    images = model_of(page)["images"]
+    viewer = [i for i in images if i["src"] in ("/md/zoomDoc.gif", "/md/empty.jpg")]
+    assert len(viewer) == 2
+    assert all(i["not_content_reason"] == "interface graphic" for i in viewer)
+    assert not [f for f in run_case(page) if f[0] == "photo-credits"]
+    thw = model("de-thw-frauen-im-thw")["images"]
+    loupes = [i for i in thw if "lightbox_lupe" in i["src"]]
+    assert len(loupes) == 5 and not any(i["content"] for i in loupes)
+    assert all(i["content"] and i["credit"] for i in thw if "/bilderstrecke_" in i["src"])
+
+
+def test_an_alt_empty_picture_the_page_names_as_its_own_is_content() -> None:
+    # channel4.com: the video's poster still, <img alt="">, is the page's og:image (a
+    # resized copy, "-1920x1080") and its JSON-LD thumbnailURL: the page's own picture,
+    # not decoration, and it has no credit.
+    page = case("gb-channel4-gaza-rafah-2023")
+    images = model_of(page)["images"]
+    still = next(i for i in images if i["src"].endswith("/L1lW6NFF_image.png"))
+    assert still["alt"] == "" and not still["decorative"] and still["content"]
+    assert ("photo-credits", still["url"]) in run_case(page)
+    # The reporter's byline avatar (alt="", not named by the page) stays decoration.
+    avatar = next(i for i in images if "lindesy-hilsum" in i["src"])
+    assert avatar["decorative"] or not avatar["content"]
+
+
+def test_an_alt_empty_portrait_named_after_the_pages_heading_is_content() -> None:
+    # thedanishparliament.dk: <h1>Benny Engelbrecht</h1> and beside it <img alt=""
+    # src="…/Benny_Engelbrecht_133.jpg.ashx">, with no visible credit (the photographer is
+    # named only in the href of the high-resolution download). The other three member
+    # pages have no portrait at all, which is why the checker was right on them.
+    page = case("dk-folketinget-en-member-engelbrecht-2017")
+    portrait = next(i for i in model_of(page)["images"] if "Benny_Engelbrecht_133" in i["src"])
+    assert portrait["alt"] == "" and not portrait["decorative"] and portrait["content"]
+    assert ("photo-credits", portrait["url"]) in run_case(page)
+    # CBC's byline avatars (alt="", named after the reporter, not the headline) stay
+    # decoration.
+    cbc = model("ca-cbc-crea-housing-2022")["images"]
+    assert all(i["decorative"] for i in cbc if "pete-evans" in i["src"])
