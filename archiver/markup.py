@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+if TYPE_CHECKING:
+    # Imported where a tree is parsed: the crawler reads these tables but never uses bs4
+    # (its import is ~60 ms of every crawl's start-up).
+    from bs4 import BeautifulSoup
 
 # Attributes naming a resource loaded with the page (fetched as an embed, replayed from
 # the archive as one). Lazy-loading libraries keep the real address in data-* attributes.
@@ -179,6 +183,8 @@ def parse_html(text: str) -> BeautifulSoup:
     that an XHTML page (an ``<?xml …?>`` declaration first) looks like XML: browsers
     parse a page served as HTML as HTML, and so does the archiver.
     """
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

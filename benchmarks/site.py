@@ -9,6 +9,12 @@ pages, a navigation bar and a few images. Each response is delayed by
 connection, so any number of concurrent connections are served). ETag and
 If-None-Match → 304 are supported, robots.txt allows everything. The server
 prints its base URL on stdout once it is listening.
+
+Every response body and its ETag are built before the server listens (up to
+`PREBUILD_BYTES` of pages; a larger site builds each page per request), so a
+request costs the server the latency and the HTTP handling, not the page's
+generation: a production server does not share the crawler's cores, and here
+the two do. The bytes served are the same either way.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ def _paragraphs(count: int = 400) -> list[str]:
 
 PARAGRAPHS = _paragraphs()
 IMAGES = [random.Random(i).randbytes(3000 + 500 * i) for i in range(6)]
+# Sites up to this many bytes of pages are built once, before the server listens.
+PREBUILD_BYTES = 256 * 1024 * 1024
 
 
 def page(n: int, pages: int, size: int) -> bytes:
@@ -81,11 +89,33 @@ def page(n: int, pages: int, size: int) -> bytes:
     return (head + "".join(body) + tail).encode()
 
 
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.md5(body).hexdigest() + '"'
+
+
 def make_handler(pages: int, latency: float, size: int) -> type[BaseHTTPRequestHandler]:
     """A request handler class serving the synthetic site."""
 
     index = "".join(f'<li><a href="/news/{i}.html">item {i}</a></li>' for i in range(0, pages, 97))
+    home = (
+        f"<!DOCTYPE html><html><head><title>Home</title></head><body><ul>{index}</ul></body></html>"
+    ).encode()
     css = b"body{font-family:sans-serif} figure{margin:0}"
+    html = "text/html; charset=utf-8"
+    # Path → (body, content type, ETag) of every fixed response; the news pages too when the
+    # site is small enough to hold (see PREBUILD_BYTES).
+    fixed: dict[str, tuple[bytes, str, str]] = {
+        "/robots.txt": (b"User-agent: *\nAllow: /\n", "text/plain", ""),
+        "/": (home, html, ""),
+        "/index.html": (home, html, ""),
+        "/static/site.css": (css, "text/css", ""),
+    }
+    for number, image in enumerate(IMAGES):
+        fixed[f"/img/{number}.jpg"] = (image, "image/jpeg", "")
+    if pages * size <= PREBUILD_BYTES:
+        for number in range(pages):
+            fixed[f"/news/{number}.html"] = (page(number, pages, size), html, "")
+    fixed = {path: (body, ctype, _etag(body)) for path, (body, ctype, _) in fixed.items()}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -108,33 +138,31 @@ def make_handler(pages: int, latency: float, size: int) -> type[BaseHTTPRequestH
             if status != 304:
                 self.wfile.write(body)
 
-        def do_GET(self) -> None:
-            if latency:
-                time.sleep(latency)
-            path = self.path.split("?", 1)[0]
-            body: bytes | None = None
-            ctype = "text/html; charset=utf-8"
-            if path == "/robots.txt":
-                body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
-            elif path in ("/", "/index.html") or path.startswith("/section/"):
-                body = (
-                    "<!DOCTYPE html><html><head><title>Home</title></head>"
-                    f"<body><ul>{index}</ul></body></html>"
-                ).encode()
-            elif path.startswith("/news/") and path.endswith(".html"):
+        def _response(self, path: str) -> tuple[bytes, str, str] | None:
+            found = fixed.get(path)
+            if found is not None:
+                return found
+            if path.startswith("/section/"):
+                return fixed["/"]
+            if path.startswith("/news/") and path.endswith(".html"):
                 number = path[6:-5]
                 if number.isdigit() and int(number) < pages:
                     body = page(int(number), pages, size)
-            elif path.startswith("/img/") and path.endswith(".jpg"):
+                    return body, html, _etag(body)
+            if path.startswith("/img/") and path.endswith(".jpg"):
                 number = path[5:-4]
                 if number.isdigit() and int(number) < len(IMAGES):
-                    body, ctype = IMAGES[int(number)], "image/jpeg"
-            elif path == "/static/site.css":
-                body, ctype = css, "text/css"
-            if body is None:
+                    return fixed[f"/img/{int(number)}.jpg"]
+            return None
+
+        def do_GET(self) -> None:
+            if latency:
+                time.sleep(latency)
+            found = self._response(self.path.split("?", 1)[0])
+            if found is None:
                 self._send(404, b"not found", "text/plain")
                 return
-            etag = '"' + hashlib.md5(body).hexdigest() + '"'
+            body, ctype, etag = found
             if self.headers.get("If-None-Match") == etag:
                 self._send(304, b"", ctype, etag)
                 return
@@ -143,12 +171,17 @@ def make_handler(pages: int, latency: float, size: int) -> type[BaseHTTPRequestH
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Read by the constructor's listen(): set on the instance afterwards (as this file
+    # did), it left the backlog at 5, and of eight connections opened at once one or two
+    # lost their SYN and connected a second later (TCP's retransmission timeout).
+    request_queue_size = 128
+
+
 def serve(pages: int, latency: float, size: int, port: int = 0) -> ThreadingHTTPServer:
     """A server for the site (not yet serving: call serve_forever)."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(pages, latency, size))
-    server.daemon_threads = True
-    server.request_queue_size = 128
-    return server
+    return _Server(("127.0.0.1", port), make_handler(pages, latency, size))
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ from archiver.store.captures import exchange_row
 from archiver.store.index import Index
 from archiver.store.rows import Capture
 from archiver.store.schema import captures
+from archiver.store.sealing import Sealer
 from archiver.urls import canonicalize
 
 SCREENSHOT, DOM, LAYOUT = "fullPage", "dom", "layout"
@@ -99,25 +100,19 @@ class RecordSink:
             max_bytes=settings.storage.warc_max_bytes,
             info={"isPartOf": site.name, "run": str(run_id), "capture": "browser (Chromium)"},
         )
+        # Closed files are hashed and published in a worker thread, as the crawler's are.
+        self.sealer = Sealer(index, self.store, self.warc_dir, site.name)
         self._writer.on_open.append(
-            lambda name, pos: index.warc_opened(run_id, self._rel(name), pos)
+            lambda name, pos: index.warc_opened(run_id, self.sealer.rel(name), pos)
         )
         # A closed file holds only indexed records: index what it holds before it closes.
         self._writer.on_closing.append(lambda name: self._flush())
-        self._writer.on_close.append(self._closed)
+        self._writer.on_close.append(self.sealer.closed)
         self._pending: list[dict[str, Any]] = []
-
-    def _rel(self, name: str) -> str:
-        return f"warcs/{self.site.name}/{name}"
-
-    def _closed(self, name: str, size: int) -> None:
-        sha256 = warc.file_sha256(self.warc_dir / name)
-        self.index.warc_closed(self._rel(name), size, sha256)
-        if self.store.publish(self._rel(name), sha256):
-            self.index.warc_stored(self._rel(name))
 
     async def write(self, page: Rendered, original: Capture) -> None:
         """Append a rendered page's records and index them (one transaction)."""
+        self.sealer.raise_failure()
         date = warc.warc_date(page.started_at)
         refers = {
             "WARC-Refers-To": original_record_id(self.settings, original),
@@ -157,7 +152,7 @@ class RecordSink:
                     written,
                     run_id=self.run_id,
                     site=self.site.name,
-                    warc_file=self._rel(written.warc_file),
+                    warc_file=self.sealer.rel(written.warc_file),
                     canonical_url=canonicalize(exchange.url),
                     is_page=False,
                     depth=original.depth + 1,
@@ -191,7 +186,7 @@ class RecordSink:
             "payload_digest": written.payload_digest,
             "record_type": "resource",
             "refers_to": original.id,
-            "warc_file": self._rel(written.warc_file),
+            "warc_file": self.sealer.rel(written.warc_file),
             "offset": written.offset,
             "length": written.length,
             "etag": None,
@@ -202,9 +197,14 @@ class RecordSink:
             "depth": original.depth,
         }
 
-    def close(self) -> None:
-        """Close the current WARC file (recorded closed in the index, published)."""
-        self._writer.close()
+    async def close(self) -> None:
+        """Close the current WARC file and wait until every closed file is recorded closed
+        in the index and published; raises ArchiveError when one could not be."""
+        try:
+            self._writer.close()
+        finally:
+            await self.sealer.drain()
+        self.sealer.raise_failure()
 
 
 def original_record_id(settings: Settings, capture: Capture) -> str:

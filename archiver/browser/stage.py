@@ -159,7 +159,7 @@ async def _render_all(
             result.fetched = browser.counts.fetched
             result.refused = dict(browser.counts.refused)
     finally:
-        sink.close()
+        await sink.close()
 
 
 def _record(index: Index, run_id: int, result: BrowserResult) -> None:

@@ -335,6 +335,9 @@ class Crawler:
             self._skip(item, "failed", exc.reason)
             self._log.warning("fetch failed: {} ({})", item.url, exc.reason)
             return
+        # The slot this fetch held is free: let the worker waiting for it send its request
+        # before this page's processing (milliseconds of CPU) holds the loop.
+        await asyncio.sleep(0)
         exchange = fetched.exchange
         revisit_of: Capture | None = None
         if previous is not None and (

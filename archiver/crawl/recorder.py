@@ -5,7 +5,7 @@ frontier status and the links it yielded are committed in one transaction,
 together with those of the other captures written since the last commit (a
 group commit, see `Recorder.flush`). A closed WARC file is hashed and, with an
 object store, uploaded and read back in a worker thread, so the event loop
-goes on fetching meanwhile (`Recorder.close` waits for them).
+goes on fetching meanwhile (`store.sealing`; `Recorder.close` waits for them).
 
 Crash safety: a file is renamed from `.open` only after its last captures are
 committed, and its SHA-256 is recorded after that; a crash in between leaves
@@ -15,7 +15,6 @@ resume (`store/recovery.py`) hashes, closes and publishes it then.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from archiver.store.captures import exchange_row
 from archiver.store.index import KEPT, Index, QueuedUrl
 from archiver.store.recovery import recover_open_files
 from archiver.store.rows import Capture
+from archiver.store.sealing import Sealer
 
 # Group commit: captures written to WARC are committed to the index together, at most
 # this many at a time or this many seconds after the first of them. A crash loses at
@@ -70,13 +70,12 @@ class Recorder:
         self._pending: list[_Pending] = []
         self._pending_since = 0.0
         self._kept: list[tuple[QueuedUrl, str, list[QueuedUrl]]] = []
-        self._sealing: set[asyncio.Task[None]] = set()
-        self._failed: list[ArchiveError] = []
+        self.sealer = Sealer(index, self.store, self.warc_dir, site.name)
         self._log = logger.bind(site=site.name)
 
     def rel(self, name: str) -> str:
         """The index's name of one of this site's WARC files."""
-        return f"warcs/{self.site.name}/{name}"
+        return self.sealer.rel(name)
 
     def recover(self, run_ids: list[int]) -> None:
         """Close `.open` WARC files of dead runs at their last committed record.
@@ -89,14 +88,14 @@ class Recorder:
             self.warc_dir,
             self.index.open_warcs(run_ids),
             locate=self.store.local_path,
-            on_closed=self._publish,
+            on_closed=self.sealer.publish,
         )
         if self.store.remote and self.warc_dir.exists():
             # Closed here but not yet verified in the store when the last holder died.
             for spooled in sorted(self.warc_dir.glob(f"*{warc.WARC_SUFFIX}")):
                 entry = self.index.warc_file(self.rel(spooled.name))
                 if entry is not None and entry.status == "closed":
-                    self._publish(entry.name, entry.sha256)
+                    self.sealer.publish(entry.name, entry.sha256)
 
     def open(self, run_id: int, info: dict[str, str]) -> None:
         """Start writing this run's WARC files (the first opens with the first record)."""
@@ -110,7 +109,7 @@ class Recorder:
         writer.on_open.append(lambda name, pos: self.index.warc_opened(run_id, self.rel(name), pos))
         # A closed file holds only indexed records: commit its pending captures first.
         writer.on_closing.append(lambda name: self.flush())
-        writer.on_close.append(self._closed)
+        writer.on_close.append(self.sealer.closed)
         self._writer = writer
 
     async def close(self) -> None:
@@ -123,9 +122,8 @@ class Recorder:
             if self._writer is not None:
                 self._writer.close()
         finally:
-            while self._sealing:
-                await asyncio.gather(*self._sealing, return_exceptions=True)
-        self._raise_failure()
+            await self.sealer.drain()
+        self.sealer.raise_failure()
 
     async def write(
         self,
@@ -137,7 +135,7 @@ class Recorder:
         """Write the exchange to WARC; its capture, frontier status and links join the group
         committed next (see `flush`)."""
         assert self._writer is not None
-        self._raise_failure()
+        self.sealer.raise_failure()
         exchange = fetched.exchange
         target = None
         if revisit_of is not None:
@@ -236,49 +234,3 @@ class Recorder:
             self.stats.truncated += 1
             self._log.warning("{}: body truncated ({})", p.values["url"], p.values["truncated"])
         self.stats.queued += len(p.discovered)
-
-    # -- closed files ---------------------------------------------------------
-
-    def _closed(self, name: str, size: int) -> None:
-        """The writer closed a file (on the loop, mid-append): seal it in the background."""
-        task = asyncio.get_running_loop().create_task(self._seal(name, size))
-        self._sealing.add(task)
-        task.add_done_callback(self._sealed)
-
-    async def _seal(self, name: str, size: int) -> None:
-        """Hash a closed file and record it; with an object store, upload and verify it.
-
-        The hashing and the upload (up to `warc_max_bytes` each) run in a worker thread.
-        """
-        path = self.warc_dir / name
-        try:
-            sha256 = await asyncio.to_thread(warc.file_sha256, path)
-        except OSError as exc:
-            raise ArchiveError(f"{path}: cannot read closed WARC file: {exc}") from exc
-        self.index.warc_closed(self.rel(name), size, sha256)
-        if await asyncio.to_thread(self.store.publish, self.rel(name), sha256):
-            self._stored(self.rel(name))
-
-    def _sealed(self, task: asyncio.Task[None]) -> None:
-        self._sealing.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if isinstance(exc, ArchiveError):
-            self._failed.append(exc)
-        elif exc is not None:
-            self._failed.append(ArchiveError(f"sealing a closed WARC file: {exc!r}"))
-
-    def _raise_failure(self) -> None:
-        """Raise the first failure to seal a closed file, so the crawl stops on it."""
-        if self._failed:
-            raise self._failed[0]
-
-    def _publish(self, name: str, sha256: str | None) -> None:
-        """Upload a closed file to a remote store and record it stored (no-op when local)."""
-        if self.store.publish(name, sha256):
-            self._stored(name)
-
-    def _stored(self, name: str) -> None:
-        self.index.warc_stored(name)
-        self._log.info("stored {} in {}", name, self.store.url)

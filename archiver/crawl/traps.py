@@ -31,6 +31,8 @@ NEAR_DUPLICATE_RUN = 10
 NEAR_DUPLICATE_SIMILARITY = 0.9
 _SKETCH_SIZE = 32
 _SKETCHES_PER_PATTERN = 64
+# `sketch` keeps the shingle hashes below a bar that about this many times its size pass.
+_PREFILTER = 4
 
 _DATE_IN_PATH = re.compile(
     r"(?<![0-9])([12][0-9]{3})(?:[/_-]|%2F)(0?[1-9]|1[0-2])(?:(?:[/_-]|%2F)([0-3]?[0-9]))?(?![0-9])"
@@ -149,8 +151,27 @@ def sketch(html: bytes, *, dated: bool = False) -> frozenset[int]:
         words = [w for w in text.translate(_WORD).split() if w not in _MONTHS]
     else:
         words = text.translate(_WORD_OR_NUMBER).split()
-    shingles = set(map(hash, zip(words, words[1:], words[2:], strict=False)))
-    return frozenset(heapq.nsmallest(_SKETCH_SIZE, shingles))
+    return _bottom_k(words)
+
+
+def _bottom_k(words: list[bytes]) -> frozenset[int]:
+    """The `_SKETCH_SIZE` smallest distinct hashes of the word 3-shingles.
+
+    Hashes spread evenly over the 64-bit range, so the few below a threshold that
+    expects `_PREFILTER` times the sketch's size already hold the smallest ones; they
+    are filtered out in C (no set of every shingle, no heap walked in Python). Should
+    fewer than the sketch's size fall below it (a page repeating itself), the set of
+    every shingle is used: the sketch is the same either way.
+    """
+    shingles = zip(words, words[1:], words[2:], strict=False)
+    count = len(words) - 2
+    if count > _PREFILTER * _SKETCH_SIZE:
+        bar = -(1 << 63) + ((_PREFILTER * _SKETCH_SIZE) << 64) // count
+        low = set(filter(bar.__gt__, map(hash, shingles)))
+        if len(low) >= _SKETCH_SIZE:
+            return frozenset(sorted(low)[:_SKETCH_SIZE])
+        shingles = zip(words, words[1:], words[2:], strict=False)
+    return frozenset(heapq.nsmallest(_SKETCH_SIZE, set(map(hash, shingles))))
 
 
 def similarity(a: frozenset[int], b: frozenset[int]) -> float:
@@ -223,7 +244,14 @@ class TrapGuard:
         if listed:
             return
         state = self._patterns.setdefault(pattern_of(url), _Pattern())
-        if any(near_copies(page, seen) for seen in state.sketches):
+        # A pair sharing fewer hashes than this is never a near-copy (see `near_copies`):
+        # most of the pattern's sketches are passed over with one set intersection each.
+        bar = NEAR_DUPLICATE_SIMILARITY * min(_SKETCH_SIZE, len(page))
+        if any(
+            near_copies(page, seen)
+            for seen in state.sketches
+            if len(page & seen) >= bar or not (page and seen)
+        ):
             state.duplicates_in_a_row += 1
             state.barren = state.duplicates_in_a_row >= NEAR_DUPLICATE_RUN
             return

@@ -106,7 +106,7 @@ def test_a_closed_file_is_hashed_while_the_event_loop_goes_on(
 
     async def main() -> None:
         await _write_all(recorder)
-        while recorder._sealing:
+        while recorder.sealer.busy:
             loop_ran.set()
             await asyncio.sleep(0.01)
         await recorder.close()

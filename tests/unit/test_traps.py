@@ -9,6 +9,7 @@ from archiver.crawl.traps import (
     NEAR_DUPLICATE_RUN,
     NEAR_DUPLICATE_SIMILARITY,
     TrapGuard,
+    _bottom_k,
     near_copies,
     out_of_range,
     similarity,
@@ -128,3 +129,15 @@ def test_only_the_main_content_is_sketched_whatever_the_tags_case() -> None:
     closed = sketch(b"<nav>" + menu + b"</nav><main>" + body + b"</main>")
     assert closed == one
     assert similarity(one, unclosed) < 0.5  # no end tag: the whole page is sketched
+
+
+def test_the_prefiltered_bottom_k_is_the_bottom_k_of_every_shingle() -> None:
+    rng = random.Random(3)
+    vocabulary = [b"w%d" % i for i in range(500)]
+    texts = [[rng.choice(vocabulary) for _ in range(n)] for n in (0, 2, 3, 40, 129, 130, 5000)]
+    # A page repeating a few words has few distinct shingles: fewer than the sketch's size
+    # pass the bar, and the set of every shingle is used instead.
+    texts += [[b"a", b"b", b"c"] * 2000, [b"a", b"b"] * 3000 + vocabulary[:40]]
+    for words in texts:
+        shingles = set(map(hash, zip(words, words[1:], words[2:], strict=False)))
+        assert _bottom_k(words) == frozenset(sorted(shingles)[:32])
