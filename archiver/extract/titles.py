@@ -186,6 +186,81 @@ def mismatches(
     ]
 
 
+# A kicker before the headline in a title ("Corona-Lockerungen: Autohäuser …"): up to a colon.
+_KICKER_END = re.compile(r":\s+")
+_CORE_MIN_WORDS = 2  # a title agreeing with others by its core has at least this many words
+
+
+def _cuts(value: str, suffix: bool, kicker: bool) -> Iterable[str]:
+    """``value``; with ``kicker`` also without a kicker prefix ending in ": "; with
+    ``suffix`` also without a suffix from a separator on (" | Site", " - Kicker")."""
+    tails = [value]
+    if kicker:
+        tails += [value[m.end() :] for m in _KICKER_END.finditer(value)]
+    for tail in tails:
+        yield tail
+        if not suffix:
+            continue
+        for match in (*_SEPARATOR.finditer(tail), *_BAR.finditer(tail)):
+            if match.start() > 0:
+                yield tail[: match.start()]
+
+
+def agree_on_core(
+    entries: dict[str, Any],
+    compared: tuple[str, ...],
+    kicker: str | None = None,
+    affixes: bool = True,
+) -> dict[str, Any]:
+    """``entries`` with titles that say the same headline made equal, when that makes more
+    of them agree than already do; otherwise ``entries`` unchanged.
+
+    German news titles read "Kicker: Headline | Site" while the ``<h1>`` holds the kicker
+    and the headline in elements of their own ("Nach Corona-Lockerungen" · "Autohäuser …"),
+    or og:title turns them round ("Headline - Kicker"). A title agrees with a core (one of
+    the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it is the core
+    plus a kicker prefix ending in ": " (only on a page whose ``<h1>`` shows a kicker of
+    its own: elsewhere "Eldre tittel: X" against "X" stays a difference) and/or a suffix
+    after a separator. A core has at
+    least two words, and the most titles agreeing on one wins (ties: the ``<h1>``'s rest,
+    then :data:`TITLE_SOURCES` order); a title that agrees with none is still reported.
+    Without ``affixes`` (a pack that infers no affixes from the page, ``titles.infer_suffix``
+    false) only the ``<h1>``'s kicker is set aside, when the others read the rest exactly.
+    """
+    present = {k: entries[k]["normalized"] for k in TITLE_SOURCES if k in compared and entries[k]}
+    if len(present) < 2 or not mismatches(entries, compared):
+        return entries
+    groups = Counter(_compared(v) for v in present.values())
+    agreeing_now = max(groups.values())
+    cores: list[tuple[str, str]] = []
+    if kicker and "h1" in present:
+        rest = strip_prefix(present["h1"], kicker)
+        if rest != present["h1"]:
+            cores.append(("h1", rest))
+    cores += list(present.items())
+    best: dict[str, str] = {}
+    with_kicker = affixes and kicker is not None
+    for owner, core in cores:
+        key = _compared(core)
+        if len(key.split(" ")) < _CORE_MIN_WORDS:
+            continue
+        agreeing = {owner: core}
+        for name, value in present.items():
+            if name != owner:
+                cuts = _cuts(value, affixes, with_kicker)
+                cut = next((c for c in cuts if _compared(c) == key), None)
+                if cut is not None:
+                    agreeing[name] = cut
+        if len(agreeing) > max(agreeing_now, len(best)):
+            best = agreeing
+    if not best:
+        return entries
+    return {
+        **entries,
+        **{k: {**entries[k], "normalized": cut.strip()} for k, cut in best.items()},
+    }
+
+
 _TRUNCATED_MIN = 10  # characters a cut-short title keeps to be recognised as one
 _ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)$")
 
