@@ -103,11 +103,13 @@ def title_headline(body: Tag, title: str | None) -> Tag | None:
 
 def _unseen(tag: Tag) -> bool:
     """Whether ``tag`` itself hides its text from sighted readers: a screen-reader-only
-    class ("aural", "sr-only", "visually-hidden", …), ``aria-hidden``, ``hidden``, an inline
-    ``display:none``, or an element whose text is never shown (``<style>`` in the heading)."""
+    class ("aural", "sr-only", "visually-hidden", …), ``hidden``, an inline
+    ``display:none``, or an element whose text is never shown (``<style>`` in the heading).
+
+    ``aria-hidden`` is no such thing: it hides from screen readers what sighted readers
+    see (a dash between kicker and headline, "Zoonosen<span aria-hidden> – </span>Wie …").
+    """
     if tag.name in _SKIPPED_TEXT_PARENTS or tag.has_attr("hidden"):
-        return True
-    if str(tag.get("aria-hidden", "")).strip().lower() == "true":
         return True
     if isinstance(tag.get("style"), str) and hidden_reason(tag) is not None:
         return True
@@ -117,7 +119,7 @@ def _unseen(tag: Tag) -> bool:
 
 def _text(nodes: Iterable[object], skipped: set[int]) -> str:
     """The text of ``nodes`` (document order) outside the subtrees in ``skipped`` (ids);
-    a ``<br>`` reads as a space."""
+    a ``<br>`` or a subtree set aside reads as a space."""
     parts: list[str] = []
     skip_until: object = None
     for node in nodes:
@@ -128,6 +130,9 @@ def _text(nodes: Iterable[object], skipped: set[int]) -> str:
                 continue
         if isinstance(node, Tag):
             if id(node) in skipped:
+                # What is set aside still parts the words around it ("Kicker<span
+                # class=sr-only>: </span><span>Headline" reads "Kicker Headline").
+                parts.append(" ")
                 skip_until = _after(node)
                 if skip_until is None:
                     break

@@ -189,6 +189,13 @@ def mismatches(
 # A kicker before the headline in a title ("Corona-Lockerungen: Autohäuser …"): up to a colon.
 _KICKER_END = re.compile(r":\s+")
 _CORE_MIN_WORDS = 2  # a title agreeing with others by its core has at least this many words
+# What is left of a separator between a kicker and the headline (": " in its own element).
+_LEADING_SEPARATOR = re.compile(r"^[\s:|–—·•»›/-]+")
+
+
+# The titles that carry a site's affixes (and a kicker prefix): the <h1> and JSON-LD
+# headline are cut nowhere (a byline inside a broken <h1> after " - " is no site suffix).
+_AFFIXED = frozenset({"title", "og_title", "twitter_title", "dc_title"})
 
 
 def _cuts(value: str, suffix: bool, kicker: bool) -> Iterable[str]:
@@ -218,14 +225,16 @@ def agree_on_core(
     German news titles read "Kicker: Headline | Site" while the ``<h1>`` holds the kicker
     and the headline in elements of their own ("Nach Corona-Lockerungen" · "Autohäuser …"),
     or og:title turns them round ("Headline - Kicker"). A title agrees with a core (one of
-    the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it is the core
-    plus a kicker prefix ending in ": " (only on a page whose ``<h1>`` shows a kicker of
-    its own: elsewhere "Eldre tittel: X" against "X" stays a difference) and/or a suffix
-    after a separator. A core has at
+    the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it reads as the
+    core or, for a ``<title>`` or meta title, as the core plus a kicker prefix ending in
+    ": " (only on a page whose ``<h1>`` shows a kicker of its own: elsewhere "Eldre tittel:
+    X" against "X" stays a difference) and/or a suffix after a separator. A core has at
     least two words, and the most titles agreeing on one wins (ties: the ``<h1>``'s rest,
     then :data:`TITLE_SOURCES` order); a title that agrees with none is still reported.
+    Failing that, the ``<h1>`` that agrees with no other title reads without its kicker
+    when another title is exactly the rest ("Holocaust-Gedenktag" above "We Remember").
     Without ``affixes`` (a pack that infers no affixes from the page, ``titles.infer_suffix``
-    false) only the ``<h1>``'s kicker is set aside, when the others read the rest exactly.
+    false) titles agree only when they read the same.
     """
     present = {k: entries[k]["normalized"] for k in TITLE_SOURCES if k in compared and entries[k]}
     if len(present) < 2 or not mismatches(entries, compared):
@@ -234,7 +243,7 @@ def agree_on_core(
     agreeing_now = max(groups.values())
     cores: list[tuple[str, str]] = []
     if kicker and "h1" in present:
-        rest = strip_prefix(present["h1"], kicker)
+        rest = _LEADING_SEPARATOR.sub("", strip_prefix(present["h1"], kicker))
         if rest != present["h1"]:
             cores.append(("h1", rest))
     cores += list(present.items())
@@ -247,12 +256,17 @@ def agree_on_core(
         agreeing = {owner: core}
         for name, value in present.items():
             if name != owner:
-                cuts = _cuts(value, affixes, with_kicker)
+                cuts = _cuts(value, affixes and name in _AFFIXED, with_kicker and name in _AFFIXED)
                 cut = next((c for c in cuts if _compared(c) == key), None)
                 if cut is not None:
                     agreeing[name] = cut
         if len(agreeing) > max(agreeing_now, len(best)):
             best = agreeing
+    if not best and cores[0][0] == "h1" and len(cores) > len(present):
+        # The <h1> alone differs, and reads as another title without its kicker element.
+        others = {_compared(v) for k, v in present.items() if k != "h1"}
+        if _compared(present["h1"]) not in others and _compared(cores[0][1]) in others:
+            best = {"h1": cores[0][1]}
     if not best:
         return entries
     return {

@@ -43,13 +43,26 @@ def _sources(titles: Any) -> list[str]:
         '<span class="visually-hidden">Zum Artikel</span>',
         '<span class="visuallyhidden">Zum Artikel</span>',
         '<span class="element-invisible">Zum Artikel</span>',
-        '<span aria-hidden="true">»</span>',
     ],
 )
 def test_text_only_screen_readers_get_is_not_the_heading(hidden: str) -> None:
     assert collapse(heading_text(_h1(f"<h1>{hidden}Neue Regeln für Schulen</h1>"))) == (
         "Neue Regeln für Schulen"
     )
+
+
+def test_aria_hidden_text_is_seen_and_set_aside_text_parts_words() -> None:
+    # aria-hidden hides from screen readers what sighted readers see.
+    h1 = _h1(
+        "<h1><span>Coronavirus und andere Zoonosen</span>"
+        '<span aria-hidden="true"> – </span><span>Wie Umweltzerstörung Epidemien begünstigt</span>'
+        "</h1>"
+    )
+    assert collapse(heading_text(h1)) == (
+        "Coronavirus und andere Zoonosen – Wie Umweltzerstörung Epidemien begünstigt"
+    )
+    h1 = _h1('<h1><span>Kicker</span><span class="sr-only">: </span><span>Headline</span></h1>')
+    assert collapse(heading_text(h1)) == "Kicker Headline"
 
 
 def test_a_heading_that_is_all_hidden_text_keeps_it() -> None:
