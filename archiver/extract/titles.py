@@ -187,28 +187,31 @@ def mismatches(
 
 
 # A kicker before the headline in a title ("Corona-Lockerungen: Autohäuser …"): up to a colon.
-_KICKER_END = re.compile(r":\s+")
+# The colon follows the kicker directly: " : " parts a title from its site instead
+# ("Muffin Grundrezept : Muffin Rezepte" is no kicker before the site's name).
+_KICKER_END = re.compile(r"(?<=\S):\s+")
+# A colon with space on both sides also parts a title from its site ("X : Landwirtschaftskammer").
+_SPACED_COLON = re.compile(r"\s+:\s+")
 _CORE_MIN_WORDS = 2  # a title agreeing with others by its core has at least this many words
 # What is left of a separator between a kicker and the headline (": " in its own element).
 _LEADING_SEPARATOR = re.compile(r"^[\s:|–—·•»›/-]+")
 
 
-# The titles that carry a site's affixes (and a kicker prefix): the <h1> and JSON-LD
-# headline are cut nowhere (a byline inside a broken <h1> after " - " is no site suffix).
-_AFFIXED = frozenset({"title", "og_title", "twitter_title", "dc_title"})
+# The titles that may carry a site's affixes or a kicker prefix: all but the <h1>, which
+# is cut nowhere (a byline inside a broken <h1> after " - " is no site suffix).
+_AFFIXED = frozenset(TITLE_SOURCES) - {"h1"}
 
 
-def _cuts(value: str, suffix: bool, kicker: bool) -> Iterable[str]:
-    """``value``; with ``kicker`` also without a kicker prefix ending in ": "; with
-    ``suffix`` also without a suffix from a separator on (" | Site", " - Kicker")."""
-    tails = [value]
-    if kicker:
-        tails += [value[m.end() :] for m in _KICKER_END.finditer(value)]
-    for tail in tails:
+def _cuts(value: str) -> Iterable[str]:
+    """``value``, without a kicker prefix ending in ": ", without a suffix from a separator
+    on (" | Site", " - Kicker", " : Site"), and without both."""
+    for tail in (value, *(value[m.end() :] for m in _KICKER_END.finditer(value))):
         yield tail
-        if not suffix:
-            continue
-        for match in (*_SEPARATOR.finditer(tail), *_BAR.finditer(tail)):
+        for match in (
+            *_SEPARATOR.finditer(tail),
+            *_BAR.finditer(tail),
+            *_SPACED_COLON.finditer(tail),
+        ):
             if match.start() > 0:
                 yield tail[: match.start()]
 
@@ -226,9 +229,9 @@ def agree_on_core(
     and the headline in elements of their own ("Nach Corona-Lockerungen" · "Autohäuser …"),
     or og:title turns them round ("Headline - Kicker"). A title agrees with a core (one of
     the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it reads as the
-    core or, for a ``<title>`` or meta title, as the core plus a kicker prefix ending in
-    ": " (only on a page whose ``<h1>`` shows a kicker of its own: elsewhere "Eldre tittel:
-    X" against "X" stays a difference) and/or a suffix after a separator. A core has at
+    core or, for a title other than the ``<h1>`` (which is never cut), as the core plus a
+    kicker prefix ending in ": " ("Pressemitteilung: X") and/or a suffix after a separator
+    (" | Site", " - Kicker", " : Site"). A core has at
     least two words, and the most titles agreeing on one wins (ties: the ``<h1>``'s rest,
     then :data:`TITLE_SOURCES` order); a title that agrees with none is still reported.
     Failing that, the ``<h1>`` that agrees with no other title reads without its kicker
@@ -248,7 +251,6 @@ def agree_on_core(
             cores.append(("h1", rest))
     cores += list(present.items())
     best: dict[str, str] = {}
-    with_kicker = affixes and kicker is not None
     for owner, core in cores:
         key = _compared(core)
         if len(key.split(" ")) < _CORE_MIN_WORDS:
@@ -256,7 +258,7 @@ def agree_on_core(
         agreeing = {owner: core}
         for name, value in present.items():
             if name != owner:
-                cuts = _cuts(value, affixes and name in _AFFIXED, with_kicker and name in _AFFIXED)
+                cuts = _cuts(value) if affixes and name in _AFFIXED else (value,)
                 cut = next((c for c in cuts if _compared(c) == key), None)
                 if cut is not None:
                     agreeing[name] = cut

@@ -134,9 +134,34 @@ def test_a_real_difference_is_reported() -> None:
     assert _sources(titles) == ["h1"]
 
 
-def test_a_colon_prefix_is_no_kicker_without_one_in_the_heading() -> None:
-    # No kicker element in the <h1>: "Eldre tittel: X" against "X" stays a difference.
-    titles = _titles("Eldre tittel: Ny strategi for havbruk", "<h1>Ny strategi for havbruk</h1>")
+def test_a_kicker_prefix_in_the_title_alone_is_set_aside() -> None:
+    titles = _titles(
+        "Pressemitteilung: Endlich mehr Beschleunigung wagen! - Verband",
+        "<h1>Endlich mehr Beschleunigung wagen!</h1>",
+        "Pressemitteilung: Endlich mehr Beschleunigung wagen!",
+    )
+    assert titles["mismatches"] == []
+
+
+def test_a_spaced_colon_parts_a_site_not_a_kicker() -> None:
+    # "X : Site" ends in the site; the <h1> naming the site is still a difference.
+    assert (
+        _titles(
+            "Ein Quantensprung für Nordhausen : 06.11.2023",
+            "<h1>Ein Quantensprung für Nordhausen</h1>",
+        )["mismatches"]
+        == []
+    )
+    titles = _titles("Muffin Grundrezept : Muffin Rezepte", "<h1>Muffin Rezepte</h1>")
+    assert _sources(titles) == ["h1"]
+
+
+def test_the_heading_itself_is_never_cut() -> None:
+    # A byline caught in a broken <h1> after " - " is no site suffix.
+    titles = _titles(
+        "Two candidates to contest the party's top post",
+        "<h1>Two candidates to contest the party's top post - by A. Writer April 21, 2022</h1>",
+    )
     assert _sources(titles) == ["h1"]
 
 
