@@ -231,9 +231,9 @@ def agree_on_core(
     the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it reads as the
     core or, for a title other than the ``<h1>`` (which is never cut), as the core plus a
     kicker prefix ending in ": " ("Pressemitteilung: X") and/or a suffix after a separator
-    (" | Site", " - Kicker", " : Site"). A core has at
-    least two words, and the most titles agreeing on one wins (ties: the ``<h1>``'s rest,
-    then :data:`TITLE_SOURCES` order); a title that agrees with none is still reported.
+    (" | Site", " - Kicker", " : Site"). A core has at least two words, and the most
+    titles agreeing on one wins (ties: the ``<h1>``'s rest, then :data:`TITLE_SOURCES`
+    order); a title that agrees with none is still reported.
     Failing that, the ``<h1>`` that agrees with no other title reads without its kicker
     when another title is exactly the rest ("Holocaust-Gedenktag" above "We Remember").
     Without ``affixes`` (a pack that infers no affixes from the page, ``titles.infer_suffix``
