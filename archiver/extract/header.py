@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from bs4 import Tag
-from bs4.element import NavigableString
+from bs4.element import CData, NavigableString
 
 from archiver.extract.dates import (
     PUBLISHED_LABEL,
@@ -101,39 +101,130 @@ def title_headline(body: Tag, title: str | None) -> Tag | None:
     return None
 
 
+def _unseen(tag: Tag) -> bool:
+    """Whether ``tag`` itself hides its text from sighted readers: a screen-reader-only
+    class ("aural", "sr-only", "visually-hidden", …), ``hidden``, an inline
+    ``display:none``, or an element whose text is never shown (``<style>`` in the heading).
+
+    ``aria-hidden`` is no such thing: it hides from screen readers what sighted readers
+    see (a dash between kicker and headline, "Zoonosen<span aria-hidden> – </span>Wie …").
+    """
+    if tag.name in _SKIPPED_TEXT_PARENTS or tag.has_attr("hidden"):
+        return True
+    if isinstance(tag.get("style"), str) and hidden_reason(tag) is not None:
+        return True
+    classes = tag.get("class")
+    return isinstance(classes, list) and any(_SCREEN_READER_ONLY.match(c) for c in classes)
+
+
+def _text(nodes: Iterable[object], skipped: set[int]) -> str:
+    """The text of ``nodes`` (document order) outside the subtrees in ``skipped`` (ids);
+    a ``<br>`` or a subtree set aside reads as a space."""
+    parts: list[str] = []
+    skip_until: object = None
+    for node in nodes:
+        if skip_until is not None:
+            if node is skip_until:
+                skip_until = None
+            else:
+                continue
+        if isinstance(node, Tag):
+            if id(node) in skipped:
+                # What is set aside still parts the words around it ("Kicker<span
+                # class=sr-only>: </span><span>Headline" reads "Kicker Headline").
+                parts.append(" ")
+                skip_until = _after(node)
+                if skip_until is None:
+                    break
+            elif node.name == "br":
+                parts.append(" ")
+        elif type(node) in _PLAIN_STRINGS:
+            parts.append(str(node))
+    return "".join(parts)
+
+
+def _after(tag: Tag) -> object:
+    """The first node after ``tag``'s subtree in document order (None at the end)."""
+    node: Tag | None = tag
+    while node is not None:
+        if node.next_sibling is not None:
+            return node.next_sibling
+        node = node.parent
+    return None
+
+
+def _set_aside(h1: Tag) -> set[int]:
+    """The parts of ``h1`` that are not its title (ids): what sighted readers do not see,
+    and a ``<time>`` with the topline or dateline element around it ("Datum: 26.01.2022 ·
+    Pressemitteilung: 6/2022" in a ``<small>`` after the headline).
+
+    Each is set aside only when heading text remains; the element around a ``<time>``
+    only when the text remaining is longer than its own (else the ``<time>`` alone goes).
+    """
+    skipped: set[int] = set()
+    for tag in h1.find_all(True):
+        if id(tag) not in skipped and _unseen(tag):
+            trial = skipped | {id(tag)}
+            if _text(h1.descendants, trial).strip():
+                skipped = trial
+    for time in h1.find_all("time"):
+        outer = time
+        while outer.parent is not None and outer.parent is not h1:
+            outer = outer.parent
+        if outer.parent is None:
+            continue
+        rest = _text(h1.descendants, skipped | {id(outer)}).strip()
+        own = _text(outer.descendants, skipped | {id(time)}).strip()
+        if outer is not time and rest and len(collapse(rest)) > len(collapse(own)):
+            skipped.add(id(outer))
+        elif _text(h1.descendants, skipped | {id(time)}).strip():
+            skipped.add(id(time))
+    return skipped
+
+
+_PLAIN_STRINGS = (NavigableString, CData)
+
+
 def heading_text(h1: Tag) -> str:
-    """The heading as its title reads: without a ``<time>`` kicker or dateline inside it.
+    """The heading as its title reads: without what only screen readers get (a visually
+    hidden ": " or "Datum:"), and without a ``<time>`` kicker or dateline inside it, or the
+    topline element holding that ``<time>``.
 
     A ``<br>`` reads as a space ("S.54<br>All Information" is two words).
     """
-    has_time = h1.find("time") is not None
-    if not has_time and h1.find("br") is None:
+    if h1.find(_marked) is None:
         return h1.get_text()
-    parts: list[str] = []
-    for node in h1.descendants:
-        if isinstance(node, Tag):
-            if node.name == "br":
-                parts.append(" ")
-        elif (
-            isinstance(node, NavigableString)
-            and not isinstance(node, NOT_TEXT)
-            and not (has_time and node.find_parent("time") is not None)
-        ):
-            parts.append(str(node))
-    return "".join(parts)
+    return _text(h1.descendants, _set_aside(h1))
+
+
+def _marked(tag: Tag) -> bool:
+    """Whether ``tag`` is something :func:`heading_text` may read differently from its text."""
+    return tag.name in ("time", "br") or _unseen(tag)
 
 
 _KICKER_TAGS = frozenset({"span", "em", "small", "strong", "b", "i"})
 
 
 def heading_kicker(h1: Tag) -> str | None:
-    """The text of an inline element that opens the heading before more text (a kicker)."""
-    first = next((c for c in h1.children if not (isinstance(c, str) and not c.strip())), None)
+    """The text of an inline element that opens the heading before more text (a kicker),
+    as :func:`heading_text` reads it (a ``<style>`` before it or hidden text in it aside)."""
+    skipped = _set_aside(h1) if h1.find(_marked) is not None else set()
+    children = [c for c in h1.children if _shown(c, skipped)]
+    first = children[0] if children else None
     if not isinstance(first, Tag) or first.name not in _KICKER_TAGS:
         return None
-    text = first.get_text().strip()
-    rest = "".join(s.get_text() if isinstance(s, Tag) else str(s) for s in first.next_siblings)
-    return text if text and rest.strip() else None
+    text = _text(first.descendants, skipped).strip()
+    rest = "".join(
+        _text(c.descendants, skipped) if isinstance(c, Tag) else str(c) for c in children[1:]
+    )
+    return collapse(text) if text and rest.strip() else None
+
+
+def _shown(node: object, skipped: set[int]) -> bool:
+    """Whether a child of the heading shows anything: text, or an element not set aside."""
+    if isinstance(node, Tag):
+        return id(node) not in skipped and not _unseen(node)
+    return type(node) in _PLAIN_STRINGS and bool(str(node).strip())
 
 
 # After the heading, the header ends where a new section or a list of linked items starts:

@@ -40,9 +40,9 @@ from archiver.extract.profile import DateSource, Profile
 from archiver.extract.text import collapse
 from archiver.extract.titles import (
     TITLE_SOURCES,
+    agree_on_core,
     infer_affixes,
     mismatches,
-    strip_prefix,
     title_entry,
 )
 from archiver.markup import parse_html
@@ -369,13 +369,10 @@ def extract(
         key: title_entry(raw_titles[key], suffixes, site_name, prefix, inferred)
         for key in TITLE_SOURCES
     }
-    if kicker and titles["h1"] is not None:
-        # A kicker ("Holocaust-Gedenktag" above the title, in its own element inside the
-        # <h1>) is not part of the title when the other titles read without it.
-        others = {titles[k]["normalized"] for k in compared if k != "h1" and titles[k]}
-        rest = strip_prefix(titles["h1"]["normalized"], kicker)
-        if titles["h1"]["normalized"] not in others and rest in others:
-            titles["h1"] = {**titles["h1"], "normalized": rest}
+    # A kicker ("Holocaust-Gedenktag" above the title, in its own element inside the
+    # <h1>; "Corona-Lockerungen: " before the <title>) is not part of the title when the
+    # other titles read without it.
+    titles = agree_on_core(titles, compared, kicker, profile.infer_suffix)
     titles["site_name"] = site_name
     titles["inferred_prefix"] = prefix
     titles["inferred_suffix"] = inferred[0] if inferred else None

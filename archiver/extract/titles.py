@@ -186,6 +186,97 @@ def mismatches(
     ]
 
 
+# A kicker before the headline in a title ("Corona-Lockerungen: Autohäuser …"): up to a colon.
+# The colon follows the kicker directly: " : " parts a title from its site instead
+# ("Muffin Grundrezept : Muffin Rezepte" is no kicker before the site's name).
+_KICKER_END = re.compile(r"(?<=\S):\s+")
+# A colon with space on both sides also parts a title from its site ("X : Landwirtschaftskammer").
+_SPACED_COLON = re.compile(r"\s+:\s+")
+_CORE_MIN_WORDS = 2  # a title agreeing with others by its core has at least this many words
+# What is left of a separator between a kicker and the headline (": " in its own element).
+_LEADING_SEPARATOR = re.compile(r"^[\s:|–—·•»›/-]+")
+
+
+# The titles that may carry a site's affixes or a kicker prefix: all but the <h1>, which
+# is cut nowhere (a byline inside a broken <h1> after " - " is no site suffix).
+_AFFIXED = frozenset(TITLE_SOURCES) - {"h1"}
+
+
+def _cuts(value: str) -> Iterable[str]:
+    """``value``, without a kicker prefix ending in ": ", without a suffix from a separator
+    on (" | Site", " - Kicker", " : Site"), and without both."""
+    for tail in (value, *(value[m.end() :] for m in _KICKER_END.finditer(value))):
+        yield tail
+        for match in (
+            *_SEPARATOR.finditer(tail),
+            *_BAR.finditer(tail),
+            *_SPACED_COLON.finditer(tail),
+        ):
+            if match.start() > 0:
+                yield tail[: match.start()]
+
+
+def agree_on_core(
+    entries: dict[str, Any],
+    compared: tuple[str, ...],
+    kicker: str | None = None,
+    affixes: bool = True,
+) -> dict[str, Any]:
+    """``entries`` with titles that say the same headline made equal, when that makes more
+    of them agree than already do; otherwise ``entries`` unchanged.
+
+    German news titles read "Kicker: Headline | Site" while the ``<h1>`` holds the kicker
+    and the headline in elements of their own ("Nach Corona-Lockerungen" · "Autohäuser …"),
+    or og:title turns them round ("Headline - Kicker"). A title agrees with a core (one of
+    the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it reads as the
+    core or, for a title other than the ``<h1>`` (which is never cut), as the core plus a
+    kicker prefix ending in ": " ("Pressemitteilung: X") and/or a suffix after a separator
+    (" | Site", " - Kicker", " : Site"). A core has at least two words, and the most
+    titles agreeing on one wins (ties: the ``<h1>``'s rest, then :data:`TITLE_SOURCES`
+    order); a title that agrees with none is still reported.
+    Failing that, the ``<h1>`` that agrees with no other title reads without its kicker
+    when another title is exactly the rest ("Holocaust-Gedenktag" above "We Remember").
+    Without ``affixes`` (a pack that infers no affixes from the page, ``titles.infer_suffix``
+    false) titles agree only when they read the same.
+    """
+    present = {k: entries[k]["normalized"] for k in TITLE_SOURCES if k in compared and entries[k]}
+    if len(present) < 2 or not mismatches(entries, compared):
+        return entries
+    groups = Counter(_compared(v) for v in present.values())
+    agreeing_now = max(groups.values())
+    cores: list[tuple[str, str]] = []
+    if kicker and "h1" in present:
+        rest = _LEADING_SEPARATOR.sub("", strip_prefix(present["h1"], kicker))
+        if rest != present["h1"]:
+            cores.append(("h1", rest))
+    cores += list(present.items())
+    best: dict[str, str] = {}
+    for owner, core in cores:
+        key = _compared(core)
+        if len(key.split(" ")) < _CORE_MIN_WORDS:
+            continue
+        agreeing = {owner: core}
+        for name, value in present.items():
+            if name != owner:
+                cuts = _cuts(value) if affixes and name in _AFFIXED else (value,)
+                cut = next((c for c in cuts if _compared(c) == key), None)
+                if cut is not None:
+                    agreeing[name] = cut
+        if len(agreeing) > max(agreeing_now, len(best)):
+            best = agreeing
+    if not best and cores[0][0] == "h1" and len(cores) > len(present):
+        # The <h1> alone differs, and reads as another title without its kicker element.
+        others = {_compared(v) for k, v in present.items() if k != "h1"}
+        if _compared(present["h1"]) not in others and _compared(cores[0][1]) in others:
+            best = {"h1": cores[0][1]}
+    if not best:
+        return entries
+    return {
+        **entries,
+        **{k: {**entries[k], "normalized": cut.strip()} for k, cut in best.items()},
+    }
+
+
 _TRUNCATED_MIN = 10  # characters a cut-short title keeps to be recognised as one
 _ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)$")
 

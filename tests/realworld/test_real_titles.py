@@ -64,7 +64,8 @@ def test_the_regjeringen_pack_compares_its_dc_title() -> None:
     assert _titles(stem, html, "regjeringen")["mismatches"] == []
     marker = b'<meta name="DC.Title" content="'
     assert html.count(marker) == 1
-    changed = html.replace(marker, marker + b"Eldre tittel: ", 1)
+    # Not "Eldre tittel: " (a kicker prefix ending in ": " reads as the same headline).
+    changed = html.replace(marker, marker + b"Eldre tittel ", 1)
     [mismatch] = _titles(stem, changed, "regjeringen")["mismatches"]
     assert mismatch["source"] == "dc_title"
     assert _titles(stem, changed, "default")["mismatches"] == []
@@ -129,3 +130,79 @@ def test_a_learned_suffix_never_adds_a_finding() -> None:
     assert learnt[0] == " - All Information - THOMAS (Library of Congress)"
     for one in models:
         assert with_site_suffixes(one, learnt)["titles"]["mismatches"] == []
+
+
+# German headings: hidden text, a dated topline, and kicker and headline in any order.
+
+BMBF = "de-bmbf-pm-directions-2022"
+MDR = "de-mdr-thueringen-autohaeuser-2020"
+TAGESSCHAU = "de-tagesschau-rheinmetall-datenleck-2020"
+BMBF_HEADLINE = (
+    "Stark-Watzinger: Forschungsprojekt legt Grundstein für Datenschutzzertifizierung "
+    "von Bildungsprodukten"
+)
+
+
+def test_the_heading_is_read_without_hidden_text_and_its_dated_topline() -> None:
+    # h1 = headline span, an aural ": ", small.c-topline (aural "Datum:", <time>,
+    # "Pressemitteilung: 6/2022"); <title> and og:title end " - BMBF", og:site_name is longer.
+    titles = model(BMBF)["titles"]
+    assert " ".join(titles["h1"]["raw"].split()) == BMBF_HEADLINE
+    assert titles["inferred_suffix"] == " - BMBF"
+    assert titles["mismatches"] == []
+    assert ("consistent-titles", "") not in run_case(case(BMBF))
+
+
+def test_a_title_kicker_other_than_the_heading_s_is_set_aside() -> None:
+    # <h1> "Nach Corona-Lockerungen" + "Autohäuser …"; <title>/og:title "Corona-Lockerungen:
+    # Autohäuser … | MDR.DE" with no og:site_name.
+    titles = model(MDR)["titles"]
+    assert titles["mismatches"] == []
+    assert titles["title"]["normalized"] == titles["h1"]["normalized"]
+    assert titles["h1"]["normalized"] == "Autohäuser rechnen mit langsamem Anlaufen des Geschäfts"
+    assert ("consistent-titles", "") not in run_case(case(MDR))
+
+
+def test_another_headline_behind_the_kicker_is_still_reported() -> None:
+    html = case(MDR).path.read_bytes()
+    old = "<title>Corona-Lockerungen: Autohäuser rechnen".encode()
+    assert html.count(old) == 1
+    changed = html.replace(old, "<title>Corona-Lockerungen: Werkstätten rechnen".encode(), 1)
+    assert [m["source"] for m in _titles(MDR, changed, "default")["mismatches"]] == ["title"]
+
+
+def test_kicker_and_headline_in_three_orders_agree() -> None:
+    # h1 kicker + headline; <title> "kicker: headline | tagesschau.de"; og:title and
+    # twitter:title "headline - kicker".
+    titles = model(TAGESSCHAU)["titles"]
+    assert titles["mismatches"] == []
+    assert {titles[k]["normalized"] for k in ("title", "h1", "og_title", "twitter_title")} == {
+        "Daten von Rheinmetall gehackt"
+    }
+    assert ("consistent-titles", "") not in run_case(case(TAGESSCHAU))
+
+
+def test_a_changed_og_title_among_the_three_orders_is_reported() -> None:
+    html = case(TAGESSCHAU).path.read_bytes()
+    old = b'<meta property="og:title" content="Daten von Rheinmetall'
+    assert html.count(old) == 1
+    changed = html.replace(old, b'<meta property="og:title" content="Daten von Siemens', 1)
+    assert [m["source"] for m in _titles(TAGESSCHAU, changed, "default")["mismatches"]] == [
+        "og_title"
+    ]
+
+
+def test_a_style_and_hidden_colon_before_the_kicker_leave_the_og_title_finding() -> None:
+    # Canton of Bern: <h1><style/><span>Medienmitteilung der … <span class=css-…>:</span>
+    # </span>Impfen …</h1>; og:title "Medienmitteilungen" belongs to the listing.
+    titles = model("ch-be-mm-impfen-boostern-2022")["titles"]
+    assert titles["h1"]["normalized"] == titles["title"]["normalized"]
+    assert [m["source"] for m in titles["mismatches"]] == ["og_title"]
+
+
+def test_an_aural_category_label_and_mehr_still_differ() -> None:
+    # BMJV: h1 kicker "<span class=aural>Thema </span>Verbraucherschutz", headline "Mehr
+    # Transparenz bei Preisanpassungen"; <title> "BMJV | Transparenz bei Preisanpassungen".
+    titles = model("de-bmjv-verbraucherportal-preisanpassung")["titles"]
+    assert "Thema" not in titles["h1"]["raw"]
+    assert len(titles["mismatches"]) == 1

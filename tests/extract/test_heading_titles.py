@@ -1,0 +1,173 @@
+"""The heading's title (hidden text, a dated topline and a kicker set aside) and titles that
+say the same headline with a kicker or a site suffix (issue #11)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from archiver.check import RuleSet
+from archiver.extract import extract
+from archiver.extract.header import heading_kicker, heading_text
+from archiver.extract.text import collapse
+
+URL = "https://www.example.org/news/item.html"
+AT = datetime(2025, 1, 5, tzinfo=UTC)
+
+
+def _h1(html: str) -> Tag:
+    h1 = BeautifulSoup(html, "html.parser").h1
+    assert h1 is not None
+    return h1
+
+
+def _titles(title: str, h1: str, og: str | None = None, pack: str = "default") -> Any:
+    og_tag = f'<meta property="og:title" content="{og}">' if og is not None else ""
+    html = f"<html><head><title>{title}</title>{og_tag}</head><body><main>{h1}</main></body></html>"
+    profile = RuleSet.load().resolve([pack], URL).profile
+    return extract(html.encode(), url=URL, captured_at=AT, profile=profile)["titles"]
+
+
+def _sources(titles: Any) -> list[str]:
+    return [m["source"] for m in titles["mismatches"]]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<span class="aural">: </span>',
+        '<span class="sr-only">Pressemitteilung:</span>',
+        '<span class="visually-hidden">Zum Artikel</span>',
+        '<span class="visuallyhidden">Zum Artikel</span>',
+        '<span class="element-invisible">Zum Artikel</span>',
+    ],
+)
+def test_text_only_screen_readers_get_is_not_the_heading(hidden: str) -> None:
+    assert collapse(heading_text(_h1(f"<h1>{hidden}Neue Regeln für Schulen</h1>"))) == (
+        "Neue Regeln für Schulen"
+    )
+
+
+def test_aria_hidden_text_is_seen_and_set_aside_text_parts_words() -> None:
+    # aria-hidden hides from screen readers what sighted readers see.
+    h1 = _h1(
+        "<h1><span>Coronavirus und andere Zoonosen</span>"
+        '<span aria-hidden="true"> – </span><span>Wie Umweltzerstörung Epidemien begünstigt</span>'
+        "</h1>"
+    )
+    assert collapse(heading_text(h1)) == (
+        "Coronavirus und andere Zoonosen – Wie Umweltzerstörung Epidemien begünstigt"
+    )
+    h1 = _h1('<h1><span>Kicker</span><span class="sr-only">: </span><span>Headline</span></h1>')
+    assert collapse(heading_text(h1)) == "Kicker Headline"
+
+
+def test_a_heading_that_is_all_hidden_text_keeps_it() -> None:
+    # Only when other heading text remains: a visually hidden <h1> is judged elsewhere.
+    h1 = _h1('<h1><span class="sr-only">Navigation und Service</span></h1>')
+    assert collapse(heading_text(h1)) == "Navigation und Service"
+
+
+def test_a_dated_topline_inside_the_heading_is_not_its_title() -> None:
+    h1 = _h1(
+        "<h1><span>Forschungsprojekt legt Grundstein für Zertifizierung</span>"
+        '<span class="aural">: </span><small class="c-topline"><span class="aural">Datum:'
+        '</span><time datetime="2022-01-26">26.01.2022</time>'
+        "<span>Pressemitteilung: 6/2022</span></small></h1>"
+    )
+    assert collapse(heading_text(h1)) == "Forschungsprojekt legt Grundstein für Zertifizierung"
+
+
+def test_only_the_time_goes_when_its_element_holds_most_of_the_heading() -> None:
+    # The <time> sits in the headline's own element: setting that aside would leave only
+    # the kicker, so the <time> alone goes.
+    h1 = _h1(
+        "<h1><span>Berlin</span> <span>Neue Regeln für alle Schulen im Land "
+        "<time>26.01.2022</time></span></h1>"
+    )
+    assert collapse(heading_text(h1)) == "Berlin Neue Regeln für alle Schulen im Land"
+
+
+def test_the_kicker_is_read_without_hidden_text_or_a_style_before_it() -> None:
+    h1 = _h1(
+        "<h1><style>.k{display:block}</style><span>Medienmitteilung der Direktion "
+        '<span class="sr-only">:</span></span>Impfen ist noch möglich</h1>'
+    )
+    assert heading_kicker(h1) == "Medienmitteilung der Direktion"
+
+
+def test_a_kicker_title_and_a_kicker_element_say_the_same_headline() -> None:
+    titles = _titles(
+        "Corona-Lockerungen: Autohäuser rechnen mit langsamem Anlaufen | MDR.DE",
+        '<h1><span class="dachzeile">Nach Corona-Lockerungen</span>'
+        '<span class="headline">Autohäuser rechnen mit langsamem Anlaufen</span></h1>',
+        "Corona-Lockerungen: Autohäuser rechnen mit langsamem Anlaufen | MDR.DE",
+    )
+    assert titles["mismatches"] == []
+    assert titles["title"]["normalized"] == "Autohäuser rechnen mit langsamem Anlaufen"
+
+
+def test_headline_and_kicker_in_any_order_agree() -> None:
+    titles = _titles(
+        "Interne Unterlagen im Netz: Daten von Rheinmetall gehackt | tagesschau.de",
+        "<h1><span>Interne Unterlagen im Netz</span>"
+        "<span>Daten von Rheinmetall gehackt</span></h1>",
+        "Daten von Rheinmetall gehackt - Interne Unterlagen im Netz",
+    )
+    assert titles["mismatches"] == []
+
+
+def test_a_different_headline_behind_the_same_kicker_is_reported() -> None:
+    titles = _titles(
+        "Corona-Lockerungen: Werkstätten öffnen wieder | MDR.DE",
+        "<h1><span>Nach Corona-Lockerungen</span><span>Autohäuser rechnen mit Anlaufen</span></h1>",
+        "Corona-Lockerungen: Autohäuser rechnen mit Anlaufen | MDR.DE",
+    )
+    assert _sources(titles) == ["title"]
+
+
+def test_a_real_difference_is_reported() -> None:
+    titles = _titles("Budget figures for 2020", "<h1>Something else entirely</h1>")
+    assert _sources(titles) == ["h1"]
+
+
+def test_a_kicker_prefix_in_the_title_alone_is_set_aside() -> None:
+    titles = _titles(
+        "Pressemitteilung: Endlich mehr Beschleunigung wagen! - Verband",
+        "<h1>Endlich mehr Beschleunigung wagen!</h1>",
+        "Pressemitteilung: Endlich mehr Beschleunigung wagen!",
+    )
+    assert titles["mismatches"] == []
+
+
+def test_a_spaced_colon_parts_a_site_not_a_kicker() -> None:
+    # "X : Site" ends in the site; the <h1> naming the site is still a difference.
+    assert (
+        _titles(
+            "Ein Quantensprung für Nordhausen : 06.11.2023",
+            "<h1>Ein Quantensprung für Nordhausen</h1>",
+        )["mismatches"]
+        == []
+    )
+    titles = _titles("Muffin Grundrezept : Muffin Rezepte", "<h1>Muffin Rezepte</h1>")
+    assert _sources(titles) == ["h1"]
+
+
+def test_the_heading_itself_is_never_cut() -> None:
+    # A byline caught in a broken <h1> after " - " is no site suffix.
+    titles = _titles(
+        "Two candidates to contest the party's top post",
+        "<h1>Two candidates to contest the party's top post - by A. Writer April 21, 2022</h1>",
+    )
+    assert _sources(titles) == ["h1"]
+
+
+def test_a_one_word_core_makes_no_agreement() -> None:
+    titles = _titles(
+        "Ministerium: Kontakt | Amt",
+        "<h1><span>Service</span><span>Kontakt</span></h1>",
+    )
+    assert len(titles["mismatches"]) == 1
