@@ -47,15 +47,27 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 
 
+# Where lazy-loading scripts keep an image's real source while its src holds a placeholder
+# (nothing, a data: GIF, a "lazyloading-placeholder.png"): the URL a script swaps in.
+_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url")
+_LAZY_SRCSET = ("srcset", "data-srcset", "data-original-set", "data-lazy-srcset")
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:^|[\W_])(?:placeholder|lazy\w*|blank|spacer|transparent|empty|pixel)(?:$|[\W_\d])"
+)
+
+
 def _src(img: Tag) -> str:
-    for attr in ("src", "data-src"):
-        value = img.get(attr)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    srcset = img.get("srcset")
-    if isinstance(srcset, str) and srcset.strip():
-        return srcset.strip().split(",")[0].split()[0]
-    return ""
+    """The image's src; where it is missing or a placeholder (a data: URI, a file so named),
+    the real URL a lazy-loading script swaps in (data-src, data-original, a srcset)."""
+    src = img.get("src")
+    src = src.strip() if isinstance(src, str) else ""
+    lazy = [v.strip() for a in _LAZY_SRC if isinstance(v := img.get(a), str)]
+    sets = [v.split(",")[0].split() for a in _LAZY_SRCSET if isinstance(v := img.get(a), str)]
+    for value in (src, *lazy, *(first[0] for first in sets if first)):
+        name = value.split("?")[0].rsplit("/", 1)[-1]
+        if value and not value.startswith("data:") and not _PLACEHOLDER.search(name):
+            return value
+    return src
 
 
 _SIZE_SUFFIX = re.compile(r"-\d{2,5}x\d{2,5}(?=\.\w+$)")  # "photo-1920x1080.png": a resized copy
@@ -216,6 +228,9 @@ def match_credit(text: str, patterns: tuple[str, ...]) -> str | None:
             continue
         groups = match.groupdict()
         credit = collapse(groups["credit"] if groups.get("credit") else match.group(0))
+        # "(Foto: A. Person)": the caption's closing parenthesis is not the credit's.
+        while credit.endswith(")") and credit.count(")") > credit.count("("):
+            credit = credit[:-1].rstrip()
         if credit:
             return credit
     return None
@@ -270,6 +285,7 @@ def _credit(
     selectors: Sequence[str],
     patterns: tuple[str, ...],
     elements: Sequence[str],
+    root: Tag,
 ) -> tuple[str | None, str | None]:
     # Inline wrappers (a link, a <picture>, a <span> box) are searched from the innermost
     # out, so an image's own box is read before a paragraph holding several such boxes.
@@ -300,13 +316,33 @@ def _credit(
         if credit:
             return credit, "dd"
     if container.name != "figure" and not container.get_text(strip=True):
-        # A picture alone in its paragraph is captioned by the paragraph after it.
-        following = container.find_next_sibling()
+        # A picture alone in its paragraph is captioned by the paragraph after it; one
+        # in a stack of wrappers ("div.media > div > picture") by the element after the
+        # outermost wrapper holding nothing else.
+        following = _after_wrappers(container, root)
         if following is not None and hidden_reason(following) is None and not following.find("img"):
             credit = match_credit(_lines(following), patterns)
             if credit:
                 return credit, "next paragraph"
     return None, None
+
+
+_WRAPPER_LEVELS = 6  # text-less wrappers climbed from a lone picture to the element after them
+
+
+def _after_wrappers(container: Tag, root: Tag) -> Tag | None:
+    """The element after ``container``; if it has none, the element after the outermost
+    of the wrappers around it that hold no text and no other image."""
+    node = container
+    for _ in range(_WRAPPER_LEVELS):
+        following = node.find_next_sibling()
+        parent = node.parent
+        if following is not None or parent is None or node is root or parent is root:
+            return following
+        if parent.get_text(strip=True) or len(parent.find_all("img", limit=2)) > 1:
+            return None
+        node = parent
+    return None
 
 
 def _description(container: Tag) -> Tag | None:
@@ -417,7 +453,7 @@ def extract_images(
             container.find("figcaption") if container.name == "figure" else _description(container)
         )
         caption = visible_text(figcaption) if figcaption is not None else None
-        credit, credit_source = _credit(img, container, selectors, patterns, elements)
+        credit, credit_source = _credit(img, container, selectors, patterns, elements, root)
         if credit is None:
             credit, credit_source = _gallery_credit(
                 container, root, pictured, selectors, patterns, elements

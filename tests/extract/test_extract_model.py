@@ -208,3 +208,39 @@ def test_an_alt_empty_image_is_content_only_when_the_page_names_it(profile) -> N
         "/cv/marko_200.jpg": True,  # one word of it is not a name
         "/media/other.jpg": True,
     }
+
+
+def test_a_lazy_images_source_is_the_url_its_script_swaps_in(profile) -> None:
+    gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+    html = f"""<html><head><title>T</title></head><body><main><h1>T</h1>
+    <p><img src="{gif}" data-original="/a.jpg" alt="A"> Text.</p>
+    <p><img src="" data-src="/b.jpg" alt="B"> Text.</p>
+    <p><img src="/img/lazyloading-placeholder.png" data-srcset="/c.jpg 1x, /c2.jpg 2x"
+      alt="C"> Text.</p>
+    <p><img src="/d.jpg" data-src="/d-large.jpg" alt="D"> Text.</p>
+    <p><img src="{gif}" alt="E"> Text.</p>
+    </main></body></html>""".encode()
+    images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    assert [(i["src"], i["content"]) for i in images] == [
+        ("/a.jpg", True),
+        ("/b.jpg", True),
+        ("/c.jpg", True),
+        ("/d.jpg", True),  # a real src stays the source
+        (gif, False),  # a placeholder with nothing to swap in is no picture
+    ]
+
+
+def test_the_element_after_a_lone_pictures_wrappers_is_its_caption(profile) -> None:
+    html = b"""<html><head><title>T</title></head><body><main><h1>T</h1>
+    <div class="media"><div><div><picture><img src="/a.jpg" alt="A"></picture></div></div>
+      </div><div class="source">(Foto: A. Person)</div>
+    <p>Body text long enough to be a paragraph of the article.</p>
+    <div class="box"><span>Label</span><div><div><img src="/b.jpg" alt="B"></div></div>
+      </div><div>Foto: Not Theirs</div>
+    <p>Body text long enough to be a paragraph of the article.</p>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    credits = {i["src"]: i["credit"] for i in images}
+    # A wrapper with text of its own ("Label") is a box of more than the picture: the
+    # element after it is not read as the picture's caption.
+    assert credits == {"/a.jpg": "A. Person", "/b.jpg": None}

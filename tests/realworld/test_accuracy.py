@@ -26,7 +26,7 @@ FLOORS = {
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
     "consistent-titles": (1.0, 1.0),
-    "missing-h1": (1.0, 0.66),
+    "missing-h1": (1.0, 0.71),
     "missing-title": (1.0, 1.0),
 }
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
@@ -34,7 +34,7 @@ FLOORS = {
 # DK, EE) arrived after the extractor was tuned: what they show is in docs/benchmarks.md.
 # Raised on 28 Nov 2026 when titles.compare left dc_title out and the two-part Alþingi suffix
 # was stripped (consistent-titles 13/0/0), and again after the image fixes (photo-credits
-# 12/0/0; overall 46/0/4).
+# 12/0/0; overall 46/0/4), and on the 89 pages of round 5 (overall 51/0/4).
 OVERALL = (1.0, 0.92)
 
 

@@ -452,3 +452,45 @@ def test_an_alt_empty_portrait_named_after_the_pages_heading_is_content() -> Non
     # decoration.
     cbc = model("ca-cbc-crea-housing-2022")["images"]
     assert all(i["decorative"] for i in cbc if "pete-evans" in i["src"])
+
+
+def test_a_lazy_loaded_picture_is_seen_by_the_url_its_script_swaps_in() -> None:
+    # vaticannews.va: the lead <img> of figure.article__image has src = a 1x1 data: GIF
+    # and the real picture in data-original (its <noscript> copy, which a browser running
+    # scripts never shows, is dropped before parsing). The picture is uncredited (its
+    # caption span only describes it), which the checker missed while it saw no source.
+    page = case("va-vaticannews-de-kolbe-auschwitz-2022")
+    images = model_of(page)["images"]
+    lead = next(i for i in images if "KOLBE%20103.jpg" in i["src"])
+    assert lead["src"].endswith("cq5dam.thumbnail.cropped.750.422.jpeg")
+    assert lead["content"] and not lead["decorative"] and lead["credit"] is None
+    assert ("photo-credits", lead["url"]) in run_case(page)
+    # The sidebar banners (src="" and data-original) are teasers linking elsewhere, and
+    # no other image of the page becomes a finding.
+    banners = [i for i in images if "/shoulder_banners/" in i["src"]]
+    assert len(banners) == 7 and not any(i["content"] for i in banners)
+    assert [f for f in run_case(page) if f[0] == "photo-credits"] == [
+        ("photo-credits", lead["url"])
+    ]
+
+
+def test_a_credit_after_a_lone_pictures_stack_of_wrappers_credits_it() -> None:
+    # cducsu.de: div.head__media > div > div.idle > div.idle__template > picture > img, and
+    # after div.head__media its sibling div.head__image-source "(Quelle: Foto Steven
+    # Vangermain)". The wrappers hold no text and no other image, so the element after the
+    # outermost one is the picture's caption, as the paragraph after a picture alone in
+    # its paragraph is. The MP's person card after the text (a link to his profile) stays
+    # a teaser, not a content image.
+    page = case("de-cducsu-wasserstoff-2021")
+    images = model_of(page)["images"]
+    lead = next(i for i in images if "/n670x680/" in i["src"])
+    assert lead["content"] and lead["credit"] == "Foto Steven Vangermain"
+    card = next(i for i in images if "/n135x180/" in i["src"])
+    assert not card["content"]
+    assert not [f for f in run_case(page) if f[0] == "photo-credits"]
+    # eawag.ch: the same shape (an alt="" image in text-less wrappers, the caption
+    # "… (Foto: Andreas Voegelin, Eawag)" after them): credited, the caption's closing
+    # parenthesis left out.
+    eawag = model("ch-eawag-news-elektron")["images"]
+    oxide = next(i for i in eawag if "csm_eisenoxid" in i["src"])
+    assert oxide["credit"] == "Andreas Voegelin, Eawag" and not oxide["decorative"]
