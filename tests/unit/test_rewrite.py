@@ -29,6 +29,42 @@ def _viewer(value: str) -> bool:
     return value.startswith("/web/") and value.endswith("?sig=ok")
 
 
+def _srcset_urls(value: str) -> list[str]:
+    """The candidate URLs of a srcset as a browser splits it (HTML's "parse a srcset
+    attribute"): a URL runs to whitespace, so the comma of a data: URL is part of it;
+    candidates are parted by a comma after the URL or after its descriptors."""
+    urls: list[str] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if not url:
+            break
+        if url.endswith(","):
+            urls.append(url.rstrip(","))
+            continue
+        urls.append(url)
+        depth = 0  # descriptors, up to a comma outside parentheses
+        while pos < end and not (value[pos] == "," and depth == 0):
+            depth += {"(": 1, ")": -1}.get(value[pos], 0)
+            pos += 1
+    return urls
+
+
+def test_srcset_urls_split_as_a_browser_does() -> None:
+    gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+    assert _srcset_urls(f"{gif} 1x, /b.jpg 2x,/c.jpg,  /d.jpg 640w") == [
+        gif,
+        "/b.jpg",
+        "/c.jpg",
+        "/d.jpg",
+    ]
+
+
 def _urls(soup: BeautifulSoup) -> list[tuple[str, str]]:
     found = []
     for tag in soup.find_all(True):
@@ -40,9 +76,7 @@ def _urls(soup: BeautifulSoup) -> list[tuple[str, str]]:
             if not isinstance(value, str) or not value.strip():
                 continue
             if attr.endswith("srcset"):
-                found += [
-                    (f"{tag.name}@{attr}", c.split()[0]) for c in value.split(",") if c.strip()
-                ]
+                found += [(f"{tag.name}@{attr}", url) for url in _srcset_urls(value)]
             else:
                 found.append((f"{tag.name}@{attr}", value.strip()))
         css = [str(tag.get("style") or "")]
