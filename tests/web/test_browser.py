@@ -235,3 +235,19 @@ def test_dashboard_badges_are_readable(demo_archive: str, browser) -> None:
         )
         assert colour != background, badge.inner_text()
     page.close()
+
+
+def test_the_viewers_own_pages_load_without_a_failed_request(demo_archive: str, browser) -> None:
+    """No console error for a newcomer who opens the developer tools: not even the
+    browser's own /favicon.ico guess (the viewer names an empty icon)."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    for path in ("/", "/violations", "/search?q=hospital"):
+        page.goto(demo_archive + path)
+        page.wait_for_load_state("networkidle")
+    page.close()
+    assert errors == []
