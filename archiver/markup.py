@@ -19,10 +19,14 @@ if TYPE_CHECKING:
     # (its import is ~60 ms of every crawl's start-up).
     from bs4 import BeautifulSoup
 
+# Where lazy-loading scripts keep an image's real source while its src holds a placeholder
+# (nothing, a data: GIF, a "lazyloading-placeholder.png"): the URL a script swaps in. The
+# checks judge that image, so the crawler fetches it and the viewer replays it.
+LAZY_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url")
 # Attributes naming a resource loaded with the page (fetched as an embed, replayed from
 # the archive as one). Lazy-loading libraries keep the real address in data-* attributes.
 EMBED_ATTRS: dict[str, tuple[str, ...]] = {
-    "img": ("src", "data-src", "lowsrc"),
+    "img": ("src", *LAZY_SRC_ATTRS, "lowsrc"),
     "source": ("src", "data-src"),
     "script": ("src",),
     "video": ("src", "poster"),
@@ -37,7 +41,7 @@ FRAME_ATTRS: dict[str, tuple[str, ...]] = {"iframe": ("src",), "frame": ("src",)
 # Links a reader follows.
 LINK_ATTRS: dict[str, tuple[str, ...]] = {"a": ("href",), "area": ("href",)}
 # Candidate lists (`url 2x, url 300w`), on img and source.
-SRCSET_ATTRS = ("srcset", "data-srcset")
+SRCSET_ATTRS = ("srcset", "data-srcset", "data-original-set", "data-lazy-srcset")
 # <link rel> values whose href is loaded with the page.
 EMBED_RELS = frozenset(
     {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "manifest", "modulepreload"}
@@ -163,6 +167,7 @@ __all__ = [
     "EMBED_ATTRS",
     "EMBED_RELS",
     "FRAME_ATTRS",
+    "LAZY_SRC_ATTRS",
     "LINK_ATTRS",
     "SRCSET_ATTRS",
     "css_urls",

@@ -20,7 +20,7 @@ from archiver.extract.text import (
     hides_itself,
     visible_text,
 )
-from archiver.markup import BLOCK_ELEMENTS
+from archiver.markup import BLOCK_ELEMENTS, LAZY_SRC_ATTRS, SRCSET_ATTRS, parse_srcset
 from archiver.patterns import search
 
 MAX_IMAGES = 1000
@@ -47,10 +47,6 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 
 
-# Where lazy-loading scripts keep an image's real source while its src holds a placeholder
-# (nothing, a data: GIF, a "lazyloading-placeholder.png"): the URL a script swaps in.
-_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url")
-_LAZY_SRCSET = ("srcset", "data-srcset", "data-original-set", "data-lazy-srcset")
 _PLACEHOLDER = re.compile(
     r"(?i)(?:^|[\W_])(?:placeholder|lazy\w*|blank|spacer|transparent|empty|pixel)(?:$|[\W_\d])"
 )
@@ -61,9 +57,9 @@ def _src(img: Tag) -> str:
     the real URL a lazy-loading script swaps in (data-src, data-original, a srcset)."""
     src = img.get("src")
     src = src.strip() if isinstance(src, str) else ""
-    lazy = [v.strip() for a in _LAZY_SRC if isinstance(v := img.get(a), str)]
-    sets = [v.split(",")[0].split() for a in _LAZY_SRCSET if isinstance(v := img.get(a), str)]
-    for value in (src, *lazy, *(first[0] for first in sets if first)):
+    lazy = [v.strip() for a in LAZY_SRC_ATTRS if isinstance(v := img.get(a), str)]
+    sets = [parse_srcset(v) for a in SRCSET_ATTRS if isinstance(v := img.get(a), str)]
+    for value in (src, *lazy, *(first[0][0] for first in sets if first)):
         name = value.split("?")[0].rsplit("/", 1)[-1]
         if value and not value.startswith("data:") and not _PLACEHOLDER.search(name):
             return value

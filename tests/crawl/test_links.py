@@ -51,3 +51,22 @@ def test_a_base_element_and_an_empty_document() -> None:
     links = html_links(b"<base href='https://y.example/sub/'><a href='z'>z</a>", BASE)
     assert links.pages == ["https://y.example/sub/z"]
     assert not html_links(b"", BASE) and not html_links(b"<!-- only -->", BASE)
+
+
+def test_a_lazy_image_the_checks_judge_is_fetched_and_replayed() -> None:
+    """vaticannews.va keeps its lead picture in data-original behind a data: GIF; the
+    photo-credits check judges that URL, so the crawler fetches it and the viewer points
+    it into the archive (one table, archiver.markup, for all three)."""
+    from archiver.web.rewrite import Rewriter
+
+    gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+    html = (
+        f'<img src="{gif}" data-original="/lead.jpg">'
+        f'<picture><source srcset="{gif}" data-original-set="/lead-2x.jpg 2x"></picture>'
+    )
+    links = html_links(html.encode(), BASE)
+    assert "https://x.example/lead.jpg" in links.embeds
+    assert "https://x.example/lead-2x.jpg" in links.embeds
+    rewritten = Rewriter(lambda path: path, "20260101000000").html(html, BASE)
+    assert 'data-original="/web/20260101000000id_/https://x.example/lead.jpg"' in rewritten
+    assert "/web/20260101000000id_/https://x.example/lead-2x.jpg 2x" in rewritten
