@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from loguru import logger
 
@@ -40,7 +40,7 @@ from archiver.browser import layout
 from archiver.browser.records import Rendered, now
 from archiver.config import CrawlSettings
 from archiver.crawl.fetcher import Fetcher
-from archiver.crawl.robots import Robots
+from archiver.crawl.robots import Robots, fetch_robots
 from archiver.crawl.transport import Connection
 from archiver.errors import ArchiveError, ConfigError, FetchError
 from archiver.extras import chromium_path
@@ -59,7 +59,6 @@ LAUNCH_ARGS = (
     "--disable-sync",
 )
 PAGES_AT_ONCE = 3
-ROBOTS_REDIRECTS = 5
 VIEWPORT = {"width": 1280, "height": 900}
 # A full-page screenshot taller than this is cut here: a 10 MB PNG per endless page is
 # not evidence, and the browser's memory for one screenshot grows with its height.
@@ -182,21 +181,12 @@ class Renderer:
         return host.robots
 
     async def _fetch_robots(self, url: str) -> Robots:
-        """robots.txt fetched live, following up to five redirects (RFC 9309 §2.3.1.2)."""
-        for _ in range(ROBOTS_REDIRECTS + 1):
-            try:
-                exchange = (await self._fetcher.fetch(url)).exchange
-            except FetchError as exc:
-                return Robots.from_response(None, b"", exc.reason)
-            location = header(exchange.response_headers, "location")
-            if not (300 <= exchange.status < 400 and location):
-                break
-            url = urljoin(url, location.strip())
-        return Robots.from_response(
-            exchange.status,
-            exchange.body,
-            content_encoding=header(exchange.response_headers, "content-encoding"),
-        )
+        """robots.txt fetched live (not archived: the crawl archives the ones it reads)."""
+
+        async def fetch(at: str) -> warc.Exchange:
+            return (await self._fetcher.fetch(at)).exchange
+
+        return await fetch_robots(fetch, url)
 
     async def _polite(self, url: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
         """Run `fetch` for a host one at a time, each `delay` after the previous one ended.

@@ -28,7 +28,7 @@ from archiver.crawl.dispatch import Dispatcher
 from archiver.crawl.fetcher import Fetched, Fetcher
 from archiver.crawl.politeness import HostLimiter, Politeness
 from archiver.crawl.recorder import Recorder
-from archiver.crawl.robots import MAX_REDIRECTS, Robots
+from archiver.crawl.robots import Robots, fetch_robots
 from archiver.crawl.stats import CrawlResult, CrawlStats
 from archiver.crawl.transport import connect, redaction_note
 from archiver.crawl.traps import TrapGuard
@@ -225,28 +225,20 @@ class Crawler:
         return robots
 
     async def _fetch_robots(self, url: str) -> Robots:
-        """Fetch and archive robots.txt, following up to five redirects (RFC 9309 §2.3.1.2)."""
-        for _ in range(MAX_REDIRECTS + 1):
+        """Fetch and archive robots.txt, following its redirects (`robots.fetch_robots`)."""
+
+        async def fetch(at: str) -> warc.Exchange:
             try:
-                fetched = await self._fetch(url, {})
+                fetched = await self._fetch(at, {})
             except FetchError as exc:
                 self._log.warning("robots.txt: {}", exc)
-                return Robots.from_response(None, b"", exc.reason)
-            exchange = fetched.exchange
-            robots = QueuedUrl(canonicalize(url), url, 0, "robots")
-            await self._recorder.write(robots, fetched, None, [])
-            location = header(exchange.response_headers, "location")
-            if not (300 <= exchange.status < 400 and location):
-                break
-            try:
-                url = clean(urljoin(url, location.strip()))
-            except ValueError:
-                break
-        return Robots.from_response(
-            exchange.status,
-            exchange.body,
-            content_encoding=header(exchange.response_headers, "content-encoding"),
-        )
+                raise
+            await self._recorder.write(
+                QueuedUrl(canonicalize(at), at, 0, "robots"), fetched, None, []
+            )
+            return fetched.exchange
+
+        return await fetch_robots(fetch, url)
 
     # -- one URL --------------------------------------------------------------
 

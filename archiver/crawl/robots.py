@@ -9,11 +9,16 @@ text/plain; Protego reads no rules from compressed bytes), and only the first
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from protego import Protego
 
-from archiver.store.payload import PayloadTooLarge, decode
+from archiver.errors import FetchError
+from archiver.store.payload import PayloadTooLarge, decode, header
+from archiver.store.warc import Exchange
+from archiver.urls import clean
 
 MAX_ROBOTS_BYTES = 500 * 1024
 # A compressed robots.txt decoding past this is a bomb, not rules.
@@ -78,3 +83,25 @@ class Robots:
     def sitemaps(self) -> list[str]:
         """Sitemap URLs listed in robots.txt."""
         return list(self.parser.sitemaps) if self.parser is not None else []
+
+
+async def fetch_robots(fetch: Callable[[str], Awaitable[Exchange]], url: str) -> Robots:
+    """The rules at `url`, each request made by `fetch` (which may archive it), following up
+    to `MAX_REDIRECTS` redirects (RFC 9309 §2.3.1.2); no answer at all is `unreachable`."""
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            exchange = await fetch(url)
+        except FetchError as exc:
+            return Robots.from_response(None, b"", exc.reason)
+        location = header(exchange.response_headers, "location")
+        if not (300 <= exchange.status < 400 and location):
+            break
+        try:
+            url = clean(urljoin(url, location.strip()))
+        except ValueError:
+            break
+    return Robots.from_response(
+        exchange.status,
+        exchange.body,
+        content_encoding=header(exchange.response_headers, "content-encoding"),
+    )
