@@ -5,8 +5,8 @@ them (a CA bundle that is not PEM, an unset environment variable, a proxy URL
 that is not http) is a `ConfigError` naming the setting, raised before the
 first request.
 
-Direct connections go to the address the fetcher checked (`Pinned`): httpx
-would otherwise resolve the name again when it connects, and a name that
+Direct connections (`http11.DirectTransport`) go to the address the fetcher
+checked: a second lookup when connecting could answer otherwise, and a name that
 answered a public address to the check could answer a private one then (DNS
 rebinding). Through a proxy the proxy resolves and connects: the fetcher still
 refuses a host that resolves privately here, but what the proxy reaches is the
@@ -25,10 +25,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import certifi
-import httpcore
 import httpx
 
 from archiver.config import AuthSettings, CrawlSettings, SiteSettings
+from archiver.crawl.http11 import DirectTransport
 from archiver.errors import ConfigError
 
 REDACTED = "[redacted]"
@@ -308,47 +308,6 @@ def connect(
     )
 
 
-class Pinned(httpcore.AsyncNetworkBackend):
-    """Connects to the addresses the fetcher checked for a host, not to a fresh lookup."""
-
-    def __init__(self, addresses: Callable[[str], list[str] | None]) -> None:
-        self._addresses = addresses
-        self._backend = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Try each checked address of `host` in turn (the host itself when none was)."""
-        error: Exception | None = None
-        for address in self._addresses(host) or [host]:
-            try:
-                return await self._backend.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        assert error is not None
-        raise error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Not used by the fetcher; delegated."""
-        return await self._backend.connect_unix_socket(path, timeout, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        """Delegated."""
-        await self._backend.sleep(seconds)
-
-
 class Routes(httpx.AsyncBaseTransport):
     """Sends each request directly (to the pinned address) or through its proxy."""
 
@@ -359,15 +318,11 @@ class Routes(httpx.AsyncBaseTransport):
         addresses: Callable[[str], list[str] | None],
     ) -> None:
         self.connection = connection
-        self.direct = httpx.AsyncHTTPTransport(verify=connection.ssl_context, limits=limits)
-        # httpx has no option for a network backend: its pool is replaced by an equal one
-        # that connects through `Pinned`.
-        self.direct._pool = httpcore.AsyncConnectionPool(
-            ssl_context=connection.ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=Pinned(addresses),
+        self.direct = DirectTransport(
+            connection.ssl_context,
+            addresses,
+            max_connections=limits.max_connections or 100,
+            keepalive_expiry=limits.keepalive_expiry or 5.0,
         )
         self.proxied = {
             proxy.url: httpx.AsyncHTTPTransport(
