@@ -344,6 +344,9 @@ class Crawler:
             if exchange.status == 304:
                 fetched = self._revalidated(fetched, previous)
         discovered = self._discovery.discover(item, fetched.exchange, revisit_of)
+        # Between two pieces of this page's work, let responses that arrived meanwhile in:
+        # a fetch waiting on the loop holds its politeness slot.
+        await asyncio.sleep(0)
         await self._recorder.write(item, fetched, revisit_of, discovered)
 
     def _revalidated(self, fetched: Fetched, original: Capture) -> Fetched:
