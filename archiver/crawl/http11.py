@@ -183,6 +183,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
         self._expiry = keepalive_expiry
         self._idle: dict[Origin, list[_Connection]] = {}
         self._open: set[_Connection] = set()
+        self._max = max_connections
         self._slots = asyncio.Semaphore(max_connections)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -205,6 +206,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
                     # The server had closed the kept-alive connection: once more, anew.
                     self._discard(conn)
                     conn = None
+                self._prune()
                 conn = await self._connect(origin, request, timeouts.get("connect"))
                 return await self._exchange(origin, conn, request, timeouts)
             except _Stale:
@@ -277,6 +279,25 @@ class DirectTransport(httpx.AsyncBaseTransport):
             return conn
         assert error is not None
         raise error
+
+    def _prune(self) -> None:
+        """Before a new connection: close expired idle ones, and the oldest idle ones while
+        more than `max_connections` are open (a crawl meets many hosts)."""
+        now = time.monotonic()
+        idle = sorted(
+            (conn.idle_since, id(conn), origin, conn)
+            for origin, conns in self._idle.items()
+            for conn in conns
+        )
+        excess = len(self._open) + 1 - self._max
+        for since, _, origin, conn in idle:
+            if excess <= 0 and now - since < self._expiry:
+                break
+            self._idle[origin].remove(conn)
+            self._discard(conn)
+            excess -= 1
+        for origin in [o for o, conns in self._idle.items() if not conns]:
+            del self._idle[origin]
 
     def _release(self, origin: Origin, conn: _Connection) -> None:
         """A response is closed: keep its connection for the next request, or close it."""

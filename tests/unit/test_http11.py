@@ -259,3 +259,28 @@ def test_max_connections_makes_the_next_request_wait() -> None:
         assert server.connections == 1
 
     asyncio.run(go())
+
+
+def test_idle_connections_to_many_hosts_are_bounded() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while True:
+            await _request_head(reader)
+            writer.write(_ok(b"ok"))
+            await writer.drain()
+
+    server = Server(handler)
+
+    async def go() -> None:
+        async with server as base:
+            port = base.rsplit(":", 1)[1]
+            hosts = [f"host{i}.invalid" for i in range(6)]
+            async with _client({h: ["127.0.0.1"] for h in hosts}, max_connections=2) as client:
+                for host in hosts:
+                    await client.get(f"http://{host}:{port}/")
+                transport = client._transport
+                assert isinstance(transport, DirectTransport)
+                # Six hosts met, one after another; never more than two connections kept open.
+                assert len(transport._open) <= 2
+        assert server.connections == 6
+
+    asyncio.run(go())
