@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.cli import COMMANDS, app, load_commands
 from archiver.demo import DemoServer
 from archiver.lock import SiteLock
 from tests.helpers import ARCHIVER, run_archiver
@@ -196,6 +197,43 @@ def test_version_and_help_need_no_command(tmp_path: Path) -> None:
     assert version.returncode == 0 and version.stdout.startswith("archiver ")
     helped = run_archiver("--help", cwd=tmp_path)
     assert helped.returncode == 0 and "crawl" in helped.stdout and "ignore" in helped.stdout
+
+
+def test_every_command_is_in_the_dispatch_table() -> None:
+    # `archiver <command>` imports only the module COMMANDS names: a command missing there
+    # still runs (all modules are loaded then), but pays every other command's start-up.
+    load_commands()
+    defined = {
+        info.name or info.callback.__name__.replace("_", "-"): info.callback.__module__
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    for group in app.registered_groups:
+        callback = group.typer_instance.registered_commands[0].callback
+        assert callback is not None
+        defined[str(group.name)] = callback.__module__
+    assert defined == {name: f"archiver.cli.{module}" for name, module in COMMANDS.items()}
+
+
+def test_a_command_starts_without_the_other_commands_modules(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from archiver.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('archiver.cli.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "crawl", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Archive the configured sites" in done.stdout
+    assert done.stdout.splitlines()[-1] == "['archiver.cli.archive', 'archiver.cli.common']"
 
 
 def test_demo_follow_up_commands_work_as_printed(tmp_path: Path) -> None:

@@ -5,6 +5,11 @@ created by the migrations, an index made before migrations existed (it has
 the tables but no `alembic_version`) is stamped at the baseline first, and
 one already at head costs two small queries and does not import Alembic
 (`HEAD` names the newest revision; a test checks it against Alembic's graph).
+A new SQLite index skips Alembic too: `sqlite_<HEAD>.sql` holds the schema the
+migrations create, statement by statement as SQLite keeps it in `sqlite_master`,
+and is replayed in one transaction (~5 ms instead of ~150 ms of importing and
+running Alembic). The migrations stay the source of truth: a test builds an
+index both ways and compares their `sqlite_master`, and rewrites the file.
 Concurrent openers are serialised
 (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL), so several
 workers starting at once upgrade the index exactly once.
@@ -13,6 +18,7 @@ workers starting at once upgrade the index exactly once.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,6 +63,38 @@ def current(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
+def sqlite_snapshot() -> Path:
+    """The file of SQL statements that creates a SQLite index at `HEAD` (module docstring)."""
+    return HERE / f"sqlite_{HEAD}.sql"
+
+
+def snapshot_statements(text: str) -> list[str]:
+    """The statements of a schema snapshot, in order (a trigger's body stays whole)."""
+    statements, pending = [], ""
+    for line in text.splitlines(keepends=True):
+        if not pending and line.startswith("--"):
+            continue  # the file's header
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip().removesuffix(";"))
+            pending = ""
+    return statements
+
+
+def _create_at_head(conn: Connection) -> bool:
+    """Create an empty SQLite database's schema at `HEAD` from the snapshot; False (nothing
+    done) when the database is not empty or no snapshot of `HEAD` ships with this version."""
+    snapshot = sqlite_snapshot()
+    if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one() or not (
+        snapshot.is_file()
+    ):
+        return False
+    for statement in snapshot_statements(snapshot.read_text(encoding="utf-8")):
+        conn.exec_driver_sql(statement)
+    conn.execute(sa.text("INSERT INTO alembic_version VALUES (:head)"), {"head": HEAD})
+    return True
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the index to the head revision (see the module docstring)."""
     with engine.connect() as conn:
@@ -64,16 +102,23 @@ def upgrade(engine: Engine) -> None:
             stored = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
             if list(stored) == [HEAD]:
                 return
-    from alembic import command
-
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite" and _create_at_head(conn):
+            return
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        revision = current(conn)
-        if revision == head():
-            return
-        config = _config(conn)
-        if revision is None and sa.inspect(conn).has_table("runs"):
-            # Made by archiver before it had migrations: its tables are the baseline.
-            command.stamp(config, BASELINE)
-        command.upgrade(config, "head")
+        migrate(conn)
+
+
+def migrate(conn: Connection) -> None:
+    """Run the migrations from the database's revision to head, in the caller's transaction."""
+    from alembic import command
+
+    revision = current(conn)
+    if revision == head():
+        return
+    config = _config(conn)
+    if revision is None and sa.inspect(conn).has_table("runs"):
+        # Made by archiver before it had migrations: its tables are the baseline.
+        command.stamp(config, BASELINE)
+    command.upgrade(config, "head")
