@@ -124,7 +124,7 @@ def verify(
         typer.Option(
             "--public-key",
             help="Trust signatures by this key (PEM; repeatable, e.g. old keys after a "
-            "rotation); the [evidence] key is trusted too.",
+            "rotation); the \\[evidence] key is trusted too.",
         ),
     ] = None,
     verbose: VerboseOption = False,

@@ -25,7 +25,7 @@ def keygen(
         ),
     ] = "ecdsa-p384",
 ) -> None:
-    """Make a signing key for [evidence] key: PEM, mode 0600; prints its public key."""
+    """Make a signing key for \\[evidence] key: PEM, mode 0600; prints its public key."""
     from archiver.evidence.keys import generate, key_id, public_pem
 
     key = generate(output, key_type)

@@ -99,7 +99,7 @@ def export(
         bool,
         typer.Option(
             "--sign",
-            help="Sign datapackage-digest.json with [evidence] key (and certificate, if set).",
+            help="Sign datapackage-digest.json with \\[evidence] key (and certificate, if set).",
         ),
     ] = False,
 ) -> None:

@@ -276,3 +276,18 @@ def test_a_run_killed_after_its_crawl_is_checked_tracked_and_reported_next_time(
         following = run_archiver("run", "-q", "--fail-on", "never", cwd=tmp_path)
     assert following.stdout.startswith(f"{SITE}: run 2 completed"), following.stderr
     assert _runs(tmp_path) == [(1, "completed"), (2, "completed")]
+
+
+def test_help_shows_config_section_names_in_brackets(tmp_path: Path) -> None:
+    # Help text goes through rich markup, where "[evidence]" is a tag and vanished.
+    for args in (("--help",), ("keygen", "--help"), ("verify", "--help"), ("export", "--help")):
+        helped = subprocess.run(
+            [*ARCHIVER, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+            check=False,
+        )
+        assert helped.returncode == 0, helped.stderr
+        assert "[evidence] key" in " ".join(helped.stdout.split()), args
