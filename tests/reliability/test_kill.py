@@ -50,10 +50,12 @@ def test_sigkill_then_resume_loses_and_doubles_nothing(
     trial: int, site: LocalSite, tmp_path: Path
 ) -> None:
     rng = random.Random(trial)
-    config = write_config(tmp_path, site.url)
-    # Python start-up takes ~0.5 s; kill somewhere between start-up and the end of the crawl.
+    # 0.04 s between request starts: the 42 requests take > 1.6 s after a start-up of ~0.5 s,
+    # so the kill (somewhere in 0.4-1.6 s) always finds the crawl running, never finished.
+    config = write_config(tmp_path, site.url, delay=0.04)
     started = time.monotonic()
     code = _crawl_and_kill(config, rng.uniform(0.4, 1.6))
+    assert code == -signal.SIGKILL, f"the crawl was not killed: it exited {code}"
     settings = load(config)
     index = Index(settings.storage.index_url)
     try:
