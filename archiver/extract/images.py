@@ -332,6 +332,10 @@ def _after_wrappers(container: Tag, root: Tag) -> Tag | None:
     node = container
     for _ in range(_WRAPPER_LEVELS):
         following = node.find_next_sibling()
+        # An empty overlay beside the picture ("<a class=media-block__link></a>") is part
+        # of the wrapper stack, not the caption after it.
+        while following is not None and _empty(following):
+            following = following.find_next_sibling()
         parent = node.parent
         if following is not None or parent is None or node is root or parent is root:
             return following
@@ -339,6 +343,13 @@ def _after_wrappers(container: Tag, root: Tag) -> Tag | None:
             return None
         node = parent
     return None
+
+
+def _empty(element: Tag) -> bool:
+    """Whether ``element`` shows nothing: no text and no image."""
+    if element.name == "img" or element.find("img") is not None:
+        return False
+    return not element.get_text(strip=True)
 
 
 def _description(container: Tag) -> Tag | None:
