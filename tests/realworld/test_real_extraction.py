@@ -514,7 +514,7 @@ def test_a_caption_after_an_empty_overlay_link_credits_the_picture_in_lithuanian
 
 def test_a_sidebar_div_named_aside_holds_no_content_images() -> None:
     # lrt.lt: the right column is div.page__aside inside <main> (no <aside> element), its
-    # "Populiariausi" list div.news-list--aside of nine teaser thumbnails. A class that
+    # "Populiariausi" list div.news-list--aside of ten teaser thumbnails. A class that
     # names a sidebar excludes its pictures as an <aside> would.
     page = case("lt-lrt-verslas-vvp-aukcionas-2020")
     teasers = [i for i in model_of(page)["images"] if i["src"].endswith("-393x221.jpg")]
