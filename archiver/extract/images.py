@@ -490,6 +490,12 @@ def extract_images(
                 "location": css_path(img),
             }
         )
+    # A picture credited once is credited in its other sizes too (a lightbox's thumbnail strip).
+    credited = {_picture_key(i["url"]): i["credit"] for i in images if i["credit"] and i["url"]}
+    for image in images:
+        copy = credited.get(_picture_key(image["url"])) if image["url"] else None
+        if image["credit"] is None and copy:
+            image["credit"], image["credit_source"] = copy, "same picture credited"
     lead = next(
         (i for i in images if i["content"] and not i["decorative"] and not i["hidden"]), None
     )
