@@ -18,6 +18,7 @@ from archiver.extract.text import (
     css_path,
     hidden_reason,
     hides_itself,
+    shows_nothing,
     visible_text,
 )
 from archiver.markup import BLOCK_ELEMENTS, LAZY_SRC_ATTRS, SRCSET_ATTRS, parse_srcset
@@ -332,9 +333,8 @@ def _after_wrappers(container: Tag, root: Tag) -> Tag | None:
     node = container
     for _ in range(_WRAPPER_LEVELS):
         following = node.find_next_sibling()
-        # An empty overlay beside the picture ("<a class=media-block__link></a>") is part
-        # of the wrapper stack, not the caption after it.
-        while following is not None and _empty(following):
+        # An empty overlay beside the picture (<a class=media-block__link>) is a wrapper.
+        while following is not None and shows_nothing(following):
             following = following.find_next_sibling()
         parent = node.parent
         if following is not None or parent is None or node is root or parent is root:
@@ -343,13 +343,6 @@ def _after_wrappers(container: Tag, root: Tag) -> Tag | None:
             return None
         node = parent
     return None
-
-
-def _empty(element: Tag) -> bool:
-    """Whether ``element`` shows nothing: no text and no image."""
-    if element.name == "img" or element.find("img") is not None:
-        return False
-    return not element.get_text(strip=True)
 
 
 def _description(container: Tag) -> Tag | None:
