@@ -18,6 +18,7 @@ from archiver.extract.text import (
     css_path,
     hidden_reason,
     hides_itself,
+    shows_nothing,
     visible_text,
 )
 from archiver.markup import BLOCK_ELEMENTS, LAZY_SRC_ATTRS, SRCSET_ATTRS, parse_srcset
@@ -332,6 +333,9 @@ def _after_wrappers(container: Tag, root: Tag) -> Tag | None:
     node = container
     for _ in range(_WRAPPER_LEVELS):
         following = node.find_next_sibling()
+        # An empty overlay beside the picture (<a class=media-block__link>) is a wrapper.
+        while following is not None and shows_nothing(following):
+            following = following.find_next_sibling()
         parent = node.parent
         if following is not None or parent is None or node is root or parent is root:
             return following
@@ -479,6 +483,12 @@ def extract_images(
                 "location": css_path(img),
             }
         )
+    # A picture credited once is credited in its other sizes too (a lightbox's thumbnail strip).
+    credited = {_picture_key(i["url"]): i["credit"] for i in images if i["credit"] and i["url"]}
+    for image in images:
+        copy = credited.get(_picture_key(image["url"])) if image["url"] else None
+        if image["credit"] is None and copy:
+            image["credit"], image["credit_source"] = copy, "same picture credited"
     lead = next(
         (i for i in images if i["content"] and not i["decorative"] and not i["hidden"]), None
     )

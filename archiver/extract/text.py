@@ -103,3 +103,10 @@ def visible_text(tag: Tag) -> str:
         elif isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT):
             parts.append(str(node))
     return collapse(" ".join(parts))
+
+
+def shows_nothing(tag: Tag) -> bool:
+    """Whether ``tag`` shows nothing: no text and no image (an empty overlay link)."""
+    if tag.name == "img" or tag.find("img") is not None:
+        return False
+    return not tag.get_text(strip=True)

@@ -494,3 +494,34 @@ def test_a_credit_after_a_lone_pictures_stack_of_wrappers_credits_it() -> None:
     eawag = model("ch-eawag-news-elektron")["images"]
     oxide = next(i for i in eawag if "csm_eisenoxid" in i["src"])
     assert oxide["credit"] == "Andreas Voegelin, Eawag" and not oxide["decorative"]
+
+
+def test_a_caption_after_an_empty_overlay_link_credits_the_picture_in_lithuanian() -> None:
+    # lrt.lt: div.media-block__container > [div.media-block__wrapper > img, an empty
+    # a.media-block__link overlay], then div.media-block__description "Euras / E.
+    # Blaževič/LRT nuotr." The empty overlay is part of the stack of wrappers, not the
+    # caption; "nuotr." (nuotrauka, photo) after the photographer is the credit. The same
+    # photo in the click-to-open lightbox is credited by its own description line.
+    page = case("lt-lrt-verslas-vvp-aukcionas-2020")
+    images = model_of(page)["images"]
+    lead = next(i for i in images if i["src"].endswith("-756x425.jpg"))
+    assert lead["content"] and lead["credit"] == "Euras / E. Blaževič/LRT"
+    lightbox = next(i for i in images if i["src"].endswith("-1287x836.jpg"))
+    # (its counter span "1 / 1" has no space before the credit span, so the two run together)
+    assert lightbox["credit"].endswith("E. Blaževič/LRT")
+    # The lightbox's thumbnail strip (…-150x84.jpg, no caption) shows the same picture in
+    # another size: credited by the credit of its other copy.
+    thumbnail = next(i for i in images if i["src"].endswith("-150x84.jpg"))
+    assert thumbnail["credit"] and thumbnail["credit_source"] == "same picture credited"
+    assert not [f for f in run_case(page) if f[0] == "photo-credits"]
+
+
+def test_a_sidebar_div_named_aside_holds_no_content_images() -> None:
+    # lrt.lt: the right column is div.page__aside inside <main> (no <aside> element), its
+    # "Populiariausi" list div.news-list--aside of ten teaser thumbnails. A class that
+    # names a sidebar excludes its pictures as an <aside> would.
+    page = case("lt-lrt-verslas-vvp-aukcionas-2020")
+    teasers = [i for i in model_of(page)["images"] if i["src"].endswith("-393x221.jpg")]
+    assert len(teasers) == 10 and not any(i["content"] for i in teasers)
+    flagged = {f[1] for f in run_case(page) if f[0] == "photo-credits"}
+    assert not flagged & {i["url"] for i in teasers}
