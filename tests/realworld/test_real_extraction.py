@@ -227,6 +227,18 @@ def test_credit_ends_with_its_line_and_alt_empty_captioned_image_is_content() ->
     assert image["decorative"] is False
 
 
+def test_a_site_banner_header_deep_in_wrappers_holds_no_content_images() -> None:
+    # inform.kz: the page's <header> (exchange-rate arrows, an ad banner) sits in a wrapper
+    # div, not under <body>; not inside article/main/section, it is the banner landmark.
+    images = model("kz-kazinform-sko-ptitsefabrika-2020")["images"]
+    sources = {i["src"] for i in images}
+    assert not any(s.endswith(("/lenta/img/up.png", "/lenta/img/down.png")) for s in sources)
+    assert not any("banners/" in s for s in sources)
+    # A <header> inside the article (the entry header with its lead picture) stays content.
+    lead = model("jm-jis-aice-2022")["images"][0]
+    assert lead["content"] is True
+
+
 def test_quelle_is_a_credit_keyword() -> None:
     images = model("de-umweltbundesamt-eu-taxonomie")["images"]
     credited = [i for i in images if "eu-fahnen" in i["src"]]
