@@ -284,3 +284,35 @@ def test_idle_connections_to_many_hosts_are_bounded() -> None:
         assert server.connections == 6
 
     asyncio.run(go())
+
+
+def test_chunked_bodies_informational_responses_and_head() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while True:
+            head = await _request_head(reader)
+            if head.startswith(b"HEAD "):
+                # A HEAD answer says how long the body would be, and sends none.
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n")
+            else:
+                writer.write(
+                    b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"7\r\nNyheter\r\n1\r\n \r\n5\r\nfra d\r\n3\r\nep.\r\n0\r\nX-Trailer: 1\r\n\r\n"
+                )
+            await writer.drain()
+
+    server = Server(handler)
+
+    async def go() -> None:
+        async with server as base, _client() as client:
+            async with client.stream("GET", base + "/") as response:
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            assert response.status_code == 200  # the 103 is passed over
+            assert raw == b"Nyheter fra dep."  # chunk framing undone, as httpx does
+            headed = await client.head(base + "/")
+            assert headed.status_code == 200 and headed.content == b""
+            again = await client.get(base + "/")  # the same connection, still in step
+            assert again.text == "Nyheter fra dep."
+        assert server.connections == 1
+
+    asyncio.run(go())
