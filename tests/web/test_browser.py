@@ -251,3 +251,24 @@ def test_the_viewers_own_pages_load_without_a_failed_request(demo_archive: str, 
         page.wait_for_load_state("networkidle")
     page.close()
     assert errors == []
+
+
+def test_a_long_image_path_in_a_violation_stays_inside_its_panel(
+    demo_archive: str, browser
+) -> None:
+    # "Content image /globalassets/departementene/…/hospital.jpg has no visible photo credit"
+    # ran past the panel's edge, cut off at a 1280-pixel window.
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(demo_archive + "/")
+    page.fill("input[name=q]", "more-funding-for-hospitals")
+    with page.expect_navigation():
+        page.click("form.filters button")
+    page.click("a.timeline-link")
+    page.wait_for_url("**/timeline?*")
+    page.locator("a.capture-link").first.click()
+    page.wait_for_url("**/capture/*")
+    panels = page.locator("aside.violations article.violation").all()
+    assert panels
+    for panel in panels:
+        assert panel.evaluate("e => e.scrollWidth <= e.clientWidth"), panel.inner_text()
+    page.close()
