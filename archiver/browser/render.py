@@ -256,9 +256,10 @@ class Renderer:
         try:
             live = await self._polite(url, lambda: self._fetcher.fetch(url))
         except FetchError as exc:  # the page goes on without it, as a browser would
-            self.counts.refused["address" if exc.reason.startswith("refused") else "failed"] += 1
+            refused = exc.reason.startswith("refused")  # a private address (Fetcher)
+            self.counts.refused["address" if refused else "failed"] += 1
             logger.debug("{}: {}", url, exc)
-            await route.abort("blockedbyclient" if exc.reason.startswith("refused") else "failed")
+            await route.abort("blockedbyclient" if refused else "failed")
             return
         exchange = live.exchange
         encoding = header(exchange.response_headers, "content-encoding")

@@ -50,7 +50,6 @@ class _Connection:
         self.writer = writer
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
         self.idle_since = 0.0
-        self.requests = 0
 
     def usable(self, now: float, expiry: float) -> bool:
         """Idle, not expired, and not closed (or written to) by the server meanwhile."""
@@ -145,13 +144,10 @@ class _Body(httpx.AsyncByteStream):
             return
         timeout = _timeouts(self._request).get("read")
         while True:
-            try:
-                async with _as_httpx(self._request, "read"):
-                    event = await conn.next_event(timeout)
-            except _Stale:
-                raise httpx.RemoteProtocolError(
-                    "server closed the connection in the response", request=self._request
-                ) from None
+            # A connection closed mid-body is h11's RemoteProtocolError (never `_Stale`,
+            # which is raised only before the response's first byte).
+            async with _as_httpx(self._request, "read"):
+                event = await conn.next_event(timeout)
             if isinstance(event, h11.Data):
                 yield bytes(event.data)
             elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
@@ -230,7 +226,6 @@ class DirectTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         timeouts: dict[str, float | None],
     ) -> httpx.Response:
-        conn.requests += 1
         async with _as_httpx(request, "write"):
             await conn.send(request, timeouts.get("write"))
         async with _as_httpx(request, "read"):

@@ -244,14 +244,8 @@ class TrapGuard:
         if listed:
             return
         state = self._patterns.setdefault(pattern_of(url), _Pattern())
-        # A pair sharing fewer hashes than this is never a near-copy (see `near_copies`):
-        # most of the pattern's sketches are passed over with one set intersection each.
-        bar = NEAR_DUPLICATE_SIMILARITY * min(_SKETCH_SIZE, len(page))
-        if any(
-            near_copies(page, seen)
-            for seen in state.sketches
-            if len(page & seen) >= bar or not (page and seen)
-        ):
+        # `near_copies` passes over most of the pattern's sketches with one set intersection.
+        if any(near_copies(page, seen) for seen in state.sketches):
             state.duplicates_in_a_row += 1
             state.barren = state.duplicates_in_a_row >= NEAR_DUPLICATE_RUN
             return
