@@ -29,6 +29,11 @@ _PREFIX = "warcs/"
 _READ_BLOCK = 256 * 1024
 
 
+def index_name(site: str, name: str) -> str:
+    """The index's name of one of a site's WARC files (``warcs/<site>/<file>``)."""
+    return f"{_PREFIX}{site}/{name}"
+
+
 class WarcStore:
     """The WARC store of one archive (see the module docstring)."""
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from archiver.markup import is_html
 from archiver.store import warc
+from archiver.store.blobs import index_name
 from archiver.store.fixity import Record, iter_members, read_file
 from archiver.store.index import Index
 from archiver.store.payload import header
@@ -94,7 +95,7 @@ def repair_index(warc_dir: Path, index: Index, site: str) -> list[str]:
     fallback = index.latest_run(site)
     by_file: dict[str, list[Record]] = {}
     for path in sorted(warc_dir.glob(f"*{warc.WARC_SUFFIX}")):
-        name = f"warcs/{site}/{path.name}"
+        name = index_name(site, path.name)
         found, _ = read_file(path, name)
         by_file[name] = found
         if name in rows:

@@ -19,13 +19,8 @@ from loguru import logger
 
 from archiver.errors import ArchiveError
 from archiver.store import warc
-from archiver.store.blobs import WarcStore
+from archiver.store.blobs import WarcStore, index_name
 from archiver.store.index import Index
-
-
-def index_name(site: str, name: str) -> str:
-    """The index's name of one of a site's WARC files."""
-    return f"warcs/{site}/{name}"
 
 
 class Sealer:

@@ -128,7 +128,9 @@ def _verify(
     fetched: dict[str, Path] | None = None,
 ) -> None:
     rows = {r.name: r for r in index.site_warcs(site)}
-    on_disk = {f"warcs/{site}/{p.name}": p for p in sorted(warc_dir.glob(f"*{warc.WARC_SUFFIX}"))}
+    on_disk = {
+        blobs.index_name(site, p.name): p for p in sorted(warc_dir.glob(f"*{warc.WARC_SUFFIX}"))
+    }
     on_disk.update(fetched or {})
     records: dict[tuple[str, int], Record] = {}
     for name in sorted(set(rows) | set(on_disk)):
