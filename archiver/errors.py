@@ -49,6 +49,10 @@ class FetchError(ArchiverError):
         self.reason = reason
 
 
+class AddressRefused(FetchError):
+    """A URL's host resolves to an address the crawl may not reach (private, loopback)."""
+
+
 class ArchiveError(ArchiverError):
     """A WARC file or the index cannot be read or written."""
 

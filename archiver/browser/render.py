@@ -42,7 +42,7 @@ from archiver.config import CrawlSettings
 from archiver.crawl.fetcher import Fetcher
 from archiver.crawl.robots import Robots, fetch_robots
 from archiver.crawl.transport import Connection
-from archiver.errors import ArchiveError, ConfigError, FetchError
+from archiver.errors import AddressRefused, ArchiveError, ConfigError, FetchError
 from archiver.extras import chromium_path
 from archiver.store import warc
 from archiver.store.payload import PayloadTooLarge, decode, header
@@ -256,7 +256,7 @@ class Renderer:
         try:
             live = await self._polite(url, lambda: self._fetcher.fetch(url))
         except FetchError as exc:  # the page goes on without it, as a browser would
-            refused = exc.reason.startswith("refused")  # a private address (Fetcher)
+            refused = isinstance(exc, AddressRefused)
             self.counts.refused["address" if refused else "failed"] += 1
             logger.debug("{}: {}", url, exc)
             await route.abort("blockedbyclient" if refused else "failed")

@@ -23,7 +23,7 @@ import httpx
 
 from archiver.config import CrawlSettings
 from archiver.crawl.transport import Connection, Routes, connect, redact
-from archiver.errors import FetchError
+from archiver.errors import AddressRefused, FetchError
 from archiver.store.warc import Exchange
 from archiver.urls import host_of
 
@@ -137,7 +137,7 @@ class Fetcher:
         if not (self.settings.allow_private or host in self.private_ok):
             private = [a for a in addresses if not _is_public(a)]
             if private:
-                raise FetchError(
+                raise AddressRefused(
                     url, f"refused: {host} resolves to non-public address {private[0]}"
                 )
         return addresses[0] if addresses else None
