@@ -1,22 +1,20 @@
-"""The recorder on its own: WARC first, then the index; closed files sealed off the loop."""
+"""The recorder on its own: WARC first, then the index.
+
+Sealing closed files: tests/store/test_sealing_writers.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from archiver.config import Settings
 from archiver.crawl.fetcher import Fetched
 from archiver.crawl.recorder import Recorder
 from archiver.crawl.stats import CrawlStats
-from archiver.errors import ArchiveError
 from archiver.store import blobs, warc
 from archiver.store.index import Index, QueuedUrl
 from tests.helpers import MakeSettings
@@ -85,63 +83,3 @@ def test_every_capture_is_committed_and_every_closed_file_recorded_with_its_hash
         record = blobs.read_record(settings.storage, row.warc_file, row.offset)
         assert record.url == row.url
     assert not index.frontier_entries(run_id, "queued")
-
-
-def test_a_closed_file_is_hashed_while_the_event_loop_goes_on(
-    make_settings: MakeSettings,
-    index_for: Callable[[Settings], Index],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    _, index, recorder, _ = _setup(make_settings, index_for)
-    real = warc.file_sha256
-    loop_ran = threading.Event()
-    answered: list[bool] = []
-
-    def hash_once_the_loop_has_run(path: Path) -> str:
-        # On the event loop this would wait in vain: nothing else could run to set it.
-        answered.append(loop_ran.wait(timeout=10))
-        return real(path)
-
-    monkeypatch.setattr(warc, "file_sha256", hash_once_the_loop_has_run)
-
-    async def main() -> None:
-        await _write_all(recorder)
-        while recorder.sealer.busy:
-            loop_ran.set()
-            await asyncio.sleep(0.01)
-        await recorder.close()
-
-    asyncio.run(main())
-    assert answered and all(answered)
-    assert {row.status for row in index.site_warcs("s")} == {"closed"}
-
-
-def test_a_closed_file_that_cannot_be_sealed_stops_the_crawl(
-    make_settings: MakeSettings,
-    index_for: Callable[[Settings], Index],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    _, index, recorder, _ = _setup(make_settings, index_for)
-
-    def unreadable(path: Path) -> str:
-        raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(warc, "file_sha256", unreadable)
-
-    failures: list[ArchiveError] = []
-
-    async def main() -> None:
-        try:  # the writes stop at the first failure they see, if they see it
-            await _write_all(recorder)
-        except ArchiveError as exc:
-            failures.append(exc)
-        try:  # closing always reports it
-            await recorder.close()
-        except ArchiveError as exc:
-            failures.append(exc)
-
-    asyncio.run(main())
-    assert failures
-    assert all("cannot read closed WARC file" in str(exc) for exc in failures)
-    # Left for recovery: the rows stay open at their committed length.
-    assert "open" in {row.status for row in index.site_warcs("s")}
