@@ -79,7 +79,7 @@ def infer_affixes(
         for k, v in raw.items()
         if v and k in compared
     }
-    plain = {_compared(v).casefold() for v in values.values() if v}
+    plain = {_compared(v) for v in values.values() if v}
     found: set[str] = set()
     prefix: str | None = None
     for key in ("title", "og_title", "twitter_title", "dc_title"):
@@ -90,11 +90,11 @@ def infer_affixes(
         for match in (*_SEPARATOR.finditer(value), *_BAR.finditer(value)):
             head = value[: match.start()].strip()
             tail = value[match.end() :].strip()
-            if head and _compared(head).casefold() in plain:
+            if head and _compared(head) in plain:
                 candidate = value[match.start() :]
                 if suffix is None or len(candidate) > len(suffix):
                     suffix = candidate
-            if tail and _compared(tail).casefold() in plain:
+            if tail and _compared(tail) in plain:
                 candidate = value[: match.end()]
                 if prefix is None or len(candidate) > len(prefix):
                     prefix = candidate
@@ -141,9 +141,14 @@ _LEADING_ARTICLE = re.compile(r"(?i)^(?:the|a|an|der|die|das|le|la|les|l|el|los|
 
 
 def _compared(title: str) -> str:
-    """What titles are compared by: their words, without a leading article."""
+    """What titles are compared by: their words, without a leading article, in any case.
+
+    Case is a matter of style, not of which title the page shows: a heading set in
+    capitals ("TRANSFORMATIONSLABOR ERNÄHRUNG") or in title case ("Who Won the Debate?")
+    is the same title as the sentence-case one beside it.
+    """
     words = _words(title)
-    return _LEADING_ARTICLE.sub("", words, count=1) or words
+    return (_LEADING_ARTICLE.sub("", words, count=1) or words).casefold()
 
 
 def mismatches(

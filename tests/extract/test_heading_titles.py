@@ -171,3 +171,25 @@ def test_a_one_word_core_makes_no_agreement() -> None:
         "<h1><span>Service</span><span>Kontakt</span></h1>",
     )
     assert len(titles["mismatches"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "og"),
+    [
+        # A heading set in capitals in the markup (fixtures of adbar/trafilatura show it).
+        ("Transformationslabor Ernährung", "<h1>TRANSFORMATIONSLABOR ERNÄHRUNG</h1>", None),
+        # Title case in the <title>, sentence case in the share card.
+        (
+            "Who Won the Republican Debate? Who Cares",
+            "<h1>Who won the Republican debate? Who cares</h1>",
+            "Who won the Republican debate? Who cares",
+        ),
+    ],
+)
+def test_titles_differing_only_in_case_agree(title: str, h1: str, og: str | None) -> None:
+    assert _titles(title, h1, og)["mismatches"] == []
+
+
+def test_a_real_difference_in_capitals_is_still_reported() -> None:
+    titles = _titles("Budget figures for 2020", "<h1>BUDGET FIGURES FOR 2021</h1>")
+    assert _sources(titles) == ["h1"]
