@@ -43,6 +43,7 @@ from archiver.extract.titles import (
     agree_on_core,
     infer_affixes,
     mismatches,
+    site_words,
     title_entry,
 )
 from archiver.markup import parse_html
@@ -372,7 +373,9 @@ def extract(
     # A kicker ("Holocaust-Gedenktag" above the title, in its own element inside the
     # <h1>; "Corona-Lockerungen: " before the <title>) is not part of the title when the
     # other titles read without it.
-    titles = agree_on_core(titles, compared, kicker, profile.infer_suffix)
+    titles = agree_on_core(
+        titles, compared, kicker, profile.infer_suffix, site_words(url, site_name)
+    )
     titles["site_name"] = site_name
     titles["inferred_prefix"] = prefix
     titles["inferred_suffix"] = inferred[0] if inferred else None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver.extract.text import normalise_title
 
@@ -207,9 +209,33 @@ _LEADING_SEPARATOR = re.compile(r"^[\s:|–—·•»›/-]+")
 _AFFIXED = frozenset(TITLE_SOURCES) - {"h1"}
 
 
-def _cuts(value: str) -> Iterable[str]:
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "å": "aa", "æ": "ae", "ø": "oe"})
+_SITE_WORD_MIN = 4  # shorter words ("im", "der", "of") say nothing about whose site it is
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case, spelt as a host name spells it ("Grüne" -> "gruene")."""
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def site_words(url: str | None, site_name: str | None) -> str:
+    """What names the site: its host name and og:site_name, folded (see :func:`_folded`)."""
+    host = urlsplit(url).hostname or "" if url else ""
+    return _folded(f"{host} {site_name or ''}")
+
+
+def _names_site(tail: str, site: str) -> bool:
+    """Whether every longer word of ``tail`` is in the site's host name or og:site_name
+    ("Grüne im Bundestag" on gruene-bundestag.de): a site, not a subtitle ("Was jetzt kommt")."""
+    words = [w for w in (_folded(w) for w in _WORD.findall(tail)) if len(w) >= _SITE_WORD_MIN]
+    return bool(words) and all(w in site for w in words)
+
+
+def _cuts(value: str, site: str = "") -> Iterable[str]:
     """``value``, without a kicker prefix ending in ": ", without a suffix from a separator
-    on (" | Site", " - Kicker", " : Site"), and without both."""
+    on (" | Site", " - Kicker", " : Site", and ": Site" where the words after the colon
+    name the ``site``, see :func:`site_words`), and without both."""
     for tail in (value, *(value[m.end() :] for m in _KICKER_END.finditer(value))):
         yield tail
         for match in (
@@ -219,6 +245,10 @@ def _cuts(value: str) -> Iterable[str]:
         ):
             if match.start() > 0:
                 yield tail[: match.start()]
+    if site:
+        for match in _KICKER_END.finditer(value):
+            if _names_site(value[match.end() :], site):
+                yield value[: match.start()]
 
 
 def agree_on_core(
@@ -226,6 +256,7 @@ def agree_on_core(
     compared: tuple[str, ...],
     kicker: str | None = None,
     affixes: bool = True,
+    site: str = "",
 ) -> dict[str, Any]:
     """``entries`` with titles that say the same headline made equal, when that makes more
     of them agree than already do; otherwise ``entries`` unchanged.
@@ -236,7 +267,8 @@ def agree_on_core(
     the titles, or the ``<h1>`` with its ``kicker`` element set aside) when it reads as the
     core or, for a title other than the ``<h1>`` (which is never cut), as the core plus a
     kicker prefix ending in ": " ("Pressemitteilung: X") and/or a suffix after a separator
-    (" | Site", " - Kicker", " : Site"). A core has at least two words, and the most
+    (" | Site", " - Kicker", " : Site"; ": Site" when ``site``, :func:`site_words`, names
+    it). A core has at least two words, and the most
     titles agreeing on one wins (ties: the ``<h1>``'s rest, then :data:`TITLE_SOURCES`
     order); a title that agrees with none is still reported.
     Failing that, the ``<h1>`` that agrees with no other title reads without its kicker
@@ -263,7 +295,7 @@ def agree_on_core(
         agreeing = {owner: core}
         for name, value in present.items():
             if name != owner:
-                cuts = _cuts(value) if affixes and name in _AFFIXED else (value,)
+                cuts = _cuts(value, site) if affixes and name in _AFFIXED else (value,)
                 cut = next((c for c in cuts if _compared(c) == key), None)
                 if cut is not None:
                     agreeing[name] = cut

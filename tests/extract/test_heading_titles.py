@@ -193,3 +193,43 @@ def test_titles_differing_only_in_case_agree(title: str, h1: str, og: str | None
 def test_a_real_difference_in_capitals_is_still_reported() -> None:
     titles = _titles("Budget figures for 2020", "<h1>BUDGET FIGURES FOR 2021</h1>")
     assert _sources(titles) == ["h1"]
+
+
+def _titles_at(url: str, title: str, h1: str, og: str, site: str) -> Any:
+    head = (
+        f"<title>{title}</title><meta property='og:title' content='{og}'>"
+        f"<meta property='og:site_name' content='{site}'>"
+    )
+    html = f"<html><head>{head}</head><body><main>{h1}</main></body></html>"
+    profile = RuleSet.load().resolve(["default"], url).profile
+    return extract(html.encode(), url=url, captured_at=AT, profile=profile)["titles"]
+
+
+GRUENE = "https://www.gruene-bundestag.de/themen/klimaschutz/cop26-in-glasgow"
+
+
+def test_a_site_name_after_a_colon_is_a_suffix_when_the_host_names_it() -> None:
+    # As gruene-bundestag.de (TYPO3; adbar/trafilatura tests/eval) titles its pages: the
+    # site after ": ", and an og:site_name that words it otherwise.
+    titles = _titles_at(
+        GRUENE,
+        "COP26 in Glasgow: Grüne im Bundestag",
+        "<h1>COP26 in Glasgow</h1>",
+        "COP26 in Glasgow",
+        "Bundestagsfraktion Bündnis 90/Die Grünen",
+    )
+    assert titles["mismatches"] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        # A subtitle after the colon is part of the title, and differs from the heading.
+        (GRUENE, "COP26 in Glasgow: Was jetzt kommt"),
+        # The same words on a site they do not name.
+        ("https://www.example.org/news/cop26", "COP26 in Glasgow: Grüne im Bundestag"),
+    ],
+)
+def test_words_after_a_colon_that_do_not_name_the_site_still_differ(url: str, title: str) -> None:
+    titles = _titles_at(url, title, "<h1>COP26 in Glasgow</h1>", "COP26 in Glasgow", "Example")
+    assert _sources(titles) == ["title"]
