@@ -23,7 +23,8 @@ from archiver.extract.text import NOT_TEXT, collapse, hidden_reason
 _SCREEN_READER_ONLY = re.compile(
     r"(?i)^(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|element-invisible|offscreen|"
     r"hidden|a11y-hidden|u-visually-hidden|is-hidden|aural|invisible|nav-?skip|skip-?links?|"
-    r"skip)$"
+    # German ("invisible"): bayern.de's headings for its menus and banner.
+    r"skip|unsichtbar)$"
 )
 _BREADCRUMB = re.compile(r"(?i)breadcrumb")
 _SKIPPED_TEXT_PARENTS = frozenset({"script", "style", "noscript", "template", "title", "head"})
