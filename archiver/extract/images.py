@@ -133,6 +133,25 @@ def _decorative(img: Tag, shown: bool) -> str | None:
     return None
 
 
+def _after_icon(tag: Tag) -> str:
+    """The text after ``tag`` in its parent's line when ``tag`` is an icon (an empty element:
+    an icon font's glyph such as ``<i class="fa fa-copyright"></i>``, drawn by CSS) —
+    "© Jelko Djuren" shown as ``<span><i class="fal fa-copyright"></i>Jelko Djuren</span>``."""
+    if tag.contents or tag.name in ("img", "svg", "picture"):
+        return ""
+    parts: list[str] = []
+    for sibling in tag.next_siblings:
+        if isinstance(sibling, Tag):
+            if sibling.name in _BLOCKS or sibling.find("img") is not None:
+                break
+            if hides_itself(sibling):
+                continue
+            parts.append(_lines(sibling))
+        elif isinstance(sibling, NavigableString) and not isinstance(sibling, NOT_TEXT):
+            parts.append(str(sibling))
+    return collapse(" ".join(parts))
+
+
 def _lines(tag: Tag) -> str:
     """Visible text of ``tag``, one line per block element (spaces collapsed within lines)."""
     parts: list[str] = []
@@ -296,7 +315,7 @@ def _credit(
         for element, selector in _selected(scopes, elements):
             if not _own(element, level) or hidden_reason(element) is not None:
                 continue
-            if text := _lines(element):
+            if text := _lines(element) or _after_icon(element):
                 return match_credit(text, patterns) or collapse(text), selector
         for element, selector in _selected(scopes, selectors):
             if not _own(element, level) or hidden_reason(element) is not None:

@@ -244,3 +244,20 @@ def test_the_element_after_a_lone_pictures_wrappers_is_its_caption(profile) -> N
     # A wrapper with text of its own ("Label") is a box of more than the picture: the
     # element after it is not read as the picture's caption.
     assert credits == {"/a.jpg": "A. Person", "/b.jpg": None}
+
+
+def test_a_copyright_icon_before_a_name_credits_the_picture() -> None:
+    # As Lower Saxony's fertiliser authority (duengebehoerde-niedersachsen.de, adbar/
+    # trafilatura tests/eval) captions its pictures: Font Awesome draws the "©".
+    html = """<html><head><title>Sperrfristende</title></head><body><main><h1>Sperrfristende</h1>
+    <figure><a href="/big-1.jpg"><picture><img src="/frost.jpg" alt="Frost"></picture></a>
+    <figcaption><i class="fas fa-search"></i>Frost: Der Boden muss frostfrei sein.<span>
+    <i class="fal fa-copyright fa-sm mr-2"></i>Jelko Djuren</span></figcaption></figure>
+    <figure><img src="/water.jpg" alt="Wasser"><figcaption>Überschwemmte Böden
+    <span class="copyright-icon"><i class="fal fa-copyright"></i></span></figcaption></figure>
+    </main></body></html>"""
+    profile = RuleSet.load().resolve(["default"], "https://example.org/").profile
+    model = extract(html.encode(), url="https://example.org/a", captured_at=AT, profile=profile)
+    credits = {i["src"]: i["credit"] for i in model["images"]}
+    # An icon with nothing after it credits nobody.
+    assert credits == {"/frost.jpg": "Jelko Djuren", "/water.jpg": None}
