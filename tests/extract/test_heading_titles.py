@@ -233,3 +233,13 @@ def test_a_site_name_after_a_colon_is_a_suffix_when_the_host_names_it() -> None:
 def test_words_after_a_colon_that_do_not_name_the_site_still_differ(url: str, title: str) -> None:
     titles = _titles_at(url, title, "<h1>COP26 in Glasgow</h1>", "COP26 in Glasgow", "Example")
     assert _sources(titles) == ["title"]
+
+
+def test_a_heading_hidden_by_a_german_class_name_is_not_the_page_heading() -> None:
+    # bayern.de heads its menus for screen readers: <h1 class="unsichtbar">.
+    titles = _titles(
+        "Sicherheit in Bayern",
+        '<h1 class="unsichtbar">Metanavigation - Service-Menue</h1><h1>Sicherheit in Bayern</h1>',
+    )
+    assert titles["h1"]["raw"] == "Sicherheit in Bayern"
+    assert titles["mismatches"] == []
