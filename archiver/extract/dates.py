@@ -184,8 +184,10 @@ OTHER_EVENT = re.compile(
     r"svarfrist|naissance|né|née|décès|échéance|nato|nata|nascita|scadenza|nacid[oa]|"
     r"nacimiento|plazo|geboortedatum|overleden)\W{0,3}(?:\w+\W{1,3}){0,2}$"
 )
-_RANGE_BEFORE = re.compile(r"(?i)(?:[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
-_RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]|(?:to|bis|til|till|au|al|à|tot)(?!\w))\s*\S")
+# A dash makes a range only between numbers ("1.–3. März 2022", "24.01.2022 – 26.01.2022"):
+# "24.01.2022 - Meldung - Energie" is a topline whose parts a dash separates.
+_RANGE_BEFORE = re.compile(r"(?i)(?:\d\.?\s*[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
+_RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]\s*\d|(?:to|bis|til|till|au|al|à|tot)(?!\w)\s*\S)")
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,18 @@ def _visible_strings(
     return out
 
 
+# A press release's dateline: the place, a comma, the date, opening a line of text
+# ("Bern, 17.08.2007 - Rede von …, Basel, 18. August 2007": Bern's is the release's date).
+_PLACE = re.compile(r"^[A-ZÄÖÜÅÆØ][\w'’.-]*(?:[ /-][A-ZÄÖÜÅÆØ][\w'’.-]*){0,2},\s*$")
+
+
+def _place_dateline(text: str, start: int, starts: set[int]) -> bool:
+    """Whether the date at ``start`` follows a place name and a comma that open one of the
+    header's strings (whose offsets in ``text`` are ``starts``)."""
+    window = max(0, start - 40)
+    return any(_PLACE.match(text[s:start]) is not None for s in starts if window <= s < start)
+
+
 def header_date(h1: Tag, source: str = "") -> TextDate | None:
     """The date written in the heading's header (a publication date, or failing that an
     update date, marked ``updated``), or None when there is none or it is ambiguous.
@@ -282,15 +294,23 @@ def header_date(h1: Tag, source: str = "") -> TextDate | None:
             before[:0] = _visible_strings(strings, _BEFORE_CHARS)
     own = _visible_strings(h1.descendants, 1000)
     after = _visible_strings(h1.next_elements, _AFTER_CHARS + sum(map(len, own)), _HEADER_ENDS)
-    text = " ".join(before + after)
+    strings = before + after
+    text = " ".join(strings)
     dates = text_dates(text)
     candidates = [d for d in dates if not d.excluded]
     if candidates and len({d.day for d in candidates}) == 1:
         return candidates[0]
+    starts: set[int] = set()
+    offset = 0
+    for string in strings:
+        starts.add(offset)
+        offset += len(string) + 1
     introduced = [
         d
         for d in candidates
-        if PUBLISHED_LABEL.search(text[: d.start]) or _DATELINE_WORD.search(text[: d.start])
+        if PUBLISHED_LABEL.search(text[: d.start])
+        or _DATELINE_WORD.search(text[: d.start])
+        or _place_dateline(text, d.start, starts)
     ]
     if introduced and len({d.day for d in introduced}) == 1:
         return introduced[0]

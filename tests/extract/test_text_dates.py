@@ -48,7 +48,13 @@ def test_update_dates_are_no_publication_dates(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["12. mars 2024 – 15. mars 2024", "12. mars 2024 til 15. mars 2024"]
+    "text",
+    [
+        "12. mars 2024 – 15. mars 2024",
+        "12. mars 2024 til 15. mars 2024",
+        "24.01.2022 - 26.01.2022",
+        "1.–3. März 2022",
+    ],
 )
 def test_a_range_is_no_publication_date(text: str) -> None:
     assert all(d.excluded and not d.updated for d in text_dates(text))
@@ -65,3 +71,17 @@ def test_labelled_date_needs_one_agreeing_label() -> None:
     assert labelled_date(text).day == date(2014, 2, 25)
     assert labelled_date("Published 1 May 2020 … Published 2 May 2020") is None
     assert labelled_date("The law of 1 May 2020") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # bmwi.de's topline (adbar/trafilatura tests/eval): date, type and topic, parted
+        # by dashes a screen reader reads.
+        "24.01.2022 - Meldung - Energiewende im Gebäudebereich",
+        "Meldung - 24.01.2022",
+    ],
+)
+def test_a_dash_before_words_makes_no_range(text: str) -> None:
+    [found] = text_dates(text)
+    assert found.day == date(2022, 1, 24) and not found.excluded

@@ -183,6 +183,8 @@ def test_og_type_article_without_any_date_is_no_article() -> None:
         ("govuk-publication-uk-guarantees", "2013-10-22", "labelled"),
         ("de-bka-pm-telegram", "2022-01-26", "near-h1"),
         ("de-thw-frauen-im-thw", "2021-10-11", "near-h1"),
+        # "Bern, 17.08.2007 - Rede von …, Basel, 18. August 2007": the place's dateline.
+        ("ch-wbf-rede-staedteschutz-2007", "2007-08-17", "near-h1"),
     ],
 )
 def test_publication_date_read_from_visible_text(stem: str, day: str, source: str) -> None:
