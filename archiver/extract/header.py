@@ -294,17 +294,17 @@ def header_date(h1: Tag, source: str = "") -> TextDate | None:
             before[:0] = _visible_strings(strings, _BEFORE_CHARS)
     own = _visible_strings(h1.descendants, 1000)
     after = _visible_strings(h1.next_elements, _AFTER_CHARS + sum(map(len, own)), _HEADER_ENDS)
-    strings = before + after
-    text = " ".join(strings)
+    header = before + after
+    text = " ".join(header)
     dates = text_dates(text)
     candidates = [d for d in dates if not d.excluded]
     if candidates and len({d.day for d in candidates}) == 1:
         return candidates[0]
     starts: set[int] = set()
     offset = 0
-    for string in strings:
+    for part in header:
         starts.add(offset)
-        offset += len(string) + 1
+        offset += len(part) + 1
     introduced = [
         d
         for d in candidates
