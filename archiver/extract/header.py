@@ -72,13 +72,16 @@ def content_h1(root: Tag, excluded: Callable[[Tag], bool]) -> Tag | None:
 
 
 _SUFFIX_START = re.compile(r"\s*[-|–—:｜·•»›/]")
+_PREFIX_END = re.compile(r"\S\s*[-|–—:｜·•»›/]\s*$")
+_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADLINE_MIN = 8  # characters: a shorter text matching the title's start is no headline
 
 
 def title_headline(body: Tag, title: str | None) -> Tag | None:
     """On a page without an ``<h1>``, the visible element whose whole text is the
     ``<title>``, or its start up to a separator ("武汉的声音：…！" in a ``div.h-title``
-    for the title "武汉的声音：…！-新华网"): the headline the page shows instead.
+    for the title "武汉的声音：…！-新华网"), or a heading whose text is the title's end after
+    a separator ("BMAS - X" over an ``<h2>`` X): the headline the page shows instead.
 
     Only read for pages without a usable ``<h1>``, which are few.
     """
@@ -89,11 +92,22 @@ def title_headline(body: Tag, title: str | None) -> Tag | None:
         if isinstance(string, NOT_TEXT):
             continue
         text = collapse(str(string))
-        if len(text) < _HEADLINE_MIN or not wanted.startswith(text):
+        if len(text) < _HEADLINE_MIN:
             continue
-        rest = wanted[len(text) :]
         parent = string.parent
-        if (rest and not _SUFFIX_START.match(rest)) or parent is None:
+        if parent is None:
+            continue
+        if wanted.startswith(text):
+            rest = wanted[len(text) :]
+            if rest and not _SUFFIX_START.match(rest):
+                continue
+        elif not (
+            # A heading showing the title after the site's prefix ("BMAS - Änderung der
+            # Anforderungen …" over bmas.de's <h2>): a heading element, not any text.
+            parent.name in _SUBHEADINGS
+            and wanted.endswith(text)
+            and _PREFIX_END.search(wanted[: -len(text)])
+        ):
             continue
         if parent.name in _SKIPPED_TEXT_PARENTS or parent.name == "a":
             continue

@@ -243,3 +243,26 @@ def test_a_heading_hidden_by_a_german_class_name_is_not_the_page_heading() -> No
     )
     assert titles["h1"]["raw"] == "Sicherheit in Bayern"
     assert titles["mismatches"] == []
+
+
+def test_a_subheading_showing_the_title_after_the_sites_prefix_is_the_pages_headline() -> None:
+    # As bmas.de (GSB; adbar/trafilatura tests/eval) shows a news item: no <h1>, the
+    # headline in an <h2> under the date, the <title> "BMAS - " and the headline.
+    html = """<html><head><title>BMAS  -  Änderung der Anforderungen an Nachweise</title>
+    </head><body><nav><h2>Änderung der Anforderungen</h2></nav><main><article>
+    <div><time datetime="2022-01-26">26. Januar 2022</time></div>
+    <div><h2>Änderung der Anforderungen an Nachweise</h2></div><p>Text.</p>
+    </article></main></body></html>"""
+    profile = RuleSet.load().resolve(["default"], URL).profile
+    model = extract(html.encode(), url=URL, captured_at=AT, profile=profile)
+    assert model["is_article"] and model["article_signals"] == ["dated-headline"]
+    assert model["dates"]["published"]["value"] == "2022-01-26"
+    assert model["titles"]["h1"] is None  # so an article without an <h1>: missing-h1
+
+
+def test_a_paragraph_ending_like_the_title_is_no_headline() -> None:
+    html = """<html><head><title>Site - Änderung der Anforderungen an Nachweise</title>
+    </head><body><main><p>26. Januar 2022</p><p>Änderung der Anforderungen an Nachweise</p>
+    </main></body></html>"""
+    profile = RuleSet.load().resolve(["default"], URL).profile
+    assert not extract(html.encode(), url=URL, captured_at=AT, profile=profile)["is_article"]
