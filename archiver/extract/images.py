@@ -433,6 +433,91 @@ def _gallery_credit(
     return None, None
 
 
+_CARD_LEVELS = 4  # text-less wrappers climbed from a portrait to the card holding its text
+_CARD_WORDS = 40  # words: a bigger box is a text body, not a contact card
+_NAME_WORDS = 5  # a line naming a person: "Dr. Anna Maria de la Cruz" at most
+# A mail link with an address ("mailto:?subject=…" is a share button) or a phone link.
+_CONTACT_LINK = soupsieve.compile('a[href*="@"][href^="mailto:" i], a[href^="tel:" i]')
+_PLAYER_LEVELS = 6  # wrappers climbed from a poster to the player that names it
+_PLAYER_WORDS = 80  # words: a player's controls and title, not an article body
+_AUDIO = re.compile(r"(?i)\.(?:mp3|m4a|aac|oga|ogg|opus|wav|flac)(?:$|[?#])|^audio/")
+
+
+def _more_words(tag: Tag, limit: int) -> bool:
+    """Whether ``tag``'s text has more than ``limit`` words (read only as far as needed)."""
+    count = 0
+    for string in tag.stripped_strings:
+        count += len(string.split())
+        if count > limit:
+            return True
+    return False
+
+
+def _contact_portrait(img: Tag, root: Tag, subject: str | None) -> bool:
+    """Whether ``img`` is the portrait on a contact card: the nearest wrapper holding text is
+    a small box with this one picture, a mail or phone link, and a line naming the person
+    the alt text names ("Headshot of A. Person" beside "A. Person"): a press contact, an
+    editor on duty, an author's bio box."""
+    alt = img.get("alt")
+    named = set(_words(alt)) if isinstance(alt, str) else set()
+    if len(named) < 2:
+        return False
+    card = img.parent
+    for _ in range(_CARD_LEVELS):
+        if card is None or card is root:
+            return False
+        if next(card.stripped_strings, None) is not None:
+            break
+        card = card.parent
+    else:
+        return False
+    if _more_words(card, _CARD_WORDS) or len(card.find_all("img", limit=2)) > 1:
+        return False
+    # A figure naming the person in its caption shows a picture of them (content).
+    if card.name == "figure" or img.find_parent("figure") is not None:
+        return False
+    if _CONTACT_LINK.select_one(card) is None:
+        return False
+    # A page about the person (a member's profile, headed with the name) shows them as content.
+    about = set(_words(subject)) if subject else set()
+    for line in _lines(card).split("\n"):
+        shown = set(_words(line))
+        if 2 <= len(shown) <= _NAME_WORDS and (shown <= named or named <= shown):
+            return not shown <= about
+    return False
+
+
+def _plays_audio(tag: Tag) -> bool:
+    """Whether ``tag`` holds an audio player and no video: an ``<audio>``, or an attribute
+    naming an audio file or type (a player a script builds)."""
+    if tag.find("video") is not None:
+        return False
+    if tag.find("audio") is not None:
+        return True
+    return any(
+        isinstance(value, str) and _AUDIO.search(value.strip())
+        for element in (tag, *tag.find_all(True))
+        for value in element.attrs.values()
+    )
+
+
+def _audio_poster(img: Tag, src: str, root: Tag) -> bool:
+    """Whether ``img`` is the poster of an audio player: a wrapper names its file in an
+    attribute of its own (data-poster) and plays audio. A sound has no picture; its player
+    shows the programme's artwork. (A video's poster is a still of the footage: content.)"""
+    key = src.strip().split("?")[0]
+    if not key:
+        return False
+    node = img.parent
+    for _ in range(_PLAYER_LEVELS):
+        if node is None or node is root.parent:
+            return False
+        if any(isinstance(v, str) and v.strip().split("?")[0] == key for v in node.attrs.values()):
+            return not _more_words(node, _PLAYER_WORDS) and _plays_audio(node)
+        node = node.parent
+    return False
+
+
 def extract_images(
     root: Tag,
     excluded: Callable[[Tag], bool],
@@ -486,6 +571,10 @@ def extract_images(
         reason = _not_content(img, src)
         if reason is None and not_content is not None and not_content(img):
             reason = "profile: not a content image"
+        if reason is None and _contact_portrait(img, root, subject):
+            reason = "portrait on a contact card"
+        if reason is None and _audio_poster(img, src, root):
+            reason = "poster of an audio player"
         images.append(
             {
                 "src": src,

@@ -261,3 +261,51 @@ def test_a_copyright_icon_before_a_name_credits_the_picture() -> None:
     credits = {i["src"]: i["credit"] for i in model["images"]}
     # An icon with nothing after it credits nobody.
     assert credits == {"/frost.jpg": "Jelko Djuren", "/water.jpg": None}
+
+
+def test_a_portrait_on_a_contact_card_is_no_content_image(profile) -> None:
+    html = b"""<html><head><title>News item</title></head><body><main><h1>News item</h1>
+    <p><img src="/lead.jpg" alt="Anna Berg at the opening"> Body text of the article.</p>
+    <div class="contact"><div><img src="/staff/1.jpg" alt="Headshot of Anna Berg"></div>
+      <div><b>Anna Berg</b><br>Press officer<br>
+      <a href="mailto:anna.berg@example.org">anna.berg@example.org</a></div></div>
+    <div class="box"><img src="/staff/2.jpg" alt="Ola Nord"><p>Ola Nord</p>
+      <a href="mailto:?subject=Shared">Send by mail</a></div>
+    <figure><img src="/staff/3.jpg" alt="Kari Vik"><figcaption>Kari Vik</figcaption>
+      <a href="tel:+4712345678">+47 12 34 56 78</a></figure>
+    <div><img src="/staff/4.jpg" alt="Per Sol"><p>Per Sol</p>
+      <a href="tel:+4787654321">+47 87 65 43 21</a></div>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    assert {i["src"]: i["not_content_reason"] for i in images} == {
+        "/lead.jpg": None,
+        "/staff/1.jpg": "portrait on a contact card",  # alt naming the person on the card
+        "/staff/2.jpg": None,  # a share-by-mail button is no contact
+        "/staff/3.jpg": None,  # a figure captioned with the name shows the person
+        "/staff/4.jpg": "portrait on a contact card",
+    }
+    # On the person's own page (headed with the name) the portrait is the page's picture.
+    own = html.replace(b"<h1>News item</h1>", b"<h1>Per Sol</h1>")
+    images = extract(own, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    assert next(i for i in images if i["src"] == "/staff/4.jpg")["content"] is True
+
+
+def test_an_audio_players_poster_is_no_content_image(profile) -> None:
+    html = b"""<html><head><title>T</title></head><body><main><h1>T</h1>
+    <div class="player" data-poster="/art/show.jpg"><div class="poster">
+      <img src="/art/show.jpg" alt="Morning show"></div>
+      <audio src="https://stream.example.org/live" preload="none"></audio></div>
+    <div data-poster="/art/clip.jpg" data-src="/media/clip.mp3">
+      <img src="/art/clip.jpg" alt="Clip"></div>
+    <div data-poster="/stills/report.jpg"><img src="/stills/report.jpg" alt="Report">
+      <video src="/media/report.mp4"></video></div>
+    <p><img src="/photo.jpg" alt="Photo"> Text of the article.</p>
+    <audio src="/media/interview.mp3" controls></audio>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    assert {i["src"]: i["not_content_reason"] for i in images} == {
+        "/art/show.jpg": "poster of an audio player",
+        "/art/clip.jpg": "poster of an audio player",  # a player a script builds
+        "/stills/report.jpg": None,  # a video's poster is a still of the footage
+        "/photo.jpg": None,  # beside an audio clip, but no player names it
+    }

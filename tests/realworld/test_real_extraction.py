@@ -539,3 +539,33 @@ def test_a_sidebar_div_named_aside_holds_no_content_images() -> None:
     assert len(teasers) == 10 and not any(i["content"] for i in teasers)
     flagged = {f[1] for f in run_case(page) if f[0] == "photo-credits"}
     assert not flagged & {i["url"] for i in teasers}
+
+
+def test_the_portraits_on_contact_cards_are_no_content_images() -> None:
+    # inform.kz: "Сотрудники онлайн" (staff online), one card per editor on duty:
+    # div > [div.emp_title, div.emp_photo > img alt=<name>, div.emp_data > name, phone,
+    # mailto link]. The portrait of a contact is not a picture of the article's.
+    page = case("kz-kazinform-sko-ptitsefabrika-2020")
+    images = model_of(page)["images"]
+    editors = [i for i in images if "/editors_photo/" in i["src"]]
+    assert len(editors) == 3
+    assert {i["not_content_reason"] for i in editors} == {"portrait on a contact card"}
+    lead = next(i for i in images if i["src"].endswith("201201133440160a3725092i.jpg"))
+    assert lead["content"] is True
+    # The article's own uncredited picture is the one photo-credits finding left (labelled).
+    assert [f[1] for f in run_case(page) if f[0] == "photo-credits"] == [lead["url"]]
+
+
+def test_an_audio_players_poster_is_no_content_image() -> None:
+    # slobodnaevropa.org (RFE/RL, Pangea CMS): a live-audio item; div.c-sticky-container
+    # names the programme's artwork in data-poster and holds the <audio> player whose
+    # div.c-mmp__poster shows it. A sound has no picture: the poster is artwork.
+    page = case("us-rferl-slobodnaevropa-jutarnji-program-2020")
+    images = model_of(page)["images"]
+    poster = next(i for i in images if i["src"].endswith("_w250_r1.jpg"))
+    assert poster["content"] is False
+    assert poster["not_content_reason"] == "poster of an audio player"
+    assert not [f for f in run_case(page) if f[0] == "photo-credits"]
+    # A video's poster is a still of the footage: channel4.com's stays a content image.
+    still = model("gb-channel4-gaza-rafah-2023")["images"][0]
+    assert still["src"].endswith("L1lW6NFF_image.png") and still["content"] is True
