@@ -176,6 +176,12 @@ def _first_date(
     return None
 
 
+def _labels(labelled: Callable[[], ParsedDate | None], published: ParsedDate) -> bool:
+    """Whether the page labels ``published`` (found in metadata) as its publication date."""
+    found = labelled()
+    return found is not None and found.day == published.day
+
+
 def _as_shown(element: Tag, parsed: ParsedDate) -> ParsedDate:
     """The date an element shows when its attribute says another day (a placeholder
     ``<time datetime="2018-07-01T20:00:00">13/11/2025</time>``): readers see the text."""
@@ -400,10 +406,11 @@ def extract(
         profile.article_dated_h1
         and h1 is not None
         and published is not None
-        and published[1].labelled
+        and (published[1].labelled or _labels(labelled, published[0]))
     ):
         # A heading and the one date the page labels its publication's ("Date 23.05.2011"
-        # in the item's facts below the text) make an article too.
+        # in the item's facts below the text; "Erschienen am <time>" under bmel.de's
+        # text, its datetime read first) make an article too.
         signals.append("labelled-date")
     if published is not None:
         signals += [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]

@@ -266,3 +266,19 @@ def test_a_paragraph_ending_like_the_title_is_no_headline() -> None:
     </main></body></html>"""
     profile = RuleSet.load().resolve(["default"], URL).profile
     assert not extract(html.encode(), url=URL, captured_at=AT, profile=profile)["is_article"]
+
+
+def test_a_date_read_from_metadata_that_the_page_labels_makes_an_article() -> None:
+    # As bmel.de (GSB; adbar/trafilatura tests/eval) dates a news item: below the text,
+    # "Erschienen am" (for screen readers) before a <time> whose datetime is read first.
+    def model(label: str) -> Any:
+        html = f"""<html><head><title>BMEL - 15. Zukunftsforum</title></head><body><main>
+        <h1>15. Zukunftsforum</h1><p>{"Der Minister hat das Forum eröffnet. " * 12}</p>
+        <p><span class="aural">{label}</span> <time datetime="2022-01-26">26. Jan 2022</time>
+        </p></main></body></html>"""
+        profile = RuleSet.load().resolve(["default"], URL).profile
+        return extract(html.encode(), url=URL, captured_at=AT, profile=profile)
+
+    assert model("Erschienen am")["article_signals"] == ["labelled-date"]
+    # Without the label the same date is no evidence of an article (an event's day).
+    assert not model("Termin")["is_article"]
