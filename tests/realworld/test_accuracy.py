@@ -27,14 +27,22 @@ FLOORS = {
     # RFE/RL's live-audio page arrived: its player poster (programme artwork) is labelled
     # non-content and the checker flags it. Raised to 0.82 (19/4/0) when a <header> that is
     # the banner landmark (HTML-AAM) was excluded wherever it sits: inform.kz's arrows.
-    # Raised to 1.0 (19/0/0) when portraits on contact cards (inform.kz's editors) and an
-    # audio player's poster (RFE/RL's programme artwork) stopped being content images.
-    "photo-credits": (1.0, 1.0),
-    "age-notice": (1.0, 0.95),
+    # Lowered to (0.71, 0.95) on round 7's 103 pages (20/8/1): Yle's name-only caption credits
+    # ('Hanna Matikainen / Lehtikuva'), Czech Radio's captions in a div beside the picture's
+    # link, and YJC's lead picture dropped as an interface graphic (class 'image_btn').
+    # Lowered again on the 131 pages after round 7's own rule (28 public-body pages of new site
+    # families, labelled before any run, two homepages' labels corrected after it — see
+    # docs/benchmarks.md "Round 7"): photo-credits 43/29/19 (teasers of a homepage, an
+    # agency page and a right column taken for content, name-only and sibling credits,
+    # <noscript> and data-lg pictures the model never sees), consistent-titles 17/3/1 (a hidden
+    # first h1, ' l ' and ': ' suffix separators), missing-h1 7/1/5 (pages with no article
+    # signal; a breadcrumb h1), age-notice 24/0/2 (Deutschlandfunk: no signal, no date found).
+    "photo-credits": (0.59, 0.69),
+    "age-notice": (1.0, 0.92),
     "age-notice-unexpected": (1.0, 1.0),
     "undated": (1.0, 0.0),
-    "consistent-titles": (1.0, 1.0),
-    "missing-h1": (1.0, 0.75),
+    "consistent-titles": (0.85, 0.94),
+    "missing-h1": (0.87, 0.58),
     "missing-title": (1.0, 1.0),
 }
 # Whole-corpus figures over every rule: a change that trades one rule for another shows here.
@@ -44,9 +52,10 @@ FLOORS = {
 # was stripped (consistent-titles 13/0/0), and again after the image fixes (photo-credits
 # 12/0/0; overall 46/0/4), and on the 89 pages of round 5 (overall 51/0/4). Lowered in
 # precision on the 95 pages of round 6 (overall 58/5/4, P 0.921, R 0.935), and on its 97 pages
-# (58/6/4, P 0.906, R 0.935). Raised with the banner-landmark exclusion (58/4/4, P 0.935),
-# and with contact-card portraits and audio posters out of the content images (58/0/4).
-OVERALL = (1.0, 0.93)
+# (58/6/4, P 0.906, R 0.935). Raised with the banner-landmark exclusion (58/4/4, P 0.935).
+# Lowered on round 7's 103 pages (63/8/5, P 0.887, R 0.926): see photo-credits above; and on
+# its 131 pages after the round's own rule (91/33/28, P 0.734, R 0.765).
+OVERALL = (0.73, 0.76)
 
 
 @pytest.fixture(scope="module")
