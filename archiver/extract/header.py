@@ -21,11 +21,16 @@ from archiver.extract.text import NOT_TEXT, collapse, hidden_reason
 # Headings that only screen readers get: the visible title is elsewhere.
 # Headings of skip links ("Hauptnavigation", "Springe direkt zu") are for them too.
 _SCREEN_READER_ONLY = re.compile(
-    r"(?i)^(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|element-invisible|offscreen|"
-    r"hidden|a11y-hidden|u-visually-hidden|is-hidden|aural|invisible|nav-?skip|skip-?links?|"
+    # A state or utility prefix names the same thing: "is-aural" (auswaertiges-amt.de),
+    # "u-visually-hidden", "a11y-hidden".
+    r"(?i)^(?:is-|u-|a11y-)?(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|"
+    r"element-invisible|offscreen|hidden|aural|invisible|nav-?skip|skip-?links?|skip|"
     # German ("invisible"): bayern.de's headings for its menus and banner.
-    r"skip|unsichtbar)$"
+    r"unsichtbar)$"
 )
+# The site's logo set as an <h1> on every page ("h1.logo" holding "KBS WORLD" and its
+# images): branding, not the page's heading.
+_LOGO = re.compile(r"(?i)(?:^|[-_])logo(?:$|[-_])")
 _BREADCRUMB = re.compile(r"(?i)breadcrumb")
 _SKIPPED_TEXT_PARENTS = frozenset({"script", "style", "noscript", "template", "title", "head"})
 # How much visible text around the heading is its header: a kicker or dateline before it,
@@ -49,7 +54,7 @@ def usable_h1(h1: Tag, root: Tag | None = None) -> bool:
     """Whether a reader sees ``h1`` as a page heading (not hidden, not a breadcrumb's label)."""
     if hidden_reason(h1) is not None:
         return False
-    if any(_SCREEN_READER_ONLY.match(c) for c in _classes_and_id(h1)):
+    if any(_SCREEN_READER_ONLY.match(c) or _LOGO.search(c) for c in _classes_and_id(h1)):
         return False
     node = h1.parent
     while node is not None and node is not root and node.name != "[document]":
@@ -57,6 +62,26 @@ def usable_h1(h1: Tag, root: Tag | None = None) -> bool:
             return False
         node = node.parent
     return True
+
+
+def title_h1(soup: Tag, titles: Iterable[str | None]) -> Tag | None:
+    """On a page with no usable ``<h1>``, a visible ``<h1>`` set aside as a breadcrumb's or a
+    navigation's that repeats the page's title (hessenschau.de's only heading is its
+    breadcrumb's last item, the headline): the page has that heading after all."""
+    wanted = [collapse(t) for t in titles if t]
+    for h1 in soup.find_all("h1"):
+        if hidden_reason(h1) is not None or any(
+            _SCREEN_READER_ONLY.match(c) or _LOGO.search(c) for c in _classes_and_id(h1)
+        ):
+            continue
+        text = collapse(h1.get_text())
+        if len(text) < _HEADLINE_MIN:
+            continue
+        for title in wanted:
+            rest = title[len(text) :] if title.startswith(text) else None
+            if rest is not None and (not rest or _SUFFIX_START.match(rest)):
+                return h1
+    return None
 
 
 def content_h1(root: Tag, excluded: Callable[[Tag], bool]) -> Tag | None:

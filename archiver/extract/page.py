@@ -30,6 +30,7 @@ from archiver.extract.header import (
     header_date,
     heading_kicker,
     heading_text,
+    title_h1,
     title_headline,
     usable_h1,
 )
@@ -340,6 +341,8 @@ def extract(
         chrome = _exclusion(soup, profile.content_exclude, source)
         h1 = next((h for h in headings if not chrome(h) and h.get_text(strip=True)), None)
     title_tag = soup.find("title")
+    if h1 is None and source.contains("<h1"):
+        h1 = title_h1(soup, (meta.get("og:title"), title_tag.get_text() if title_tag else None))
     shown_title = None  # the headline a page without an <h1> shows instead
     if h1 is None and soup.body is not None and title_tag is not None:
         shown_title = title_headline(soup.body, title_tag.get_text())

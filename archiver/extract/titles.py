@@ -52,7 +52,8 @@ def strip_suffix(title: str, suffixes: tuple[str, ...], site_name: str | None) -
 # Separators between a page's title and its site's name or section path:
 # " | ", " - ", " – ", " — ", " :: ", " · ", " / ", " › ".
 _WORD = re.compile(r"\w+")
-_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>)\s+")
+# A lone lower-case "l" stands for a bar on some sites ("… Tues. l KBS WORLD").
+_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|>|l)\s+")
 # A bar needs no spaces around it ("NEWS WEB EASY|Title"): titles do not use it in words.
 _BAR = re.compile(r"\s*[|｜]\s*")
 

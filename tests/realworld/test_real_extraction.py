@@ -569,3 +569,34 @@ def test_an_audio_players_poster_is_no_content_image() -> None:
     # A video's poster is a still of the footage: channel4.com's stays a content image.
     still = model("gb-channel4-gaza-rafah-2023")["images"][0]
     assert still["src"].endswith("L1lW6NFF_image.png") and still["content"] is True
+
+
+# Round 7's pages (issue #11): headings a reader does not see as the page's.
+
+
+def test_a_hidden_welcome_heading_with_a_state_prefix_is_not_the_page_heading() -> None:
+    # auswaertiges-amt.de: h1.is-aural "Willkommen auf den Seiten des Auswärtigen Amts"
+    # comes first in the source; the page heading is h1.heading__title.
+    m = model("de-auswaertiges-amt-reisehinweise-italien-2021")
+    assert m["titles"]["h1"]["normalized"] == "Italien: Reise- und Sicherheitshinweise"
+    assert m["titles"]["mismatches"] == []
+
+
+def test_a_logo_heading_is_not_the_page_heading_and_a_lone_l_separates_the_site() -> None:
+    # KBS World: the header's h1.logo "KBS WORLD" comes first; the <title> ends
+    # " l KBS WORLD" (a lower-case L for a bar).
+    m = model("kr-kbs-world-cold-wave-2023")
+    headline = "Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues."
+    assert m["titles"]["h1"]["normalized"] == headline
+    assert m["titles"]["title"]["normalized"] == headline
+    assert m["titles"]["mismatches"] == []
+
+
+def test_a_breadcrumb_heading_repeating_the_title_is_the_pages_heading() -> None:
+    # hessenschau.de: the only <h1> is the breadcrumb's last item, the headline itself.
+    page = case("de-hessenschau-buchmesse-yuecel-2019")
+    m = model_of(page)
+    assert m["titles"]["h1"]["normalized"].startswith("Die Minze als Mutmacher")
+    assert not {rule for rule, _ in run_case(page)} & {"missing-h1", "consistent-titles"}
+    # bundesrat.de's breadcrumb heading "Sie sind hier:" repeats no title: still skipped.
+    assert model("de-bundesrat-weremember")["titles"]["h1"]["normalized"] != "Sie sind hier:"
