@@ -308,6 +308,29 @@ def _place_dateline(text: str, start: int, starts: set[int]) -> bool:
     return any(_PLACE.match(text[s:start]) is not None for s in starts if window <= s < start)
 
 
+_SUBLINE_CHARS = 120  # a subline is a line; a longer sub-heading is the text's own
+
+
+def _subline(heading: Tag) -> Tag | None:
+    """The lower-ranked heading right after ``heading`` (its next element, nothing but
+    white space between), when short: the heading's subline."""
+    if heading.name not in _RANKED:
+        return None
+    following = heading.find_next_sibling()
+    if following is None or following.name not in _RANKED or following.name <= heading.name:
+        return None
+    between = heading.next_sibling
+    while between is not None and between is not following:
+        if not isinstance(between, NavigableString) or str(between).strip():
+            return None
+        between = between.next_sibling
+    text = collapse(following.get_text())
+    return following if text and len(text) <= _SUBLINE_CHARS else None
+
+
+_RANKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 def header_date(h1: Tag, source: str = "") -> TextDate | None:
     """The date written in the heading's header (a publication date, or failing that an
     update date, marked ``updated``), or None when there is none or it is ambiguous.
@@ -333,6 +356,11 @@ def header_date(h1: Tag, source: str = "") -> TextDate | None:
             before[:0] = _visible_strings(strings, _BEFORE_CHARS)
     own = _visible_strings(h1.descendants, 1000)
     after = _visible_strings(h1.next_elements, _AFTER_CHARS + sum(map(len, own)), _HEADER_ENDS)
+    subline = _subline(h1)
+    if subline is not None:
+        # A sub-heading right after the heading is its subline ("<h3>Headline</h3><h4>
+        # 16.10.2019 betrifft: … ∙ SWR Fernsehen</h4>"), not the next section's heading.
+        after += _visible_strings(subline.descendants, _SUBLINE_CHARS)
     header = before + after
     text = " ".join(header)
     dates = text_dates(text)

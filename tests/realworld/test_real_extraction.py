@@ -600,3 +600,13 @@ def test_a_breadcrumb_heading_repeating_the_title_is_the_pages_heading() -> None
     assert not {rule for rule, _ in run_case(page)} & {"missing-h1", "consistent-titles"}
     # bundesrat.de's breadcrumb heading "Sie sind hier:" repeats no title: still skipped.
     assert model("de-bundesrat-weremember")["titles"]["h1"]["normalized"] != "Sie sind hier:"
+
+
+def test_a_subline_heading_right_under_the_headline_dates_it() -> None:
+    # ARD Mediathek: the only <h1> is hidden; the visible headline is an <h3> whose <h4>
+    # subline reads "16.10.2019 betrifft: … ∙ SWR Fernsehen": a dated item, missing-h1.
+    page = case("de-ard-mediathek-betrifft-nahrungsergaenzung-2019")
+    m = model_of(page)
+    assert m["article_signals"] == ["dated-headline"]
+    assert m["dates"]["published"]["value"] == "2019-10-16"
+    assert ("missing-h1", "") in run_case(page)
