@@ -33,6 +33,9 @@ _BEFORE_CHARS = 120
 _AFTER_CHARS = 320
 # Besides the labels of dates.PUBLISHED_LABEL, header datelines use these.
 _DATELINE_WORD = re.compile(r"(?i)(?:date|dated|vom|datum|dato)\W{0,3}$")
+# A news dateline: place, date, dash, text ("Bern, 17.08.2007 - Rede von …").
+_DATELINE_PLACE = re.compile(r"(?:^|[\s(])[A-ZÄÖÜ][\w.-]+(?: [A-ZÄÖÜ][\w.-]+)?,\s*$")
+_DATELINE_DASH = re.compile(r"\s*[-–—]\s")
 
 
 def _classes_and_id(tag: Tag) -> Iterable[str]:
@@ -289,7 +292,12 @@ def header_date(h1: Tag, source: str = "") -> TextDate | None:
     introduced = [
         d
         for d in candidates
-        if PUBLISHED_LABEL.search(text[: d.start]) or _DATELINE_WORD.search(text[: d.start])
+        if PUBLISHED_LABEL.search(text[: d.start])
+        or _DATELINE_WORD.search(text[: d.start])
+        or (
+            _DATELINE_PLACE.search(text[max(0, d.start - 40) : d.start])
+            and _DATELINE_DASH.match(text, d.start + len(d.raw))
+        )
     ]
     if introduced and len({d.day for d in introduced}) == 1:
         return introduced[0]

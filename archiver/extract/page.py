@@ -47,7 +47,7 @@ from archiver.extract.titles import (
 )
 from archiver.markup import parse_html
 
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 _MAX_JSONLD_CHARS = 500_000
 
 

@@ -48,10 +48,31 @@ def test_update_dates_are_no_publication_dates(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["12. mars 2024 – 15. mars 2024", "12. mars 2024 til 15. mars 2024"]
+    "text",
+    [
+        "12. mars 2024 – 15. mars 2024",
+        "12. mars 2024 til 15. mars 2024",
+        "1.–3. März 2022",
+        "Mai – 3. Juni 2022",
+        "March 3, 2022 – April 5, 2022",
+    ],
 )
 def test_a_range_is_no_publication_date(text: str) -> None:
     assert all(d.excluded and not d.updated for d in text_dates(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "reineckefuchs — 2. Februar 2022",  # author, dash, date (boxen.de)
+        "am Mittwoch, 26.01.2022 - 14:30",  # date, dash, time (jagderleben.de)
+        "Bern, 17.08.2007 - Rede von Moritz Leuenberger",  # date, dash, text (wbf.admin.ch)
+        "Szene – 3. März 2022",  # a word ending like a month ("ene", enero) before the dash
+    ],
+)
+def test_a_dash_beside_a_date_makes_a_range_only_between_dates(text: str) -> None:
+    [found] = text_dates(text)
+    assert not found.excluded
 
 
 def test_a_word_starting_like_a_range_word_is_no_range() -> None:

@@ -537,3 +537,11 @@ def test_a_sidebar_div_named_aside_holds_no_content_images() -> None:
     assert len(teasers) == 10 and not any(i["content"] for i in teasers)
     flagged = {f[1] for f in run_case(page) if f[0] == "photo-credits"}
     assert not flagged & {i["url"] for i in teasers}
+
+
+def test_a_news_dateline_place_date_dash_dates_the_page() -> None:
+    # wbf.admin.ch: "Bern, 17.08.2007 - Rede von Moritz Leuenberger beim SP-Städtegipfel,
+    # Basel, 18. August 2007" under the heading. The dash after the date is a dateline's,
+    # not a range's, and the place-date-dash dateline wins over the event's date after it.
+    published = model("ch-wbf-rede-staedteschutz-2007")["dates"]["published"]
+    assert published["value"] == "2007-08-17" and published["source"] == "near-h1"
