@@ -86,3 +86,28 @@ def test_labelled_date_needs_one_agreeing_label() -> None:
     assert labelled_date(text).day == date(2014, 2, 25)
     assert labelled_date("Published 1 May 2020 … Published 2 May 2020") is None
     assert labelled_date("The law of 1 May 2020") is None
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<meta itemprop="datePublished" content="2022-01-14T09:30:00+01:00">',
+        '<span itemprop="datePublished" datetime="2022-01-14">vor 3 Jahren</span>',
+    ],
+)
+def test_schema_org_date_published_in_microdata_dates_the_page(markup: str) -> None:
+    # Microdata's datePublished (handwerksblatt.de, ndr.de in htmldate's evaluation set)
+    # is read when the pack's earlier sources find nothing.
+    from datetime import UTC, datetime
+
+    from archiver.check import RuleSet
+    from archiver.extract import extract
+
+    url = "https://example.org/news/item"
+    html = f"<html><body><main><h1>Headline</h1><p>Text.</p>{markup}</main></body></html>"
+    profile = RuleSet.load().resolve(["default"], url).profile
+    model = extract(
+        html.encode(), url=url, captured_at=datetime(2026, 1, 1, tzinfo=UTC), profile=profile
+    )
+    assert model["dates"]["published"]["value"] == "2022-01-14"
+    assert "datePublished" in model["dates"]["published"]["source"]
