@@ -184,10 +184,16 @@ OTHER_EVENT = re.compile(
     r"svarfrist|naissance|né|née|décès|échéance|nato|nata|nascita|scadenza|nacid[oa]|"
     r"nacimiento|plazo|geboortedatum|overleden)\W{0,3}(?:\w+\W{1,3}){0,2}$"
 )
-# A dash makes a range only between numbers ("1.–3. März 2022", "24.01.2022 – 26.01.2022"):
-# "24.01.2022 - Meldung - Energie" is a topline whose parts a dash separates.
-_RANGE_BEFORE = re.compile(r"(?i)(?:\d\.?\s*[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$")
-_RANGE_AFTER = re.compile(r"(?i)^\s*(?:[-–—]\s*\d|(?:to|bis|til|till|au|al|à|tot)(?!\w)\s*\S)")
+# A dash makes a range only between dates: after a number or a month ("1.–3. März 2022",
+# "Mai – 3. Juni"), before one that is no time of day; "reineckefuchs — 2. Februar 2022"
+# (author, dash, date), "26.01.2022 - 14:30" (date, dash, time) and "3. März 2022 – Berlin"
+# (date, dash, place) are bylines and datelines.
+_RANGE_BEFORE = re.compile(
+    rf"(?i)(?:(?:\d\.?|(?<!\w){_MONTH})\s*[-–—]|(?<!\w)(?:to|bis|til|till|au|al|à|tot))\s*$"
+)
+_RANGE_AFTER = re.compile(
+    rf"(?i)^\s*(?:[-–—]\s*(?:\d(?!\d?:\d\d)|{_MONTH}(?!\w))|(?:to|bis|til|till|au|al|à|tot)(?!\w)\s*\S)"
+)
 
 
 @dataclass(frozen=True)

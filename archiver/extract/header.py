@@ -39,6 +39,9 @@ _BEFORE_CHARS = 120
 _AFTER_CHARS = 320
 # Besides the labels of dates.PUBLISHED_LABEL, header datelines use these.
 _DATELINE_WORD = re.compile(r"(?i)(?:date|dated|vom|datum|dato)\W{0,3}$")
+# A news dateline: place, date, dash, text ("Bern, 17.08.2007 - Rede von …").
+_DATELINE_PLACE = re.compile(r"(?:^|[\s(])[A-ZÄÖÜ][\w.-]+(?: [A-ZÄÖÜ][\w.-]+)?,\s*$")
+_DATELINE_DASH = re.compile(r"\s*[-–—]\s")
 
 
 def _classes_and_id(tag: Tag) -> Iterable[str]:
@@ -296,18 +299,6 @@ def _visible_strings(
     return out
 
 
-# A press release's dateline: the place, a comma, the date, opening a line of text
-# ("Bern, 17.08.2007 - Rede von …, Basel, 18. August 2007": Bern's is the release's date).
-_PLACE = re.compile(r"^[A-ZÄÖÜÅÆØ][\w'’.-]*(?:[ /-][A-ZÄÖÜÅÆØ][\w'’.-]*){0,2},\s*$")
-
-
-def _place_dateline(text: str, start: int, starts: set[int]) -> bool:
-    """Whether the date at ``start`` follows a place name and a comma that open one of the
-    header's strings (whose offsets in ``text`` are ``starts``)."""
-    window = max(0, start - 40)
-    return any(_PLACE.match(text[s:start]) is not None for s in starts if window <= s < start)
-
-
 _SUBLINE_CHARS = 120  # a subline is a line; a longer sub-heading is the text's own
 
 
@@ -367,17 +358,15 @@ def header_date(h1: Tag, source: str = "") -> TextDate | None:
     candidates = [d for d in dates if not d.excluded]
     if candidates and len({d.day for d in candidates}) == 1:
         return candidates[0]
-    starts: set[int] = set()
-    offset = 0
-    for part in header:
-        starts.add(offset)
-        offset += len(part) + 1
     introduced = [
         d
         for d in candidates
         if PUBLISHED_LABEL.search(text[: d.start])
         or _DATELINE_WORD.search(text[: d.start])
-        or _place_dateline(text, d.start, starts)
+        or (
+            _DATELINE_PLACE.search(text[max(0, d.start - 40) : d.start])
+            and _DATELINE_DASH.match(text, d.start + len(d.raw))
+        )
     ]
     if introduced and len({d.day for d in introduced}) == 1:
         return introduced[0]

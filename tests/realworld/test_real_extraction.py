@@ -183,8 +183,6 @@ def test_og_type_article_without_any_date_is_no_article() -> None:
         ("govuk-publication-uk-guarantees", "2013-10-22", "labelled"),
         ("de-bka-pm-telegram", "2022-01-26", "near-h1"),
         ("de-thw-frauen-im-thw", "2021-10-11", "near-h1"),
-        # "Bern, 17.08.2007 - Rede von …, Basel, 18. August 2007": the place's dateline.
-        ("ch-wbf-rede-staedteschutz-2007", "2007-08-17", "near-h1"),
     ],
 )
 def test_publication_date_read_from_visible_text(stem: str, day: str, source: str) -> None:
@@ -610,3 +608,11 @@ def test_a_subline_heading_right_under_the_headline_dates_it() -> None:
     assert m["article_signals"] == ["dated-headline"]
     assert m["dates"]["published"]["value"] == "2019-10-16"
     assert ("missing-h1", "") in run_case(page)
+
+
+def test_a_news_dateline_place_date_dash_dates_the_page() -> None:
+    # wbf.admin.ch: "Bern, 17.08.2007 - Rede von Moritz Leuenberger beim SP-Städtegipfel,
+    # Basel, 18. August 2007" under the heading. The dash after the date is a dateline's,
+    # not a range's, and the place-date-dash dateline wins over the event's date after it.
+    published = model("ch-wbf-rede-staedteschutz-2007")["dates"]["published"]
+    assert published["value"] == "2007-08-17" and published["source"] == "near-h1"
