@@ -397,6 +397,11 @@ def extract(
         return ParsedDate(found.day, None, found.raw) if found is not None else None
 
     published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled)
+    dated = (
+        [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
+        if published is not None
+        else []
+    )
     # A header dated by its last update alone ("Stand: …", "Updated …") is on plenty of
     # pages that are no articles; it makes one only with a publication date beside.
     if (
@@ -409,14 +414,17 @@ def extract(
         profile.article_dated_h1
         and h1 is not None
         and published is not None
-        and (published[1].labelled or _labels(labelled, published[0]))
+        and (
+            published[1].labelled
+            # Read the page's text for a label only when nothing else makes it an article.
+            or (not signals and not dated and _labels(labelled, published[0]))
+        )
     ):
         # A heading and the one date the page labels its publication's ("Date 23.05.2011"
         # in the item's facts below the text; "Erschienen am <time>" under bmel.de's
         # text, its datetime read first) make an article too.
         signals.append("labelled-date")
-    if published is not None:
-        signals += [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
+    signals += dated
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:
