@@ -40,6 +40,9 @@ _UI_GRAPHIC = re.compile(
     r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
     r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
+# A logo's file named as one word with its owner ("xinhualogo.gif", "xlogo-social.png"; not
+# "…-nologo.jpg", a photograph without the logo).
+_LOGO_FILE = re.compile(r"(?i)[a-z](?<!no)logo(?:$|[\W_\d])")
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
@@ -199,6 +202,8 @@ def _not_content(img: Tag, src: str) -> str | None:
         return "logo or icon"
     if any(_UI_GRAPHIC.search(w) for w in names):
         return "interface graphic"
+    if _LOGO_FILE.search(file):
+        return "logo or icon"
     link = img.find_parent("a")
     if link is None:
         item = img.find_parent("li")

@@ -374,3 +374,17 @@ def test_a_picture_alliance_credit_closing_the_caption_credits_the_picture(profi
     </dl><p>Body text long enough to be a paragraph of the article.</p></main></body></html>"""
     images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
     assert [i["credit"] for i in images] == ["picture alliance / dpa / Oliver Berg"]
+
+
+def test_a_logo_file_named_with_its_owner_is_no_content_image(profile) -> None:
+    # Modelled on Xinhua's Hebei page (adbar/htmldate tests/eval, archive.org copy): the
+    # masthead's "xinhualogo.gif" in a layout table; "…-nologo.jpg" is a photograph.
+    html = b"""<html><head><title>T</title></head><body><main><h1>T</h1>
+    <table><tr><td><img src="/images/xinhualogo.gif" width="132" height="100"></td></tr></table>
+    <p><img src="/photos/hamas-nologo-1518817837.jpg" alt="Photo"> Body text of the page.</p>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/", captured_at=AT, profile=profile)["images"]
+    assert {i["src"]: i["not_content_reason"] for i in images} == {
+        "/images/xinhualogo.gif": "logo or icon",
+        "/photos/hamas-nologo-1518817837.jpg": None,
+    }
