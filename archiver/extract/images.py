@@ -12,11 +12,7 @@ import soupsieve
 from bs4 import Tag
 
 from archiver.extract.credits import credit_of, description, gallery_credit, lines, match_credit
-from archiver.extract.text import (
-    css_path,
-    hidden_reason,
-    visible_text,
-)
+from archiver.extract.text import NOT_TEXT, css_path, hidden_reason, visible_text
 from archiver.markup import BLOCK_ELEMENTS, LAZY_SRC_ATTRS, SRCSET_ATTRS, parse_srcset
 
 MAX_IMAGES = 1000
@@ -35,6 +31,9 @@ _UI_GRAPHIC = re.compile(
     r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
     r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
+# A logo's file named as one word with its owner ("xinhualogo.gif", "xlogo-social.png"; not
+# "…-nologo.jpg", a photograph without the logo).
+_LOGO_FILE = re.compile(r"(?i)[a-z](?<!no)logo(?:$|[\W_\d])")
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
@@ -153,6 +152,8 @@ def _not_content(img: Tag, src: str) -> str | None:
         return "logo or icon"
     if any(_UI_GRAPHIC.search(w) for w in names):
         return "interface graphic"
+    if _LOGO_FILE.search(file):
+        return "logo or icon"
     link = img.find_parent("a")
     if link is None:
         item = img.find_parent("li")
@@ -274,6 +275,77 @@ def _audio_poster(img: Tag, src: str, root: Tag) -> bool:
     return False
 
 
+_TEASER_LEVELS = 6  # text-less wrappers climbed from a picture to the card holding its text
+_TEASER_WORDS = 60  # words: a card's heading, a teaser sentence and "Read more"
+_TEASER_REPEAT = 2  # levels above the card searched for a sibling card (a grid's item wrapper)
+_HEADING = soupsieve.compile("h2, h3, h4, h5, h6")
+# A heading only screen readers get (Drupal's <h2 class="element-invisible"> naming a media
+# file above an article's picture) is no card's title.
+_UNSEEN_CLASS = re.compile(
+    r"(?i)^(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|element-invisible|offscreen|"
+    r"a11y-hidden|u-visually-hidden|invisible)$"
+)
+
+
+def _titled(tag: Tag) -> bool:
+    """Whether ``tag``'s text opens with a heading a reader sees (its title)."""
+    first = next(
+        (s for s in tag.find_all(string=True) if s.strip() and not isinstance(s, NOT_TEXT)), None
+    )
+    if first is None:
+        return False
+    heading = next((p for p in first.parents if p is tag or _HEADING.match(p)), tag)
+    if heading is tag:
+        return False
+    classes = [c for n in (heading, *heading.find_all(True)) for c in n.get("class") or ()]
+    return not any(_UNSEEN_CLASS.match(c) for c in classes)
+
+
+def _card_shape(tag: Tag) -> bool:
+    """Whether ``tag`` holds what a teaser card holds: a title (its text opens with a
+    heading) and links to one other page (a box linking to several is a text of its own:
+    a project with its videos)."""
+    if not _titled(tag):
+        return False
+    targets = set()
+    for link in tag.find_all("a", href=True, limit=8):
+        if _elsewhere(link):
+            targets.add(str(link["href"]).strip().split("#")[0].rstrip("/"))
+    return len(targets) == 1
+
+
+def _teaser_card(img: Tag, root: Tag) -> bool:
+    """Whether ``img`` is the picture of a teaser card: the nearest wrapper holding text is
+    a small box with this one picture, a heading and a link to another page ("Read more"
+    laid over the card), repeated as a sibling of the same kind (a grid or list of cards).
+    The picture stands for the page the card links to, as a linked thumbnail does."""
+    card = img.parent
+    for _ in range(_TEASER_LEVELS):
+        if card is None or card is root:
+            return False
+        if next(card.stripped_strings, None) is not None:
+            break
+        card = card.parent
+    else:
+        return False
+    if card.name == "figure" or img.find_parent("figure") is not None:
+        return False
+    if _more_words(card, _TEASER_WORDS) or len(card.find_all("img", limit=2)) > 1:
+        return False
+    if not _card_shape(card):
+        return False
+    node: Tag | None = card
+    for _ in range(_TEASER_REPEAT + 1):
+        if node is None or node is root:
+            return False
+        kind = (node.name, tuple(node.get("class") or ()))
+        for sibling in (*node.find_previous_siblings(limit=3), *node.find_next_siblings(limit=3)):
+            if (sibling.name, tuple(sibling.get("class") or ())) == kind and _card_shape(sibling):
+                return True
+        node = node.parent
+    return False
+
+
 def extract_images(
     root: Tag,
     excluded: Callable[[Tag], bool],
@@ -331,6 +403,8 @@ def extract_images(
             reason = "portrait on a contact card"
         if reason is None and _audio_poster(img, src, root):
             reason = "poster of an audio player"
+        if reason is None and _teaser_card(img, root):
+            reason = "picture of a teaser card"
         images.append(
             {
                 "src": src,

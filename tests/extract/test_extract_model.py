@@ -309,3 +309,84 @@ def test_an_audio_players_poster_is_no_content_image(profile) -> None:
         "/stills/report.jpg": None,  # a video's poster is a still of the footage
         "/photo.jpg": None,  # beside an audio clip, but no player names it
     }
+
+
+def test_a_teaser_cards_picture_is_no_content_image(profile) -> None:
+    # Modelled on Lower Saxony's fertiliser authority (duengebehoerde-niedersachsen.de,
+    # adbar/trafilatura tests/eval): a grid of news cards, the picture beside a card body
+    # titled by an <h3> and laid over by a "Mehr lesen" link to the item.
+    card = """<div class="item"><div class="bg-tertiary"><picture>
+      <img src="/cache/{n}.jpg" alt="Feld {n}"></picture>
+      <div class="card-body"><h3 class="card-title teaser">Meldung {n}</h3>
+      <p>Ein kurzer Anrisstext zur Meldung.</p>
+      <a class="stretched-link" href="/news/{n}">Mehr lesen...</a></div></div></div>"""
+    html = f"""<html><head><title>T</title></head><body><main><h1>Sperrfristen</h1>
+    <p>Body text long enough to be a paragraph of the article.</p>
+    <div class="grid">{card.format(n=1)}{card.format(n=2)}</div>
+    <div class="section"><h2>Karte</h2><img src="/map.png" alt="Karte">
+      <p>Die Karte zeigt die Gebiete; Details unter <a href="/gebiete">Gebiete</a>.</p></div>
+    <div class="project"><div class="info">KIKA 2015</div><img src="/show.jpg" alt="Show">
+      <h3><a href="/preis">Nominierung</a></h3></div>
+    <div class="project"><div class="info">ZDF 2014</div><img src="/other.jpg" alt="Other">
+      <h3><a href="/preis2">Preis</a></h3></div>
+    <div class="file"><h2 class="element-invisible"><a href="/files/a">a.jpg</a></h2>
+      <div class="content"><img src="/a.jpg" alt="A"></div></div>
+    <div class="file"><h2 class="element-invisible"><a href="/files/b">b.jpg</a></h2>
+      <div class="content"><img src="/b.jpg" alt="B"></div></div>
+    </main></body></html>"""
+    images = extract(html.encode(), url="https://example.org/a/", captured_at=AT, profile=profile)
+    assert {i["src"]: i["not_content_reason"] for i in images["images"]} == {
+        "/cache/1.jpg": "picture of a teaser card",
+        "/cache/2.jpg": "picture of a teaser card",
+        "/map.png": None,  # a section of the text, no sibling card
+        "/show.jpg": None,  # not titled by its heading (a project's own box)
+        "/other.jpg": None,
+        "/a.jpg": None,  # a media file's heading only screen readers get (Drupal, fluter.de)
+        "/b.jpg": None,
+    }
+
+
+def test_a_video_thumbnail_stays_a_content_image(profile) -> None:
+    # Modelled on bayern.de (adbar/htmldate tests/cache; corpus page de-bayern-startseite):
+    # YouTube's thumbnails, copied as "ID_mqdefault.jpg", stand in for click-to-load videos.
+    # A video's still shows its footage: content, as channel4.com's poster (the corpus's
+    # convention); a rule calling them thumbnails was measured and not adopted.
+    html = b"""<html><head><title>T</title></head><body><main><h1>Bayern</h1>
+    <div id="topvideo"><img src="/wp-content/uploads/yt/Ii2gmar6NYo_mqdefault.jpg"
+      alt="Youtube Aktivierung"></div>
+    <div class="col1"><a class="fancybox" href="#inlinev1"
+      onclick="return loadIframe('player1', 'zoI6v1Mv78Y')">
+      <img src="https://i.ytimg.com/vi/zoI6v1Mv78Y/hqdefault.jpg" alt="Besuch"></a></div>
+    <p><img src="/uploads/default.jpg" alt="Photo"> Body text of the page.</p>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/", captured_at=AT, profile=profile)["images"]
+    assert {i["src"]: i["not_content_reason"] for i in images} == {
+        "/wp-content/uploads/yt/Ii2gmar6NYo_mqdefault.jpg": None,
+        "https://i.ytimg.com/vi/zoI6v1Mv78Y/hqdefault.jpg": None,
+        "/uploads/default.jpg": None,
+    }
+
+
+def test_a_picture_alliance_credit_closing_the_caption_credits_the_picture(profile) -> None:
+    # Modelled on Deutschlandfunk (adbar/htmldate tests/eval/deutschlandfunk.de.titanic.html):
+    # the caption in a <dd> ends "(picture alliance / dpa / Oliver Berg)".
+    html = b"""<html><head><title>T</title></head><body><main><h1>Titanic</h1>
+    <dl class="largeImage"><dt><img src="/thumbs/precht.jpg" alt="Precht"></dt>
+    <dd>Sagt der Publizist Richard David Precht im DLF. (picture alliance / dpa / Oliver Berg)</dd>
+    </dl><p>Body text long enough to be a paragraph of the article.</p></main></body></html>"""
+    images = extract(html, url="https://example.org/a/", captured_at=AT, profile=profile)["images"]
+    assert [i["credit"] for i in images] == ["picture alliance / dpa / Oliver Berg"]
+
+
+def test_a_logo_file_named_with_its_owner_is_no_content_image(profile) -> None:
+    # Modelled on Xinhua's Hebei page (adbar/htmldate tests/eval, archive.org copy): the
+    # masthead's "xinhualogo.gif" in a layout table; "…-nologo.jpg" is a photograph.
+    html = b"""<html><head><title>T</title></head><body><main><h1>T</h1>
+    <table><tr><td><img src="/images/xinhualogo.gif" width="132" height="100"></td></tr></table>
+    <p><img src="/photos/hamas-nologo-1518817837.jpg" alt="Photo"> Body text of the page.</p>
+    </main></body></html>"""
+    images = extract(html, url="https://example.org/", captured_at=AT, profile=profile)["images"]
+    assert {i["src"]: i["not_content_reason"] for i in images} == {
+        "/images/xinhualogo.gif": "logo or icon",
+        "/photos/hamas-nologo-1518817837.jpg": None,
+    }
