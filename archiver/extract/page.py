@@ -233,7 +233,9 @@ def _content_root(
 _MAX_ANCESTORS = 64  # deeper than any real page; a hostile one falls back to selecting
 
 
-def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callable[[Tag], bool]:
+def _exclusion(
+    root: Tag, selectors: tuple[str, ...], source: Source, spared: Tag | None = None
+) -> Callable[[Tag], bool]:
     """Whether an element of ``root`` lies inside an element that ``selectors`` exclude.
 
     Only the ancestors of the elements asked about (images, a few per page)
@@ -242,7 +244,9 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
     ``root`` only in a selection from it, so such selectors still select. An
     element nested deeper than ``_MAX_ANCESTORS`` (hostile markup) falls back to
     selecting once per selector: each match walks to the document root, so
-    matching every ancestor would cost the depth squared.
+    matching every ancestor would cost the depth squared. The ancestors of ``spared`` (the
+    page's own heading) are not matched: an element holding the page's headline is the
+    page, whatever its class says ("aquarium-panoramateaser": the item's own header).
     """
     compiled: list[SoupSieve] = []
     selected: set[int] = set()
@@ -257,12 +261,13 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
         except SelectorSyntaxError as exc:
             raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
     everything: set[int] | None = None
+    page = {id(n) for n in spared.parents} if spared is not None else set()
 
     def excluded(tag: Tag) -> bool:
         nonlocal everything
         ancestors: list[Tag] = []
         node = tag.parent
-        while node is not None and node is not root:
+        while node is not None and node is not root and id(node) not in page:
             ancestors.append(node)
             node = node.parent
         if everything is None and len(ancestors) > _MAX_ANCESTORS:
@@ -282,13 +287,71 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
 _NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
 
 
+# A <noscript> holding nothing but images: the lazy-loading pattern whose script shows those
+# images (reading the <noscript> or a placeholder beside it), so a reader sees them.
+_NOSCRIPT_IMAGES = re.compile(r"(?i)<noscript\b[^>]*>((?:\s*<img\b[^>]*>)+)\s*</noscript\s*>")
+_FROM_NOSCRIPT = "data-archiver-noscript"
+
+
+def _noscript(match: re.Match[str]) -> str:
+    images = _NOSCRIPT_IMAGES.fullmatch(match.group(0))
+    if images is None:
+        return ""
+    return re.sub(r"(?i)<img\b", f"<img {_FROM_NOSCRIPT}", images.group(1))
+
+
+def _noscript_copies(soup: BeautifulSoup) -> None:
+    """Keep a <noscript>'s image only where nothing beside it stands for it: an ``<img>``
+    placeholder in the same parent is that picture already (its lazy URL is read)."""
+    for img in soup.find_all("img", attrs={_FROM_NOSCRIPT: True}):
+        parent = img.parent
+        if parent is not None and any(
+            other.get(_FROM_NOSCRIPT) is None for other in parent.find_all("img")
+        ):
+            img.decompose()
+        else:
+            del img[_FROM_NOSCRIPT]
+
+
+_SCRIPT_IMAGE = re.compile(r"(?i)\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])")
+
+
+def _script_images(soup: BeautifulSoup) -> None:
+    """An empty element naming an image file (``data-src``) and its text alternative
+    (``data-alt``) is an image a script builds in its place ("div.js-delayed-image-load"):
+    it is given that ``<img>``, as a reader's browser shows it."""
+    for element in soup.find_all(["div", "span"], attrs={"data-src": True, "data-alt": True}):
+        src, alt = element.get("data-src"), element.get("data-alt")
+        if (
+            element.name in ("div", "span")
+            and isinstance(src, str)
+            and isinstance(alt, str)
+            and _SCRIPT_IMAGE.search(src.strip())
+            and element.find(True) is None
+            and not element.get_text(strip=True)
+            and (element.parent is None or element.parent.find("img") is None)
+        ):
+            attrs = {"src": src.strip(), "alt": alt}
+            for size in ("width", "height"):
+                value = element.get(f"data-{size}")
+                if isinstance(value, str) and value.strip().isdigit():
+                    attrs[size] = value.strip()
+            element.append(soup.new_tag("img", attrs=attrs))
+
+
 def _parse(text: str) -> BeautifulSoup:
-    if "<noscript" in text or "<NOSCRIPT" in text:
-        text = _NOSCRIPT.sub("", text)
+    noscript = "<noscript" in text or "<NOSCRIPT" in text
+    if noscript:
+        text = _NOSCRIPT.sub(_noscript, text)
     try:
-        return parse_html(text)
+        soup = parse_html(text)
     except (RecursionError, ValueError, AssertionError) as exc:
         raise ExtractError(f"cannot parse HTML: {exc!r}") from exc
+    if noscript:
+        _noscript_copies(soup)
+    if "data-alt" in text:
+        _script_images(soup)
+    return soup
 
 
 def extract(
@@ -447,7 +510,9 @@ def extract(
             [s for s in profile.credit_selectors if source.may_match(s)],
             profile.credit_patterns,
             [s for s in profile.credit_elements if source.may_match(s)],
-            _exclusion(root, profile.not_content_images, source),
+            _exclusion(
+                root, profile.not_content_images, source, h1 if isinstance(h1, Tag) else None
+            ),
             profile.lead_credit_patterns,
             declared_images(meta, jsonld),
             raw_titles["h1"],
