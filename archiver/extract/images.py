@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -36,6 +37,13 @@ _UI_GRAPHIC = re.compile(
     r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
 _UI_REASON = "interface graphic"
+_TEASER_REASON = "links to another page (a teaser)"
+# A numbered figure's caption ("Abbildung 7: …", "Figure 2.", "Fig. 3 –"): a figure of the
+# document, whatever its link opens (slf.ch's chart links to its station's page).
+_NUMBERED_FIGURE = re.compile(
+    r"(?i)^\s*(?:abbildung|abb\.|figure|fig\.|figura|grafik|graphique|karte|map|chart|"
+    r"diagramm|tabelle|table)\s*\d+[a-z]?\s*[:.–—-]"
+)
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
@@ -58,7 +66,8 @@ def _src(img: Tag) -> str:
     src = src.strip() if isinstance(src, str) else ""
     lazy = [v.strip() for a in LAZY_SRC_ATTRS if isinstance(v := img.get(a), str)]
     sets = [parse_srcset(v) for a in SRCSET_ATTRS if isinstance(v := img.get(a), str)]
-    for value in (src, *lazy, *(first[0][0] for first in sets if first), *_data_images(img)):
+    candidates = (src, *lazy, *(first[0][0] for first in sets if first))
+    for value in chain(candidates, _data_images(img)):
         name = value.split("?")[0].rsplit("/", 1)[-1]
         if value and not value.startswith("data:") and not _PLACEHOLDER.search(name):
             return value
@@ -70,14 +79,12 @@ def _src(img: Tag) -> str:
 _IMAGE_FILE = re.compile(r"(?i)^[^\s<>\"']*/[^\s<>\"']+\.(?:jpe?g|png|gif|webp|avif)(?:[?#]\S*)?$")
 
 
-def _data_images(img: Tag) -> list[str]:
+def _data_images(img: Tag) -> Iterator[str]:
     """Image files named in other data-* attributes, in their order: a lazy-loading script's
     own names for the real URL (a size each: "data-lg", "data-md" …), read last."""
-    return [
-        value.strip()
-        for name, value in img.attrs.items()
-        if name.startswith("data-") and isinstance(value, str) and _IMAGE_FILE.match(value.strip())
-    ]
+    for name, value in img.attrs.items():
+        if name.startswith("data-") and isinstance(value, str) and _IMAGE_FILE.match(value.strip()):
+            yield value.strip()
 
 
 _SIZE_SUFFIX = re.compile(r"-\d{2,5}x\d{2,5}(?=\.\w+$)")  # "photo-1920x1080.png": a resized copy
@@ -184,7 +191,7 @@ def _not_content(img: Tag, src: str) -> str | None:
         if item is not None and any(_elsewhere(a) for a in item.find_all("a", limit=3)):
             return "thumbnail of a listed page"
         return None
-    return "links to another page (a teaser)" if _elsewhere(link) else None
+    return _TEASER_REASON if _elsewhere(link) else None
 
 
 def _elsewhere(link: Tag) -> bool:
@@ -348,6 +355,8 @@ def extract_images(
         decorative = _decorative(img, shown)
         hidden = hidden_reason(img)
         reason = _not_content(img, src)
+        if reason == _TEASER_REASON and caption and _NUMBERED_FIGURE.match(caption):
+            reason = None
         if reason == _UI_REASON and declared_own:
             # The page's own picture (its og:image) is no button, whatever its class says
             # ("image_btn": a picture a script opens).

@@ -343,6 +343,7 @@ def _parse(text: str) -> BeautifulSoup:
     noscript = "<noscript" in text or "<NOSCRIPT" in text
     if noscript:
         text = _NOSCRIPT.sub(_noscript, text)
+        noscript = _FROM_NOSCRIPT in text  # an image kept, to tell from its placeholder
     try:
         soup = parse_html(text)
     except (RecursionError, ValueError, AssertionError) as exc:

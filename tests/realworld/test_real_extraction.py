@@ -595,6 +595,10 @@ def test_a_lazy_placeholders_real_url_in_a_data_attribute_of_its_own() -> None:
     profile = next(i for i in images if i["src"].endswith("csm_3_Profile_50294e9782.png"))
     assert profile["content"] and profile["credit"] is None
     assert ("photo-credits", profile["url"]) in run_case(page)
+    # "Abbildung 7: Schneehöhenverlauf …": a numbered figure of the report, though its link
+    # opens the station's page; not a teaser.
+    robiei = next(i for i in images if i["src"].endswith("csm_7_Robiei_de_9ee127df28.png"))
+    assert robiei["content"] and ("photo-credits", robiei["url"]) in run_case(page)
 
 
 def test_a_delayed_image_div_a_video_poster_and_banner_strips() -> None:
