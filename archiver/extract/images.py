@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -34,14 +35,24 @@ _UI_GRAPHIC = re.compile(
 # A logo's file named as one word with its owner ("xinhualogo.gif", "xlogo-social.png"; not
 # "…-nologo.jpg", a photograph without the logo).
 _LOGO_FILE = re.compile(r"(?i)[a-z](?<!no)logo(?:$|[\W_\d])")
+_UI_REASON = "interface graphic"
+_TEASER_REASON = "links to another page (a teaser)"
+# A numbered figure's caption ("Abbildung 7: …", "Figure 2.", "Fig. 3 –"): a figure of the
+# document, whatever its link opens (slf.ch's chart links to its station's page).
+_NUMBERED_FIGURE = re.compile(
+    r"(?i)^\s*(?:abbildung|abb\.|figure|fig\.|figura|grafik|graphique|karte|map|chart|"
+    r"diagramm|tabelle|table)\s*\d+[a-z]?\s*[:.–—-]"
+)
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
     r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
 )
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
+_STRIP_RATIO = 6  # a picture six times as wide as high (or high as wide) is a banner strip
 
 
+_POSTER = re.compile(r"(?i)(?:media|video|player)[\W_]*(?:with[\W_]*)?placeholder")
 _PLACEHOLDER = re.compile(
     r"(?i)(?:^|[\W_])(?:placeholder|lazy\w*|blank|spacer|transparent|empty|pixel)(?:$|[\W_\d])"
 )
@@ -54,11 +65,25 @@ def _src(img: Tag) -> str:
     src = src.strip() if isinstance(src, str) else ""
     lazy = [v.strip() for a in LAZY_SRC_ATTRS if isinstance(v := img.get(a), str)]
     sets = [parse_srcset(v) for a in SRCSET_ATTRS if isinstance(v := img.get(a), str)]
-    for value in (src, *lazy, *(first[0][0] for first in sets if first)):
+    candidates = (src, *lazy, *(first[0][0] for first in sets if first))
+    for value in chain(candidates, _data_images(img)):
         name = value.split("?")[0].rsplit("/", 1)[-1]
         if value and not value.startswith("data:") and not _PLACEHOLDER.search(name):
             return value
     return src
+
+
+# A path or URL of an image file ("/fileadmin/chart.png"; a bare "P2292769.jpg" is a name,
+# as in a data-alt that repeats the file's name).
+_IMAGE_FILE = re.compile(r"(?i)^[^\s<>\"']*/[^\s<>\"']+\.(?:jpe?g|png|gif|webp|avif)(?:[?#]\S*)?$")
+
+
+def _data_images(img: Tag) -> Iterator[str]:
+    """Image files named in other data-* attributes, in their order: a lazy-loading script's
+    own names for the real URL (a size each: "data-lg", "data-md" …), read last."""
+    for name, value in img.attrs.items():
+        if name.startswith("data-") and isinstance(value, str) and _IMAGE_FILE.match(value.strip()):
+            yield value.strip()
 
 
 _SIZE_SUFFIX = re.compile(r"-\d{2,5}x\d{2,5}(?=\.\w+$)")  # "photo-1920x1080.png": a resized copy
@@ -143,15 +168,21 @@ def _not_content(img: Tag, src: str) -> str | None:
     given = [int(v) for v in sizes if isinstance(v, str) and v.strip().isdigit()]
     if given and max(given) <= _ICON_SIZE:
         return f"{'x'.join(map(str, given))} px"
+    if len(given) == 2 and min(given) > 0 and max(given) >= _STRIP_RATIO * min(given):
+        # A strip this long is a banner, a divider or a line of text set as an image.
+        return f"{given[0]}x{given[1]} px strip"
     classes = img.get("class")
     # A file name's camelCase words are words ("zoomDoc.gif" is a zoom button).
     file = _CAMEL.sub(" ", src.split("?")[0].rsplit("/", 1)[-1])
-    names = [file, *(classes if isinstance(classes, list) else [])]
+    # A player's placeholder ("media-placeholder", "video-placeholder") is its poster, a
+    # still of the footage, not a stand-in graphic.
+    words = classes if isinstance(classes, list) else []
+    names = [file, *(_POSTER.sub("poster", c) for c in words)]
     alt = img.get("alt")
     if any(_LOGO_OR_ICON.search(w) for w in (*names, alt if isinstance(alt, str) else "")):
         return "logo or icon"
     if any(_UI_GRAPHIC.search(w) for w in names):
-        return "interface graphic"
+        return _UI_REASON
     if _LOGO_FILE.search(file):
         return "logo or icon"
     link = img.find_parent("a")
@@ -161,7 +192,7 @@ def _not_content(img: Tag, src: str) -> str | None:
         if item is not None and any(_elsewhere(a) for a in item.find_all("a", limit=3)):
             return "thumbnail of a listed page"
         return None
-    return "links to another page (a teaser)" if _elsewhere(link) else None
+    return _TEASER_REASON if _elsewhere(link) else None
 
 
 def _elsewhere(link: Tag) -> bool:
@@ -391,12 +422,17 @@ def extract_images(
                 container, root, pictured, selectors, patterns, elements
             )
         url = urljoin(base_url, src) if src else ""
-        shown = bool(caption or credit) or (
-            bool(url) and (_picture_key(url) in own or _names_subject(url, subject))
-        )
+        declared_own = bool(url) and _picture_key(url) in own
+        shown = bool(caption or credit) or declared_own or _names_subject(url, subject)
         decorative = _decorative(img, shown)
         hidden = hidden_reason(img)
         reason = _not_content(img, src)
+        if reason == _TEASER_REASON and caption and _NUMBERED_FIGURE.match(caption):
+            reason = None
+        if reason == _UI_REASON and declared_own:
+            # The page's own picture (its og:image) is no button, whatever its class says
+            # ("image_btn": a picture a script opens).
+            reason = None
         if reason is None and not_content is not None and not_content(img):
             reason = "profile: not a content image"
         if reason is None and _contact_portrait(img, root, subject):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -38,6 +37,7 @@ from archiver.extract.images import declared_images, extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
 from archiver.extract.profile import DateSource, Profile
+from archiver.extract.shown import parse_shown
 from archiver.extract.text import collapse
 from archiver.extract.titles import (
     TITLE_SOURCES,
@@ -47,7 +47,6 @@ from archiver.extract.titles import (
     site_words,
     title_entry,
 )
-from archiver.markup import parse_html
 
 EXTRACTOR_VERSION = "7"
 _MAX_JSONLD_CHARS = 500_000
@@ -234,7 +233,9 @@ def _content_root(
 _MAX_ANCESTORS = 64  # deeper than any real page; a hostile one falls back to selecting
 
 
-def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callable[[Tag], bool]:
+def _exclusion(
+    root: Tag, selectors: tuple[str, ...], source: Source, spared: Tag | None = None
+) -> Callable[[Tag], bool]:
     """Whether an element of ``root`` lies inside an element that ``selectors`` exclude.
 
     Only the ancestors of the elements asked about (images, a few per page)
@@ -243,7 +244,9 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
     ``root`` only in a selection from it, so such selectors still select. An
     element nested deeper than ``_MAX_ANCESTORS`` (hostile markup) falls back to
     selecting once per selector: each match walks to the document root, so
-    matching every ancestor would cost the depth squared.
+    matching every ancestor would cost the depth squared. The ancestors of ``spared`` (the
+    page's own heading) are not matched: an element holding the page's headline is the
+    page, whatever its class says ("aquarium-panoramateaser": the item's own header).
     """
     compiled: list[SoupSieve] = []
     selected: set[int] = set()
@@ -258,12 +261,13 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
         except SelectorSyntaxError as exc:
             raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
     everything: set[int] | None = None
+    page = {id(n) for n in spared.parents} if spared is not None else set()
 
     def excluded(tag: Tag) -> bool:
         nonlocal everything
         ancestors: list[Tag] = []
         node = tag.parent
-        while node is not None and node is not root:
+        while node is not None and node is not root and id(node) not in page:
             ancestors.append(node)
             node = node.parent
         if everything is None and len(ancestors) > _MAX_ANCESTORS:
@@ -275,21 +279,6 @@ def _exclusion(root: Tag, selectors: tuple[str, ...], source: Source) -> Callabl
         return any(id(n) in selected or any(c.match(n) for c in compiled) for n in ancestors)
 
     return excluded
-
-
-# What a browser that runs scripts (every reader's) does not show: it reads <noscript> as
-# raw text. lxml parses its content as markup, so "<noscript><div></noscript>" would leave
-# the div open and put the rest of the page inside the <noscript>, hidden.
-_NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def _parse(text: str) -> BeautifulSoup:
-    if "<noscript" in text or "<NOSCRIPT" in text:
-        text = _NOSCRIPT.sub("", text)
-    try:
-        return parse_html(text)
-    except (RecursionError, ValueError, AssertionError) as exc:
-        raise ExtractError(f"cannot parse HTML: {exc!r}") from exc
 
 
 def extract(
@@ -319,7 +308,7 @@ def extract(
         warnings.append(f"payload truncated from {len(html)} to {profile.max_bytes} bytes")
         html = html[: profile.max_bytes]
     text, charset, charset_source = decode_payload(html, content_type)
-    soup = _parse(text)
+    soup = parse_shown(text)
     source = Source(text)
     meta = _meta(soup)
     jsonld = _jsonld(soup, source)
@@ -458,7 +447,9 @@ def extract(
             [s for s in profile.credit_selectors if source.may_match(s)],
             profile.credit_patterns,
             [s for s in profile.credit_elements if source.may_match(s)],
-            _exclusion(root, profile.not_content_images, source),
+            _exclusion(
+                root, profile.not_content_images, source, h1 if isinstance(h1, Tag) else None
+            ),
             profile.lead_credit_patterns,
             declared_images(meta, jsonld),
             raw_titles["h1"],

@@ -616,3 +616,73 @@ def test_a_news_dateline_place_date_dash_dates_the_page() -> None:
     # not a range's, and the place-date-dash dateline wins over the event's date after it.
     published = model("ch-wbf-rede-staedteschutz-2007")["dates"]["published"]
     assert published["value"] == "2007-08-17" and published["source"] == "near-h1"
+
+
+def test_pictures_only_in_noscript_that_a_script_shows_are_seen() -> None:
+    # ndr.de: every picture is <div class="image-container"><noscript data-basename=…>
+    # <img src=…></noscript></div>, with no placeholder beside it: a script builds the
+    # image from the <noscript>, so a reader sees it. A <noscript> holding only images is
+    # kept; its copy beside an <img> placeholder (hessenschau.de's data: GIF with
+    # data-srcset) is not, so no picture is counted twice.
+    page = case("de-ndr-sport-eintracht-braunschweig-2019")
+    images = model_of(page)["images"]
+    shown = [i for i in images if i["content"] and i["src"].endswith("_v-einspaltig.jpg")]
+    assert len(shown) == 12 and all(i["credit"] is None for i in shown)
+    assert {f[1] for f in run_case(page) if f[0] == "photo-credits"} == {i["url"] for i in shown}
+    hr = model("de-hessenschau-buchmesse-yuecel-2019")["images"]
+    assert len(hr) == len({i["url"] for i in hr}) == 4 and all(i["credit"] for i in hr)
+
+
+def test_a_lazy_placeholders_real_url_in_a_data_attribute_of_its_own() -> None:
+    # slf.ch: <img src="…/lazyloading-placeholder.png" data-lg="/fileadmin/…png"
+    # data-md=… data-sm=… data-xs=…>: the script's own size attributes name the chart.
+    page = case("ch-slf-wochenbericht-2022-01-14")
+    images = model_of(page)["images"]
+    assert not any("lazyloading-placeholder" in i["src"] for i in images)
+    profile = next(i for i in images if i["src"].endswith("csm_3_Profile_50294e9782.png"))
+    assert profile["content"] and profile["credit"] is None
+    assert ("photo-credits", profile["url"]) in run_case(page)
+    # "Abbildung 7: Schneehöhenverlauf …": a numbered figure of the report, though its link
+    # opens the station's page; not a teaser.
+    robiei = next(i for i in images if i["src"].endswith("csm_7_Robiei_de_9ee127df28.png"))
+    assert robiei["content"] and ("photo-credits", robiei["url"]) in run_case(page)
+
+
+def test_a_delayed_image_div_a_video_poster_and_banner_strips() -> None:
+    # bbc.com: pictures are <div class="js-delayed-image-load" data-src=… data-alt=…>, an
+    # image a script builds; the BBC's own map is one, uncredited. The video's poster
+    # <img class="media-placeholder …"> is a still of the footage, not a placeholder
+    # graphic. The "more about coronavirus" banner strips (1920x228, 1920x33) are no
+    # pictures.
+    page = case("gb-bbc-news-new-york-burials-2020")
+    images = model_of(page)["images"]
+    by_end = {i["src"].rsplit("/", 1)[-1]: i for i in images}
+    assert by_end["_111749633_optimised-usmapcircles_jh_10apr-nc.png"]["content"] is True
+    assert by_end["p088xsnd.jpg"]["content"] is True
+    assert by_end["_111746561_061002826-1.jpg"]["credit"] == "Reuters"
+    strips = [i for i in images if "cps_web_banner" in i["src"]]
+    assert len(strips) == 2 and not any(i["content"] for i in strips)
+    flagged = {f[1] for f in run_case(page) if f[0] == "photo-credits"}
+    assert {by_end["p088xsnd.jpg"]["url"]} <= flagged
+    assert not flagged & {i["url"] for i in strips}
+
+
+def test_a_header_holding_the_pages_heading_is_no_teaser() -> None:
+    # swr.de: the item's own header is div.aquarium-panoramateaser > header > [picture,
+    # h1]: the pack's [class*=teaser] does not make the lead picture a teaser, since the
+    # element holds the page's headline. The teasers below stay teasers.
+    page = case("de-swr-sport-mtv-stuttgart-rivers-2021")
+    images = model_of(page)["images"]
+    lead = images[0]
+    assert "imago1002167683h" in lead["src"] and lead["content"] and lead["credit"] is None
+    assert [f[1] for f in run_case(page) if f[0] == "photo-credits"] == [lead["url"]]
+    assert not any(i["content"] for i in images[1:])
+
+
+def test_the_pages_own_picture_is_no_button_whatever_its_class() -> None:
+    # yjc.ir: the item's picture <img class="image_btn"> is its og:image; "btn" in a class
+    # says button, but a page's declared picture is none.
+    page = case("ir-yjc-yazd-havades-2020")
+    picture = next(i for i in model_of(page)["images"] if "11873218_743" in i["src"])
+    assert picture["content"] and picture["credit"] is None
+    assert ("photo-credits", picture["url"]) in run_case(page)
