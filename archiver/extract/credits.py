@@ -190,7 +190,7 @@ def _box(container: Tag) -> str | None:
     for node in container.descendants:
         if isinstance(node, Tag):
             images += node.name == "img"
-        elif not isinstance(node, NOT_TEXT):
+        elif isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT):
             shown += len(node.strip())
         if images > 1 or shown > 2 * _BOX_TEXT:
             return None
