@@ -155,6 +155,10 @@ def credit_of(
         credit = match_credit(lines(container), patterns)
         if credit:
             return credit, "figure"
+    elif (box := _box(container)) is not None:
+        credit = match_credit(box, patterns)
+        if credit:
+            return credit, "picture box"
     if (term := description(container)) is not None:
         credit = match_credit(lines(term), patterns)
         if credit:
@@ -169,6 +173,29 @@ def credit_of(
             if credit:
                 return credit, "next paragraph"
     return None, None
+
+
+_BOX_TEXT = 200  # characters: a caption's worth of text beside a picture in its own box
+
+
+def _box(container: Tag) -> str | None:
+    """The text of ``container`` if it is a picture's own box used as a figure: a small
+    element holding one image and no more text than a caption ("div.wysiwyg-asset > a >
+    picture" and "div.img-metadata" beside the link; a header's photo, its title and
+    its "© …" line)."""
+    if len(container.contents) > _SMALL_CONTAINER:
+        return None
+    # One bounded walk: a long text body or a second image ends it early.
+    images = shown = 0
+    for node in container.descendants:
+        if isinstance(node, Tag):
+            images += node.name == "img"
+        elif isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT):
+            shown += len(node.strip())
+        if images > 1 or shown > 2 * _BOX_TEXT:
+            return None
+    text = lines(container)
+    return text if text and len(text) <= _BOX_TEXT else None
 
 
 _WRAPPER_LEVELS = 6  # text-less wrappers climbed from a lone picture to the element after them

@@ -19,7 +19,7 @@ from archiver.check import schemas_dir
 from archiver.check.packs import RuleSet
 from archiver.extract import extract
 from archiver.extract.titles import learn_site_suffixes, with_site_suffixes
-from benchmarks.accuracy import Case, load_corpus, model_of, run_case
+from benchmarks.accuracy import Case, expected_of, load_corpus, model_of, run_case
 from tests.helpers import run_archiver
 
 CASES, MISSING = load_corpus()
@@ -686,3 +686,21 @@ def test_the_pages_own_picture_is_no_button_whatever_its_class() -> None:
     picture = next(i for i in model_of(page)["images"] if "11873218_743" in i["src"])
     assert picture["content"] and picture["credit"] is None
     assert ("photo-credits", picture["url"]) in run_case(page)
+
+
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "fi-yle-uutiset-kaamos-2020",  # itemprop=copyrightHolder "Hanna Matikainen / Lehtikuva"
+        "fi-yle-uutiset-metsateollisuus-2020",
+        "cz-radio-prague-fr-prymula-2020",  # the credit in a small box beside the picture's link
+        "ru-sputnik-arabic-egypt-corona-2020",
+        "de-deutschlandfunk-precht-zukunft-der-arbeit-2017",  # "(picture alliance / dpa / …)"
+        "cu-telepinar-licenciados-educacion-2020",  # "Foto Name" without a colon
+        "gb-bbc-news-new-york-burials-2020",  # a line that is only the agency: "Reuters"
+    ],
+)
+def test_credits_in_rights_markup_picture_boxes_and_agency_lines_are_read(stem: str) -> None:
+    page = case(stem)
+    found = {f for f in run_case(page) if f[0] == "photo-credits"}
+    assert found == {f for f in expected_of(page) if f[0] == "photo-credits"}
