@@ -5,6 +5,7 @@
     ArchiverError
      ├── ConfigError    archiver.toml is missing, malformed or invalid
      ├── FetchError     a URL could not be fetched (after retries)
+ │    └── AddressRefused  its host resolves to a non-public address
      ├── ArchiveError   a WARC file or the index cannot be read or written
      │    └── PayloadTooLarge  an archived body decodes past its size cap
      ├── CrawlInterrupted  a distributed crawl stopped before its frontier was empty
@@ -20,6 +21,7 @@ JSON pointer of a bad setting, the URL that failed, the WARC path and offset.
 from __future__ import annotations
 
 __all__ = [
+    "AddressRefused",
     "ArchiveError",
     "ArchiverError",
     "ConfigError",
