@@ -42,6 +42,10 @@ OUTLINE_STYLE = (
 
 # Frames replay as embeds: the capture nearest the page's time, inside the page.
 _EMBED_ATTRS = {**EMBED_ATTRS, **FRAME_ATTRS}
+# Any other element's src is an embed too: a browser's parser turns <image src> into
+# <img src> (BBC News), and a custom element (<pp-image src>, bmas.de) hands its src to
+# a script that loads it. Rewritten, it can only reach the archive.
+_ANY_SRC = ("src",)
 _SKIP_SCHEMES = ("data:", "javascript:", "mailto:", "tel:", "about:", "blob:", "#")
 
 
@@ -115,7 +119,7 @@ class Rewriter:
         return str(soup)
 
     def _tag(self, tag: Tag, base: str) -> None:
-        for attr in _EMBED_ATTRS.get(tag.name, ()):
+        for attr in _EMBED_ATTRS.get(tag.name, _ANY_SRC):
             value = tag.get(attr)
             if isinstance(value, str):
                 tag[attr] = self.embed(value, base)
