@@ -67,6 +67,14 @@ def usable_h1(h1: Tag, root: Tag | None = None) -> bool:
     return True
 
 
+def _heads(title: str, text: str) -> bool:
+    """Whether ``text`` is the whole of ``title`` or its start up to a separator."""
+    if not title.startswith(text):
+        return False
+    rest = title[len(text) :]
+    return not rest or _SUFFIX_START.match(rest) is not None
+
+
 def title_h1(soup: Tag, titles: Iterable[str | None]) -> Tag | None:
     """On a page with no ``<h1>`` in its content area, a visible ``<h1>`` elsewhere that
     repeats the page's title: hessenschau.de's only heading is its breadcrumb's last item;
@@ -82,10 +90,8 @@ def title_h1(soup: Tag, titles: Iterable[str | None]) -> Tag | None:
         text = collapse(h1.get_text())
         if len(text) < _HEADLINE_MIN:
             continue
-        for title in wanted:
-            rest = title[len(text) :] if title.startswith(text) else None
-            if rest is not None and (not rest or _SUFFIX_START.match(rest)):
-                return h1
+        if any(_heads(title, text) for title in wanted):
+            return h1
     return None
 
 
@@ -128,8 +134,7 @@ def title_headline(body: Tag, title: str | None) -> Tag | None:
         if parent is None:
             continue
         if wanted.startswith(text):
-            rest = wanted[len(text) :]
-            if rest and not _SUFFIX_START.match(rest):
+            if not _heads(wanted, text):
                 continue
         elif not (
             # A heading showing the title after the site's prefix ("BMAS - Änderung der
