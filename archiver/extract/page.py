@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bs4 import BeautifulSoup, Tag
@@ -50,6 +51,42 @@ from archiver.extract.titles import (
 
 EXTRACTOR_VERSION = "7"
 _MAX_JSONLD_CHARS = 500_000
+_ITEM_ID = re.compile(r"(?:^|\D)\d{5,}(?:\D|$)")  # "152832-logran-…", "0000001728"
+_ITEM_SLUG_WORDS = 4  # "logran-evacuar-a-otros-50-civiles": an item's slug, not a section's name
+_ITEM_EXTENSION = re.compile(r"(?i)\.(?:html?|php|aspx?|jsp|cfm)$")
+_LARGE_CARDS = frozenset({"summary_large_image", "player"})
+
+
+def _item_url(url: str, paths: frozenset[str]) -> bool:
+    """Whether ``url`` is an item right under one of the news ``paths``: its last segment
+    an id (five digits or more) or a slug of four words or more ("/noticia/152832-logran-
+    evacuar-a-otros-50-civiles"; not "/presse/aktuell", a listing)."""
+    segments = [s for s in unquote(urlsplit(url).path).lower().split("/") if s]
+    if len(segments) < 2 or segments[-2] not in paths:
+        return False
+    item = _ITEM_EXTENSION.sub("", segments[-1])
+    words = [w for w in re.split(r"[-_+.,\s]+", item) if w]
+    return _ITEM_ID.search(item) is not None or len(words) >= _ITEM_SLUG_WORDS
+
+
+def _item_metadata(meta: dict[str, str]) -> bool:
+    """Whether the page's metadata describes one item: an ``og:title`` other than the site's
+    name, shown with a picture (``og:image``) or a large Twitter card."""
+    title = collapse(meta.get("og:title") or "")
+    if not title or title.casefold() == collapse(meta.get("og:site_name") or "").casefold():
+        return False
+    card = (meta.get("twitter:card") or "").strip().lower()
+    return bool((meta.get("og:image") or "").strip()) or card in _LARGE_CARDS
+
+
+def _unshown_item(url: str, meta: dict[str, str], paths: frozenset[str]) -> bool:
+    """Whether the page is a news item served without its content: its URL (or og:url) an
+    item under a news path, its metadata an item's. Called only for pages that show no
+    headline at all, whose text a script fills in (elperuano.pe): the archived page is that
+    article as served, without a heading or a date."""
+    if not paths or not _item_metadata(meta):
+        return False
+    return any(_item_url(u, paths) for u in (url, meta.get("og:url") or "") if u)
 
 
 def _meta(soup: BeautifulSoup) -> dict[str, str]:
@@ -414,6 +451,13 @@ def extract(
         # text, its datetime read first) make an article too.
         signals.append("labelled-date")
     signals += dated
+    if (
+        not signals
+        and h1 is None
+        and shown_title is None
+        and _unshown_item(url, meta, profile.article_item_paths)
+    ):
+        signals.append("unshown-item")
     updated = _first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:

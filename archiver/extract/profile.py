@@ -103,6 +103,9 @@ class Profile:
     article_dated_selectors: tuple[str, ...] = ()
     article_jsonld_types: tuple[str, ...] = ()
     article_dated_h1: bool = False
+    # Path segments under which a site keeps its news items ("noticia", "pressemitteilungen"):
+    # an item's URL there, with an item's metadata and no headline served, is an article.
+    article_item_paths: frozenset[str] = frozenset()
     h1_selectors: tuple[str, ...] = ()
     title_suffixes: tuple[str, ...] = ()
     infer_suffix: bool = False
@@ -141,6 +144,7 @@ class Profile:
             article_dated_selectors=_strings(article.get("dated_selectors")),
             article_jsonld_types=_strings(article.get("jsonld_types")),
             article_dated_h1=bool(article.get("dated_h1", False)),
+            article_item_paths=frozenset(p.lower() for p in _strings(article.get("item_paths"))),
             h1_selectors=_strings(titles.get("h1_selectors")),
             title_suffixes=_strings(titles.get("suffixes")),
             infer_suffix=bool(titles.get("infer_suffix", False)),

@@ -159,6 +159,47 @@ def test_a_listing_page_is_not_an_article() -> None:
     assert model("regj-nn-hoyringar-listing-id1763")["is_article"] is False
 
 
+def test_a_news_item_served_without_its_content_is_an_undated_article_without_h1() -> None:
+    # elperuano.pe serves a skeleton: JavaScript fills in the headline, date and text. The
+    # URL is an item under a news path, the metadata an item's (og:title, og:image), and
+    # the archived page shows neither a headline nor a date: both findings are true of it.
+    stem = "pe-elperuano-noticia-152832"
+    found = model(stem)
+    assert found["article_signals"] == ["unshown-item"]
+    assert found["titles"]["h1"] is None and found["dates"]["published"] is None
+    assert run_case(case(stem)) == {("missing-h1", ""), ("undated", "")}
+
+
+def _served(stem: str, *edits: tuple[bytes, bytes], url: str | None = None) -> dict[str, Any]:
+    """The default pack's model of a corpus page with ``edits`` made to its HTML."""
+    page = case(stem)
+    html = page.path.read_bytes()
+    for old, new in edits:
+        assert old in html
+        html = html.replace(old, new)
+    url = url or page.truth["url"]
+    profile = RuleSet.load().resolve(["default"], url).profile
+    return extract(html, url=url, captured_at=page.at, profile=profile)
+
+
+def test_an_unshown_item_needs_an_item_url_item_metadata_and_no_headline() -> None:
+    stem = "pe-elperuano-noticia-152832"
+    item = b"https://elperuano.pe/noticia/152832-logran-evacuar-a-otros-50-civiles"
+    assert _served(stem)["is_article"] is True
+    # A section under the same news path ("/noticia/politica") is no item.
+    listing = "https://elperuano.pe/noticia/politica"
+    assert _served(stem, (item, listing.encode()), url=listing)["is_article"] is False
+    # Nor is an item under a path that is no news path.
+    shop = "https://elperuano.pe/tienda/152832-logran-evacuar-a-otros-50-civiles"
+    assert _served(stem, (item, shop.encode()), url=shop)["is_article"] is False
+    # og:title with neither og:image nor a large Twitter card does not describe an item.
+    pictureless = (b'property="og:image"', b'property="og:x"'), (b"summary_large_image", b"summary")
+    assert _served(stem, *pictureless)["is_article"] is False
+    # A page that shows its headline is judged by its header (dated or not), not its URL.
+    headline = b"<div class=titular>Logran evacuar a otros 50 civiles</div><main"
+    assert _served(stem, (b"<main", headline))["is_article"] is False
+
+
 def test_og_type_article_without_any_date_is_no_article() -> None:
     # The European Parliament sets og:type=article on a member's profile page; its only
     # <time> is the date of birth ("Date of birth : <time datetime=1969-05-02>").
