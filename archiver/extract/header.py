@@ -10,6 +10,8 @@ from bs4 import Tag
 from bs4.element import CData, NavigableString
 
 from archiver.extract.dates import (
+    NOT_PUBLISHED,
+    OTHER_EVENT,
     PUBLISHED_LABEL,
     TextDate,
     month_day,
@@ -327,6 +329,45 @@ def _subline(heading: Tag) -> Tag | None:
 
 
 _RANKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+_ALONE_CHARS = 40  # a date standing alone: "21 novembre 2014", "Mittwoch, 26. Januar 2022"
+_ALONE_CONTEXT = 60  # characters of text before it read for an update or event word
+
+
+def lone_date(root: Tag, excluded: Callable[[Tag], bool]) -> TextDate | None:
+    """The one date standing alone in ``root``: an element whose whole visible text is a
+    full date ("<div class=dateamend>21 novembre 2014</div>" above a parliamentary
+    amendment), not after an update or event word ("Stand:", "Frist:"); None when there
+    are two such elements (a list of dated teasers or comments) or none. Read only for
+    pages that show no headline, where nothing else says which date is the document's."""
+    found: TextDate | None = None
+    before = ""
+    for string in root.find_all(string=True):
+        if isinstance(string, NOT_TEXT):
+            continue
+        parent = string.parent
+        if parent is None or parent.name in _SKIPPED_TEXT_PARENTS:
+            continue
+        text = collapse(str(string))
+        if not text:
+            continue
+        if len(text) <= _ALONE_CHARS and not excluded(parent):
+            dates = text_dates(text)
+            if (
+                len(dates) == 1
+                and not dates[0].excluded
+                and len(dates[0].raw) >= len(text) - 2
+                and collapse(parent.get_text(" ")) == text
+                and hidden_reason(parent) is None
+                and not NOT_PUBLISHED.search(before)
+                and not OTHER_EVENT.search(before)
+            ):
+                if found is not None:
+                    return None  # a list of dated items (teasers, comments), whatever their dates
+                found = dates[0]
+        before = (before + " " + text)[-_ALONE_CONTEXT:]
+    return found
 
 
 def header_date(h1: Tag, source: str = "") -> TextDate | None:

@@ -30,6 +30,7 @@ from archiver.extract.header import (
     header_date,
     heading_kicker,
     heading_text,
+    lone_date,
     title_h1,
     title_headline,
     usable_h1,
@@ -183,12 +184,17 @@ def _first_date(
     page: Source,
     near_h1: ParsedDate | None = None,
     labelled: Callable[[], ParsedDate | None] | None = None,
+    alone: Callable[[], ParsedDate | None] | None = None,
 ) -> tuple[ParsedDate, DateSource] | None:
     for source in sources:
         texts: list[str] = []
         element: Tag | None = None
-        if source.near_h1 or source.labelled:
-            found = near_h1 if source.near_h1 else labelled() if labelled else None
+        if source.near_h1 or source.labelled or source.alone:
+            if source.near_h1:
+                found = near_h1
+            else:
+                read = labelled if source.labelled else alone
+                found = read() if read is not None else None
             if found is not None:
                 return found, source
             continue
@@ -422,7 +428,16 @@ def extract(
         found = labelled_date(collapse(root.get_text(" ")))
         return ParsedDate(found.day, None, found.raw) if found is not None else None
 
-    published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled)
+    def alone() -> ParsedDate | None:
+        # Only on a page that shows no headline: elsewhere the header says which date it is.
+        if h1 is not None or shown_title is not None:
+            return None
+        found = lone_date(root, excluded)
+        if found is None or found.day > captured_at.date():
+            return None
+        return ParsedDate(found.day, None, found.raw)
+
+    published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled, alone)
     dated = (
         [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
         if published is not None
@@ -451,6 +466,9 @@ def extract(
         # text, its datetime read first) make an article too.
         signals.append("labelled-date")
     signals += dated
+    if profile.article_dated_h1 and published is not None and published[1].alone:
+        # A page without a headline whose one date stands alone is a dated document.
+        signals.append("dated-page")
     if (
         not signals
         and h1 is None

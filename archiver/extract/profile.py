@@ -27,7 +27,8 @@ class DateSource:
     that is ``None``, the element's text) or ``jsonld`` (a JSON-LD key such
     as ``datePublished``) or ``near_h1`` (the date written beside the content
     ``<h1>``: a dateline or byline) or ``labelled`` (the date the content area's
-    text labels "Published:", "Veröffentlicht am", …). ``formats`` are
+    text labels "Published:", "Veröffentlicht am", …) or ``alone`` (on a page that shows no
+    headline, the one element whose whole text is a date). ``formats`` are
     ``"iso"``, ``"text"`` (a date written out, see :func:`dates.text_dates`) or
     ``strptime`` formats, which is how day-first dates (``%d/%m/%Y``) are stated
     explicitly.
@@ -39,6 +40,7 @@ class DateSource:
     jsonld: str | None = None
     near_h1: bool = False
     labelled: bool = False
+    alone: bool = False
 
     @property
     def label(self) -> str:
@@ -47,6 +49,8 @@ class DateSource:
             return "near-h1"
         if self.labelled:
             return "labelled"
+        if self.alone:
+            return "alone"
         if self.jsonld is not None:
             return f"json-ld:{self.jsonld}"
         if self.attribute is not None:
@@ -71,6 +75,7 @@ def _date_sources(items: Sequence[Mapping[str, Any]] | None) -> tuple[DateSource
             jsonld=item.get("jsonld"),
             near_h1=bool(item.get("near_h1", False)),
             labelled=bool(item.get("labelled", False)),
+            alone=bool(item.get("alone", False)),
         )
         for item in items or ()
     )

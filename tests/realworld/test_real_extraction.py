@@ -170,6 +170,31 @@ def test_a_news_item_served_without_its_content_is_an_undated_article_without_h1
     assert run_case(case(stem)) == {("missing-h1", ""), ("undated", "")}
 
 
+def test_a_document_without_headline_dated_by_a_date_standing_alone_is_an_article() -> None:
+    # The Assemblée nationale's amendment: no h1, no element repeating the <title>, no
+    # metadata date; "21 novembre 2014" stands alone in its own block above the text.
+    stem = "fr-assemblee-nationale-amendement-cl4-2014"
+    found = model(stem)
+    assert found["article_signals"] == ["dated-page"]
+    assert found["dates"]["published"]["value"] == "2014-11-21"
+    assert found["dates"]["published"]["source"] == "alone"
+    assert run_case(case(stem)) == {("age-notice", ""), ("missing-h1", "")}
+
+
+def test_a_date_alone_counts_only_once_and_not_after_an_update_word() -> None:
+    stem = "fr-assemblee-nationale-amendement-cl4-2014"
+    lone = b'class="dateamend">21 novembre 2014 </div>'
+    # Two dates standing alone are a list of dated items: neither is the document's.
+    second = lone + b"<div>3 d&eacute;cembre 2014</div>"
+    assert _served(stem, (lone, second))["dates"]["published"] is None
+    # Nor is the same date twice (teasers of one day).
+    again = lone + b"<div>21 novembre 2014</div>"
+    assert _served(stem, (lone, again))["dates"]["published"] is None
+    # A date after an update word is the last change, not the publication.
+    updated = b'class="dateamend">Mis &agrave; jour&nbsp;: <span>21 novembre 2014</span></div>'
+    assert _served(stem, (lone, updated))["is_article"] is False
+
+
 def _served(stem: str, *edits: tuple[bytes, bytes], url: str | None = None) -> dict[str, Any]:
     """The default pack's model of a corpus page with ``edits`` made to its HTML."""
     page = case(stem)
