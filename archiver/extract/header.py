@@ -333,6 +333,7 @@ _RANKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 _ALONE_CHARS = 40  # a date standing alone: "21 novembre 2014", "Mittwoch, 26. Januar 2022"
 _ALONE_CONTEXT = 60  # characters of text before it read for an update or event word
+_HAS_YEAR = re.compile(r"(?:19|20)\d\d")  # every full date text_dates reads has one
 
 
 def lone_date(root: Tag, excluded: Callable[[Tag], bool]) -> TextDate | None:
@@ -352,7 +353,7 @@ def lone_date(root: Tag, excluded: Callable[[Tag], bool]) -> TextDate | None:
         text = collapse(str(string))
         if not text:
             continue
-        if len(text) <= _ALONE_CHARS and not excluded(parent):
+        if len(text) <= _ALONE_CHARS and _HAS_YEAR.search(text) and not excluded(parent):
             dates = text_dates(text)
             if (
                 len(dates) == 1
