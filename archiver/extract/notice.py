@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
@@ -57,41 +59,50 @@ def phrase_pattern(phrase: str) -> tuple[re.Pattern[str], str, tuple[str, ...]] 
     return pattern, words[0].lower(), tuple(w.lower() for w in words if w.casefold() not in _ONE)
 
 
+_CLIMB = 3  # elements climbed from a phrase's first string to the one holding all of it
+
+
 def _scan(
     strings: list[NavigableString],
+    starts: list[int],
     page: str,
     phrases: tuple[str, ...],
     via: str,
     seen: set[int],
 ) -> list[dict[str, Any]]:
-    """Elements whose text holds one of ``phrases`` (as :func:`phrase_pattern` matches)."""
+    """Elements whose text holds one of ``phrases`` (as :func:`phrase_pattern` matches),
+    in document order. ``page`` is the strings joined by NUL, ``starts`` where each begins
+    in it: a phrase is found in ``page`` and its element is the parent of the string it
+    starts in, or the nearest ancestor whose text holds it all (a phrase split over inline
+    elements: "This content is <b>more than 1 year</b> old")."""
     # A case-insensitive regex cannot skip ahead to a literal; most pages lack some word
     # of every phrase, which plain substring tests over the lower-cased page find fast.
     lowered = page.lower()
     wanted = [
-        p
+        p[0]
         for p in map(phrase_pattern, phrases)
-        if p is not None and all(w in lowered for w in p[2]) and p[0].search(page)
+        if p is not None and all(w in lowered for w in p[2])
     ]
+    found = sorted(
+        (match.start(), match.end(), pattern)
+        for pattern in wanted
+        for match in pattern.finditer(page)
+    )
     hits: list[dict[str, Any]] = []
-    if not wanted:
-        return hits
-    for string in strings:
-        parent = string.parent
-        if parent is None:
-            continue
-        # A phrase split over inline elements is found in the parent's whole text, read
-        # only for a string holding a phrase's first word.
-        text = str(string)
-        if not any(p.search(text) for p, _, _ in wanted):
-            folded = text.lower()
-            starts = [p for p, first, _ in wanted if first in folded]
-            if not starts or not any(p.search(parent.get_text(" ")) for p in starts):
+    for start, end, pattern in found:
+        index = bisect_right(starts, start) - 1
+        element = strings[index].parent
+        if end > starts[index] + len(strings[index]):
+            for _ in range(_CLIMB):
+                if element is None or pattern.search(collapse(element.get_text(" "))):
+                    break
+                element = element.parent
+            else:
                 continue
-        if id(parent) in seen or any(id(a) in seen for a in parent.parents):
+        if element is None or id(element) in seen or any(id(a) in seen for a in element.parents):
             continue
-        seen.add(id(parent))
-        hits.append(_hit(parent, collapse(parent.get_text(" ")), via))
+        seen.add(id(element))
+        hits.append(_hit(element, collapse(element.get_text(" ")), via))
     return hits
 
 
@@ -122,16 +133,20 @@ def find_notice(
     archive_hits: list[dict[str, Any]] = []
     if phrases or archive_phrases:
         strings = [
-            string
-            for string in soup.find_all(string=True)
-            if isinstance(string, NavigableString) and not isinstance(string, NOT_TEXT)
+            node
+            for node in soup.descendants
+            if isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT)
         ]
-        # All text joined (NUL is no word character, so a phrase can span strings):
-        # a phrase absent from it is absent from every element, and most pages show
-        # no notice, so the per-element scan is skipped.
-        joined = unicodedata.normalize("NFC", "\0".join(strings))
-        hits += _scan(strings, joined, phrases, "phrase", seen)
-        archive_hits = _scan(strings, joined, archive_phrases, "archive-phrase", seen)
+        # All text joined (NUL is no word character, so a phrase can span strings, and no
+        # character composes with it, so NFC of the whole is NFC of each string).
+        texts: list[str] = [str(s) for s in strings]
+        joined = "\0".join(texts)
+        if not unicodedata.is_normalized("NFC", joined):
+            texts = [unicodedata.normalize("NFC", t) for t in texts]
+            joined = "\0".join(texts)
+        starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        hits += _scan(strings, starts, joined, phrases, "phrase", seen)
+        archive_hits = _scan(strings, starts, joined, archive_phrases, "archive-phrase", seen)
     archived = next((h for h in archive_hits if h["hidden_reason"] is None), None)
     shown = [h for h in hits if h["hidden_reason"] is None]
     first = shown[0] if shown else archived
