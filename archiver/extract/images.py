@@ -28,10 +28,20 @@ _LOGO_OR_ICON = re.compile(
 # fills), a viewer's zoom or magnifier button ("zoomDoc.gif", "lightbox_lupe.png").
 _UI_GRAPHIC = re.compile(
     r"(?i)(?:^|[\W_])(?:arrow|bullet|spacer|pixel|blank|empty|transparent|button|btn|badge|"
-    r"zoom|lupe|loupe|magnif(?:y|ier)|enlarge|rss|pdf|print|"
+    r"zoom|lupe|loupe|magnif(?:y|ier)|enlarge|rss|pdf|print|printer|divider|separator|"
     r"facebook|twitter|linkedin|instagram|youtube|mastodon|whatsapp|wechat|weixin|wx|weibo|"
     r"qzone|qrcode|qr|ewm|captcha)(?:$|[\W_\d])"
 )
+# Folders that hold a site's interface graphics, not photographs: icons (a weather widget's
+# "wetter/icons/04d.png", "img/icons/icn_comments.png"), avatars (gravatar.com/avatar/…),
+# emoticons ("images/smilies/wink.gif"), logos, badges, buttons, sprites, flags.
+_ICON_FOLDER = re.compile(
+    r"(?i)^(?:icons?|ico|avatars?|logos?|emojis?|emoticons?|smil(?:e|ie|ey)s?|badges?|"
+    r"buttons?|sprites?|flags?)$"
+)
+# A loading animation's file ("loading.gif", "ani-loader_small.gif"); in a class name the word
+# says how a picture loads ("disable-lazy-loading"), not what it is.
+_LOADER_FILE = re.compile(r"(?i)(?:^|[\W_])(?:loading|loader)(?:$|[\W_\d])")
 # A logo's file named as one word with its owner ("xinhualogo.gif", "xlogo-social.png"; not
 # "…-nologo.jpg", a photograph without the logo).
 _LOGO_FILE = re.compile(r"(?i)[a-z](?<!no)logo(?:$|[\W_\d])")
@@ -183,8 +193,14 @@ def _not_content(img: Tag, src: str) -> str | None:
         return "logo or icon"
     if any(_UI_GRAPHIC.search(w) for w in names):
         return _UI_REASON
+    if any(_ICON_FOLDER.match(folder) for folder in urlsplit(src).path.split("/")[:-1]):
+        # Not _UI_REASON, which the page's own picture overrides: an author's avatar is
+        # named in JSON-LD (a Person's image) and is still no content picture.
+        return "in a folder of interface graphics"
     if _LOGO_FILE.search(file):
         return "logo or icon"
+    if _LOADER_FILE.search(file):
+        return _UI_REASON
     link = img.find_parent("a")
     if link is None:
         item = img.find_parent("li")

@@ -503,6 +503,38 @@ def test_a_viewers_zoom_button_and_empty_placeholder_sheet_are_no_content_images
     assert all(i["content"] and i["credit"] for i in thw if "/bilderstrecke_" in i["src"])
 
 
+def test_pictures_in_folders_of_icons_avatars_and_smilies_and_loaders_are_no_content() -> None:
+    # Markup as adbar/htmldate's and adbar/trafilatura's fixtures show it (osthessen-news.de's
+    # weather widget, a gravatar beside a comment, WordPress smilies, idw-online.de's
+    # loading.gif, a print plugin's button), set into thw.de's real content area; a photo
+    # whose class says how it loads ("disable-lazy-loading", greator.com) stays content.
+    widgets = (
+        b'<div id="main"> <img src="//static.osthessen-news.de/wetter/icons/04d.png" alt="">'
+        b'<img src="https://secure.gravatar.com/avatar/9bed1cfc39d8b0140bd733f3d97e15a6?s=96">'
+        b'<img src="https://www.golfpost.de/wp-includes/images/smilies/frownie.png" alt=":(">'
+        b'<img src="https://files.idw-online.de/loading.gif" alt="Bitte warten">'
+        b'<img src="/wp-content/plugins/print/images/printer_famfamfam.gif" alt="Drucken">'
+        b'<img src="/media/flags-of-europe-2022.jpg" alt="Flaggen Europas">'
+        b'<img src="/uploads/innere-zufriedenheit.jpg" alt="Zufriedenheit"'
+        b' class="ct-image disable-lazy-loading">'
+    )
+    images = {
+        i["src"]: i
+        for i in _served("de-thw-frauen-im-thw", (b'<div id="main"> ', widgets))["images"]
+    }
+    graphics = [src for src, i in images.items() if not i["content"]]
+    assert set(graphics) >= {
+        "//static.osthessen-news.de/wetter/icons/04d.png",
+        "https://secure.gravatar.com/avatar/9bed1cfc39d8b0140bd733f3d97e15a6?s=96",
+        "https://www.golfpost.de/wp-includes/images/smilies/frownie.png",
+        "https://files.idw-online.de/loading.gif",
+        "/wp-content/plugins/print/images/printer_famfamfam.gif",
+    }
+    # A folder is named so, not a file: "flags-of-europe-2022.jpg" is a photograph.
+    assert images["/media/flags-of-europe-2022.jpg"]["content"]
+    assert images["/uploads/innere-zufriedenheit.jpg"]["content"]
+
+
 def test_an_alt_empty_picture_the_page_names_as_its_own_is_content() -> None:
     # channel4.com: the video's poster still, <img alt="">, is the page's og:image (a
     # resized copy, "-1920x1080") and its JSON-LD thumbnailURL: the page's own picture,
