@@ -17,12 +17,9 @@ from archiver.errors import ExtractError
 from archiver.extract.dates import (
     BARE_LABELS,
     LABEL_WORDS,
-    OTHER_EVENT,
     ParsedDate,
     age_of,
     labelled_date,
-    parse_date,
-    text_dates,
 )
 from archiver.extract.decode import decode_payload
 from archiver.extract.header import (
@@ -38,7 +35,8 @@ from archiver.extract.header import (
 from archiver.extract.images import declared_images, extract_images
 from archiver.extract.notice import find_notice
 from archiver.extract.prefilter import Source
-from archiver.extract.profile import DateSource, Profile
+from archiver.extract.profile import Profile
+from archiver.extract.published import date_entry, first_date, labels_date, select_one
 from archiver.extract.shown import parse_shown
 from archiver.extract.text import collapse
 from archiver.extract.titles import (
@@ -135,117 +133,6 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {v for v in values if isinstance(v, str)}
 
 
-def _select_one(soup: Tag, selector: str, source: Source) -> Tag | None:
-    try:
-        return soup.select_one(selector) if source.may_match(selector) else None
-    except SelectorSyntaxError as exc:
-        raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
-
-
-_LABEL_CHARS = 40  # text before a date element read for what it labels
-
-
-def _label_before(element: Tag) -> str:
-    """The visible text just before ``element`` in its own block ("Date of birth :")."""
-    parts: list[str] = []
-    size = 0
-    for sibling in element.previous_siblings:
-        text = sibling.get_text(" ") if isinstance(sibling, Tag) else str(sibling)
-        parts.insert(0, text)
-        size += len(text)
-        if size >= _LABEL_CHARS:
-            break
-    return collapse(" ".join(parts))[-_LABEL_CHARS:]
-
-
-_DATED_CANDIDATES = 5  # elements a date selector may skip over as labelled otherwise
-
-
-def _select_dated(soup: Tag, selector: str, source: Source) -> Tag | None:
-    """The first element ``selector`` matches whose label does not make its date another
-    event's (a ``<time>`` after "Date of birth:" on a profile page is no publication date)."""
-    if not source.may_match(selector):
-        return None
-    try:
-        # Lazily: most pages' first match is the date, and the walk stops there.
-        for element in soup.css.iselect(selector, limit=_DATED_CANDIDATES):
-            if not OTHER_EVENT.search(_label_before(element)):
-                return element
-    except SelectorSyntaxError as exc:
-        raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
-    return None
-
-
-def _first_date(
-    soup: BeautifulSoup,
-    jsonld: list[dict[str, Any]],
-    sources: tuple[DateSource, ...],
-    tz: ZoneInfo,
-    page: Source,
-    near_h1: ParsedDate | None = None,
-    labelled: Callable[[], ParsedDate | None] | None = None,
-    alone: Callable[[], ParsedDate | None] | None = None,
-) -> tuple[ParsedDate, DateSource] | None:
-    for source in sources:
-        texts: list[str] = []
-        element: Tag | None = None
-        if source.near_h1 or source.labelled or source.alone:
-            if source.near_h1:
-                found = near_h1
-            else:
-                read = labelled if source.labelled else alone
-                found = read() if read is not None else None
-            if found is not None:
-                return found, source
-            continue
-        if source.jsonld is not None:
-            texts = [o[source.jsonld] for o in jsonld if isinstance(o.get(source.jsonld), str)]
-        elif source.selector is not None:
-            element = _select_dated(soup, source.selector, page)
-            if element is not None:
-                value = (
-                    element.get(source.attribute)
-                    if source.attribute is not None
-                    else element.get_text(" ")
-                )
-                if isinstance(value, str):
-                    texts = [collapse(value)]
-        for text in texts:
-            parsed = parse_date(text, source.formats, tz)
-            if parsed is not None and element is not None and source.attribute is not None:
-                parsed = _as_shown(element, parsed)
-            if parsed is not None:
-                return parsed, source
-    return None
-
-
-def _labels(labelled: Callable[[], ParsedDate | None], published: ParsedDate) -> bool:
-    """Whether the page labels ``published`` (found in metadata) as its publication date."""
-    found = labelled()
-    return found is not None and found.day == published.day
-
-
-def _as_shown(element: Tag, parsed: ParsedDate) -> ParsedDate:
-    """The date an element shows when its attribute says another day (a placeholder
-    ``<time datetime="2018-07-01T20:00:00">13/11/2025</time>``): readers see the text."""
-    shown = next((d for d in text_dates(collapse(element.get_text(" "))) if not d.excluded), None)
-    if shown is None or shown.day == parsed.day:
-        return parsed
-    return ParsedDate(shown.day, None, shown.raw)
-
-
-def _date_entry(found: tuple[ParsedDate, DateSource] | None) -> Any:
-    if found is None:
-        return None
-    parsed, source = found
-    return {
-        "value": parsed.day.isoformat(),
-        "datetime": parsed.moment.isoformat() if parsed.moment else None,
-        "raw": parsed.raw,
-        "source": source.label,
-    }
-
-
 def _content_root(
     soup: BeautifulSoup, profile: Profile, source: Source, headings: list[Tag]
 ) -> tuple[Tag, str | None]:
@@ -267,7 +154,7 @@ def _content_root(
                 if ancestor.name != "[document]" and compiled.match(ancestor):
                     return ancestor, selector
     for selector in profile.content_selectors:
-        element = _select_one(soup, selector, source)
+        element = select_one(soup, selector, source)
         if element is not None:
             return element, selector
     return soup.body or soup, None
@@ -359,12 +246,12 @@ def extract(
     root, content_selector = _content_root(soup, profile, source, headings)
     excluded = _exclusion(root, profile.content_exclude, source)
 
-    signals = [s for s in profile.article_selectors if _select_one(soup, s, source) is not None]
+    signals = [s for s in profile.article_selectors if select_one(soup, s, source) is not None]
     article_types = set(profile.article_jsonld_types)
     signals += sorted({f"json-ld:{t}" for obj in jsonld for t in _types(obj) if t in article_types})
 
     h1 = next(
-        (e for s in profile.h1_selectors if (e := _select_one(soup, s, source)) is not None),
+        (e for s in profile.h1_selectors if (e := select_one(soup, s, source)) is not None),
         None,
     ) or content_h1(root, excluded)
     if h1 is None and headings and root is not soup.body:
@@ -437,9 +324,9 @@ def extract(
             return None
         return ParsedDate(found.day, None, found.raw)
 
-    published = _first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled, alone)
+    published = first_date(soup, jsonld, profile.published, tz, source, near_h1, labelled, alone)
     dated = (
-        [s for s in profile.article_dated_selectors if _select_one(soup, s, source)]
+        [s for s in profile.article_dated_selectors if select_one(soup, s, source)]
         if published is not None
         else []
     )
@@ -458,7 +345,7 @@ def extract(
         and (
             published[1].labelled
             # Read the page's text for a label only when nothing else makes it an article.
-            or (not signals and not dated and _labels(labelled, published[0]))
+            or (not signals and not dated and labels_date(labelled, published[0]))
         )
     ):
         # A heading and the one date the page labels its publication's ("Date 23.05.2011"
@@ -476,7 +363,7 @@ def extract(
         and _unshown_item(url, meta, profile.article_item_paths)
     ):
         signals.append("unshown-item")
-    updated = _first_date(soup, jsonld, profile.updated, tz, source)
+    updated = first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
     if published is not None:
         days, over, anniversary = age_of(published[0].day, captured_at, tz)
@@ -494,7 +381,7 @@ def extract(
         "article_signals": signals,
         "content_area": {"selector": content_selector, "fallback": content_selector is None},
         "titles": titles,
-        "dates": {"published": _date_entry(published), "updated": _date_entry(updated)},
+        "dates": {"published": date_entry(published), "updated": date_entry(updated)},
         "age": age,
         "age_notice": find_notice(
             soup,
