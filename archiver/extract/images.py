@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import soupsieve
 from bs4 import Tag
 
+from archiver.extract.cards import (
+    CAMEL,
+    TEASER_REASON,
+    TEASER_REASONS,
+    audio_poster,
+    contact_portrait,
+    elsewhere,
+    in_heading,
+    section_banner,
+    teaser_card,
+    words,
+)
 from archiver.extract.credits import credit_of, description, gallery_credit, lines, match_credit
-from archiver.extract.text import NOT_TEXT, css_path, hidden_reason, visible_text
+from archiver.extract.text import css_path, hidden_reason, visible_text
 from archiver.markup import BLOCK_ELEMENTS, LAZY_SRC_ATTRS, SRCSET_ATTRS, parse_srcset
 
 MAX_IMAGES = 1000
@@ -46,18 +56,12 @@ _LOADER_FILE = re.compile(r"(?i)(?:^|[\W_])(?:loading|loader)(?:$|[\W_\d])")
 # "…-nologo.jpg", a photograph without the logo).
 _LOGO_FILE = re.compile(r"(?i)[a-z](?<!no)logo(?:$|[\W_\d])")
 _UI_REASON = "interface graphic"
-_TEASER_REASON = "links to another page (a teaser)"
 # A numbered figure's caption ("Abbildung 7: …", "Figure 2.", "Fig. 3 –"): a figure of the
 # document, whatever its link opens (slf.ch's chart links to its station's page).
 _NUMBERED_FIGURE = re.compile(
     r"(?i)^\s*(?:abbildung|abb\.|figure|fig\.|figura|grafik|graphique|karte|map|chart|"
     r"diagramm|tabelle|table)\s*\d+[a-z]?\s*[:.–—-]"
 )
-_ENLARGES = re.compile(
-    r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
-    r"zoom|enlarge|vergr|fullscreen|full-size|full resolution"
-)
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ICON_SIZE = 48  # px: an image this small both ways is an icon or a button, not a photograph
 _STRIP_RATIO = 6  # a picture six times as wide as high (or high as wide) is a banner strip
 
@@ -123,21 +127,15 @@ def _picture_key(url: str) -> str:
     return parts.netloc.lower() + _SIZE_SUFFIX.sub("", unquote(parts.path))
 
 
-def _words(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", _CAMEL.sub(" ", unquote(text)))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
-    return [w for w in re.split(r"[\W_]+", plain) if w]
-
-
 def _names_subject(url: str, subject: str | None) -> bool:
     """Whether the picture's file name holds every word (two at least) of the page's
     heading: "Benny_Engelbrecht_133.jpg" on the page headed "Benny Engelbrecht"."""
     if not subject:
         return False
-    wanted = [w for w in _words(subject) if not w.isdigit()]
+    wanted = [w for w in words(subject) if not w.isdigit()]
     if len(wanted) < 2:
         return False
-    have = set(_words(urlsplit(url).path.rsplit("/", 1)[-1]))
+    have = set(words(urlsplit(url).path.rsplit("/", 1)[-1]))
     return all(w in have for w in wanted)
 
 
@@ -183,11 +181,11 @@ def _not_content(img: Tag, src: str) -> str | None:
         return f"{given[0]}x{given[1]} px strip"
     classes = img.get("class")
     # A file name's camelCase words are words ("zoomDoc.gif" is a zoom button).
-    file = _CAMEL.sub(" ", src.split("?")[0].rsplit("/", 1)[-1])
+    file = CAMEL.sub(" ", src.split("?")[0].rsplit("/", 1)[-1])
     # A player's placeholder ("media-placeholder", "video-placeholder") is its poster, a
     # still of the footage, not a stand-in graphic.
-    words = classes if isinstance(classes, list) else []
-    names = [file, *(_POSTER.sub("poster", c) for c in words)]
+    class_words = classes if isinstance(classes, list) else []
+    names = [file, *(_POSTER.sub("poster", c) for c in class_words)]
     alt = img.get("alt")
     if any(_LOGO_OR_ICON.search(w) for w in (*names, alt if isinstance(alt, str) else "")):
         return "logo or icon"
@@ -205,22 +203,10 @@ def _not_content(img: Tag, src: str) -> str | None:
     if link is None:
         item = img.find_parent("li")
         # A picture beside a link in a list item is the thumbnail of a listed page.
-        if item is not None and any(_elsewhere(a) for a in item.find_all("a", limit=3)):
+        if item is not None and any(elsewhere(a) for a in item.find_all("a", limit=3)):
             return "thumbnail of a listed page"
         return None
-    return _TEASER_REASON if _elsewhere(link) else None
-
-
-def _elsewhere(link: Tag) -> bool:
-    """Whether ``link`` leads to another page, not to the picture itself (its file, or a
-    lightbox view of it: a zoom button) or to a place on this page."""
-    href = link.get("href")
-    if not isinstance(href, str) or href.strip()[:1] in ("", "#"):
-        return False
-    return not any(
-        _ENLARGES.search(" ".join(v) if isinstance(v, list) else str(v))
-        for v in link.attrs.values()
-    )
+    return TEASER_REASON if elsewhere(link) else None
 
 
 _INLINE = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
@@ -235,162 +221,6 @@ def _container(img: Tag, root: Tag) -> Tag:
     while parent is not root and parent.name in _INLINE and parent.parent:
         parent = parent.parent
     return parent
-
-
-_CARD_LEVELS = 4  # text-less wrappers climbed from a portrait to the card holding its text
-_CARD_WORDS = 40  # words: a bigger box is a text body, not a contact card
-_NAME_WORDS = 5  # a line naming a person: "Dr. Anna Maria de la Cruz" at most
-# A mail link with an address ("mailto:?subject=…" is a share button) or a phone link.
-_CONTACT_LINK = soupsieve.compile('a[href*="@"][href^="mailto:" i], a[href^="tel:" i]')
-_PLAYER_LEVELS = 6  # wrappers climbed from a poster to the player that names it
-_PLAYER_WORDS = 80  # words: a player's controls and title, not an article body
-_AUDIO = re.compile(r"(?i)\.(?:mp3|m4a|aac|oga|ogg|opus|wav|flac)(?:$|[?#])|^audio/")
-
-
-def _more_words(tag: Tag, limit: int) -> bool:
-    """Whether ``tag``'s text has more than ``limit`` words (read only as far as needed)."""
-    count = 0
-    for string in tag.stripped_strings:
-        count += len(string.split())
-        if count > limit:
-            return True
-    return False
-
-
-def _contact_portrait(img: Tag, root: Tag, subject: str | None) -> bool:
-    """Whether ``img`` is the portrait on a contact card: the nearest wrapper holding text is
-    a small box with this one picture, a mail or phone link, and a line naming the person
-    the alt text names ("Headshot of A. Person" beside "A. Person"): a press contact, an
-    editor on duty, an author's bio box."""
-    alt = img.get("alt")
-    named = set(_words(alt)) if isinstance(alt, str) else set()
-    if len(named) < 2:
-        return False
-    card = img.parent
-    for _ in range(_CARD_LEVELS):
-        if card is None or card is root:
-            return False
-        if next(card.stripped_strings, None) is not None:
-            break
-        card = card.parent
-    else:
-        return False
-    if _more_words(card, _CARD_WORDS) or len(card.find_all("img", limit=2)) > 1:
-        return False
-    # A figure naming the person in its caption shows a picture of them (content).
-    if card.name == "figure" or img.find_parent("figure") is not None:
-        return False
-    if _CONTACT_LINK.select_one(card) is None:
-        return False
-    # A page about the person (a member's profile, headed with the name) shows them as content.
-    about = set(_words(subject)) if subject else set()
-    for line in lines(card).split("\n"):
-        shown = set(_words(line))
-        if 2 <= len(shown) <= _NAME_WORDS and (shown <= named or named <= shown):
-            return not shown <= about
-    return False
-
-
-def _plays_audio(tag: Tag) -> bool:
-    """Whether ``tag`` holds an audio player and no video: an ``<audio>``, or an attribute
-    naming an audio file or type (a player a script builds)."""
-    if tag.find("video") is not None:
-        return False
-    if tag.find("audio") is not None:
-        return True
-    return any(
-        isinstance(value, str) and _AUDIO.search(value.strip())
-        for element in (tag, *tag.find_all(True))
-        for value in element.attrs.values()
-    )
-
-
-def _audio_poster(img: Tag, src: str, root: Tag) -> bool:
-    """Whether ``img`` is the poster of an audio player: a wrapper names its file in an
-    attribute of its own (data-poster) and plays audio. A sound has no picture; its player
-    shows the programme's artwork. (A video's poster is a still of the footage: content.)"""
-    key = src.strip().split("?")[0]
-    if not key:
-        return False
-    node = img.parent
-    for _ in range(_PLAYER_LEVELS):
-        if node is None or node is root.parent:
-            return False
-        if any(isinstance(v, str) and v.strip().split("?")[0] == key for v in node.attrs.values()):
-            return not _more_words(node, _PLAYER_WORDS) and _plays_audio(node)
-        node = node.parent
-    return False
-
-
-_TEASER_LEVELS = 6  # text-less wrappers climbed from a picture to the card holding its text
-_TEASER_WORDS = 60  # words: a card's heading, a teaser sentence and "Read more"
-_TEASER_REPEAT = 2  # levels above the card searched for a sibling card (a grid's item wrapper)
-_HEADING = soupsieve.compile("h2, h3, h4, h5, h6")
-# A heading only screen readers get (Drupal's <h2 class="element-invisible"> naming a media
-# file above an article's picture) is no card's title.
-_UNSEEN_CLASS = re.compile(
-    r"(?i)^(?:visually-?hidden|sr-only|screen-?reader(?:-text)?|element-invisible|offscreen|"
-    r"a11y-hidden|u-visually-hidden|invisible)$"
-)
-
-
-def _titled(tag: Tag) -> bool:
-    """Whether ``tag``'s text opens with a heading a reader sees (its title)."""
-    first = next(
-        (s for s in tag.find_all(string=True) if s.strip() and not isinstance(s, NOT_TEXT)), None
-    )
-    if first is None:
-        return False
-    heading = next((p for p in first.parents if p is tag or _HEADING.match(p)), tag)
-    if heading is tag:
-        return False
-    classes = [c for n in (heading, *heading.find_all(True)) for c in n.get("class") or ()]
-    return not any(_UNSEEN_CLASS.match(c) for c in classes)
-
-
-def _card_shape(tag: Tag) -> bool:
-    """Whether ``tag`` holds what a teaser card holds: a title (its text opens with a
-    heading) and links to one other page (a box linking to several is a text of its own:
-    a project with its videos)."""
-    if not _titled(tag):
-        return False
-    targets = set()
-    for link in tag.find_all("a", href=True, limit=8):
-        if _elsewhere(link):
-            targets.add(str(link["href"]).strip().split("#")[0].rstrip("/"))
-    return len(targets) == 1
-
-
-def _teaser_card(img: Tag, root: Tag) -> bool:
-    """Whether ``img`` is the picture of a teaser card: the nearest wrapper holding text is
-    a small box with this one picture, a heading and a link to another page ("Read more"
-    laid over the card), repeated as a sibling of the same kind (a grid or list of cards).
-    The picture stands for the page the card links to, as a linked thumbnail does."""
-    card = img.parent
-    for _ in range(_TEASER_LEVELS):
-        if card is None or card is root:
-            return False
-        if next(card.stripped_strings, None) is not None:
-            break
-        card = card.parent
-    else:
-        return False
-    if card.name == "figure" or img.find_parent("figure") is not None:
-        return False
-    if _more_words(card, _TEASER_WORDS) or len(card.find_all("img", limit=2)) > 1:
-        return False
-    if not _card_shape(card):
-        return False
-    node: Tag | None = card
-    for _ in range(_TEASER_REPEAT + 1):
-        if node is None or node is root:
-            return False
-        kind = (node.name, tuple(node.get("class") or ()))
-        for sibling in (*node.find_previous_siblings(limit=3), *node.find_next_siblings(limit=3)):
-            if (sibling.name, tuple(sibling.get("class") or ())) == kind and _card_shape(sibling):
-                return True
-        node = node.parent
-    return False
 
 
 def extract_images(
@@ -416,6 +246,7 @@ def extract_images(
     """
     own = {_picture_key(urljoin(base_url, d)) for d in declared}
     images: list[dict[str, Any]] = []
+    tags: list[Tag] = []  # each image's element, in step with ``images``
     found = root.find_all("img")
     pictured: set[int] = set()  # the images and their ancestors, to tell a gallery cheaply
     for img in found[:MAX_IMAGES]:
@@ -443,7 +274,7 @@ def extract_images(
         decorative = _decorative(img, shown)
         hidden = hidden_reason(img)
         reason = _not_content(img, src)
-        if reason == _TEASER_REASON and caption and _NUMBERED_FIGURE.match(caption):
+        if reason == TEASER_REASON and caption and _NUMBERED_FIGURE.match(caption):
             reason = None
         if reason == _UI_REASON and declared_own:
             # The page's own picture (its og:image) is no button, whatever its class says
@@ -451,12 +282,15 @@ def extract_images(
             reason = None
         if reason is None and not_content is not None and not_content(img):
             reason = "profile: not a content image"
-        if reason is None and _contact_portrait(img, root, subject):
+        if reason is None and contact_portrait(img, root, subject):
             reason = "portrait on a contact card"
-        if reason is None and _audio_poster(img, src, root):
+        if reason is None and audio_poster(img, src, root):
             reason = "poster of an audio player"
-        if reason is None and _teaser_card(img, root):
+        if reason is None and teaser_card(img, root):
             reason = "picture of a teaser card"
+        if reason is None and in_heading(img):
+            reason = "symbol in a heading"
+        tags.append(img)
         images.append(
             {
                 "src": src,
@@ -473,6 +307,18 @@ def extract_images(
                 "location": css_path(img),
             }
         )
+    teasers = {
+        id(t)
+        for t, i in zip(tags, images, strict=True)
+        if i["not_content_reason"] in TEASER_REASONS
+    }
+    if teasers:
+        for tag, image in zip(tags, images, strict=True):
+            if image["content"] and section_banner(tag, root, teasers):
+                image["content"], image["not_content_reason"] = (
+                    False,
+                    "banner of a section of teasers",
+                )
     # A picture credited once is credited in its other sizes too (a lightbox's thumbnail strip).
     credited = {_picture_key(i["url"]): i["credit"] for i in images if i["credit"] and i["url"]}
     for image in images:

@@ -535,6 +535,46 @@ def test_pictures_in_folders_of_icons_avatars_and_smilies_and_loaders_are_no_con
     assert images["/uploads/innere-zufriedenheit.jpg"]["content"]
 
 
+def test_a_flag_set_in_the_heading_is_a_symbol_not_a_photograph() -> None:
+    # auswaertiges-amt.de: <h1><span>Italien: Reise- und Sicherheitshinweise</span><span
+    # class="heading__flag"><picture><img alt="Italien"></picture></span></h1>.
+    stem = "de-auswaertiges-amt-reisehinweise-italien-2021"
+    flag = next(i for i in model(stem)["images"] if "italien-node-picture" in i["src"])
+    assert flag["not_content_reason"] == "symbol in a heading"
+    assert not [f for f in run_case(case(stem)) if "italien-node-picture" in f[1]]
+    # A photograph linked inside a heading (WordPress's <h2><a href="….jpg"><img
+    # class="alignleft">) is misplaced markup, not a symbol: it stays content.
+    linked = _served(
+        stem,
+        (b'<span class="heading__flag">', b'<span class="heading__flag"><a href="/big.jpg">'),
+        (b"</picture>\n  </span>", b"</picture></a>\n  </span>"),
+    )
+    photo = next(i for i in linked["images"] if "italien-node-picture" in i["src"])
+    assert photo["content"] is True
+
+
+def test_homepage_cover_cards_and_section_banners_are_teasers() -> None:
+    # deutschland.de's homepage (Drupal 8): a lone cover card <article about="/en/keeping-
+    # europe-together"> (picture, h3, one link elsewhere) and three section headers (picture,
+    # label, h2, a line, at most a "show overview" link) above sliders of teaser cards.
+    stem = "de-deutschland-de-en-startseite-2017"
+    images = model(stem)["images"]
+    reasons = {
+        name: next(i["not_content_reason"] for i in images if name in i["src"])
+        for name in ("Topic-Oberthema-Europa", "Grafik_SoticktDeutschland", "Region_Arabische",
+                     "Master_Grafik_Spezial")
+    }  # fmt: skip
+    assert reasons == {
+        "Topic-Oberthema-Europa": "picture of a teaser card",
+        "Grafik_SoticktDeutschland": "banner of a section of teasers",
+        "Region_Arabische": "banner of a section of teasers",
+        "Master_Grafik_Spezial": "banner of a section of teasers",
+    }
+    # The quiz's pictures (a form, not a link) stay content; the page's findings are the labels'.
+    assert sum(1 for i in images if "quiz-federal-foreign-office" in i["src"] and i["content"]) == 6
+    assert run_case(case(stem)) <= expected_of(case(stem))
+
+
 def test_an_alt_empty_picture_the_page_names_as_its_own_is_content() -> None:
     # channel4.com: the video's poster still, <img alt="">, is the page's og:image (a
     # resized copy, "-1920x1080") and its JSON-LD thumbnailURL: the page's own picture,
