@@ -48,7 +48,7 @@ from archiver.extract.titles import (
     title_entry,
 )
 
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 _MAX_JSONLD_CHARS = 500_000
 _ITEM_ID = re.compile(r"(?:^|\D)\d{5,}(?:\D|$)")  # "152832-logran-…", "0000001728"
 _ITEM_SLUG_WORDS = 4  # "logran-evacuar-a-otros-50-civiles": an item's slug, not a section's name
