@@ -47,6 +47,8 @@ EMBED_RELS = frozenset(
     {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "manifest", "modulepreload"}
 )
 
+# The ranked headings, h1 (the page's) to h6.
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Elements that start and end a line of text: a credit read from a caption ends at its
 # line, and "<h1>Care</h1><p>The" is two words to the full-text index, not one.
 BLOCK_ELEMENTS = frozenset(

@@ -13,6 +13,7 @@ from bs4 import Tag
 
 from archiver.extract.credits import lines
 from archiver.extract.text import NOT_TEXT, hidden_reason
+from archiver.markup import HEADINGS
 
 _ENLARGES = re.compile(
     r"(?i)\.(?:jpe?g|png|gif|webp|avif|tiff?)(?:$|[?#])|__blob=|lightbox|showbox|fancybox|"
@@ -21,6 +22,8 @@ _ENLARGES = re.compile(
 CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 TEASER_REASON = "links to another page (a teaser)"
+# Elements that wrap a picture itself, inline: a link, a <picture>, a span or emphasis.
+INLINE_WRAPPERS = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
 
 
 def words(text: str) -> list[str]:
@@ -51,7 +54,7 @@ _PLAYER_WORDS = 80  # words: a player's controls and title, not an article body
 _AUDIO = re.compile(r"(?i)\.(?:mp3|m4a|aac|oga|ogg|opus|wav|flac)(?:$|[?#])|^audio/")
 
 
-def _morewords(tag: Tag, limit: int) -> bool:
+def _more_words(tag: Tag, limit: int) -> bool:
     """Whether ``tag``'s text has more than ``limit`` words (read only as far as needed)."""
     count = 0
     for string in tag.stripped_strings:
@@ -59,6 +62,30 @@ def _morewords(tag: Tag, limit: int) -> bool:
         if count > limit:
             return True
     return False
+
+
+def _text_box(img: Tag, root: Tag, levels: int) -> Tag | None:
+    """The nearest wrapper of ``img`` that holds text, climbing at most ``levels``
+    text-less wrappers and never to ``root``."""
+    box = img.parent
+    for _ in range(levels):
+        if box is None or box is root:
+            return None
+        if next(box.stripped_strings, None) is not None:
+            return box
+        box = box.parent
+    return None
+
+
+def _small_box(img: Tag, box: Tag, limit: int) -> bool:
+    """Whether ``box`` is a small box around ``img`` alone: no figure (a figure shows its
+    picture as content), at most ``limit`` words, no second picture."""
+    return (
+        box.name != "figure"
+        and img.find_parent("figure") is None
+        and not _more_words(box, limit)
+        and len(box.find_all("img", limit=2)) <= 1
+    )
 
 
 def contact_portrait(img: Tag, root: Tag, subject: str | None) -> bool:
@@ -70,19 +97,9 @@ def contact_portrait(img: Tag, root: Tag, subject: str | None) -> bool:
     named = set(words(alt)) if isinstance(alt, str) else set()
     if len(named) < 2:
         return False
-    card = img.parent
-    for _ in range(_CARD_LEVELS):
-        if card is None or card is root:
-            return False
-        if next(card.stripped_strings, None) is not None:
-            break
-        card = card.parent
-    else:
-        return False
-    if _morewords(card, _CARD_WORDS) or len(card.find_all("img", limit=2)) > 1:
-        return False
+    card = _text_box(img, root, _CARD_LEVELS)
     # A figure naming the person in its caption shows a picture of them (content).
-    if card.name == "figure" or img.find_parent("figure") is not None:
+    if card is None or not _small_box(img, card, _CARD_WORDS):
         return False
     if _CONTACT_LINK.select_one(card) is None:
         return False
@@ -121,7 +138,7 @@ def audio_poster(img: Tag, src: str, root: Tag) -> bool:
         if node is None or node is root.parent:
             return False
         if any(isinstance(v, str) and v.strip().split("?")[0] == key for v in node.attrs.values()):
-            return not _morewords(node, _PLAYER_WORDS) and _plays_audio(node)
+            return not _more_words(node, _PLAYER_WORDS) and _plays_audio(node)
         node = node.parent
     return False
 
@@ -156,13 +173,16 @@ def _card_shape(tag: Tag) -> bool:
     """Whether ``tag`` holds what a teaser card holds: a title (its text opens with a
     heading) and links to one other page (a box linking to several is a text of its own:
     a project with its videos)."""
-    if not _titled(tag):
-        return False
-    targets = set()
-    for link in tag.find_all("a", href=True, limit=8):
-        if elsewhere(link):
-            targets.add(str(link["href"]).strip().split("#")[0].rstrip("/"))
-    return len(targets) == 1
+    return _titled(tag) and len(_targets(tag)) == 1
+
+
+def _targets(tag: Tag) -> set[str]:
+    """The other pages ``tag``'s first links lead to (fragments and a final slash aside)."""
+    return {
+        str(link["href"]).strip().split("#")[0].rstrip("/")
+        for link in tag.find_all("a", href=True, limit=8)
+        if elsewhere(link)
+    }
 
 
 def teaser_card(img: Tag, root: Tag) -> bool:
@@ -170,20 +190,8 @@ def teaser_card(img: Tag, root: Tag) -> bool:
     a small box with this one picture, a heading and a link to another page ("Read more"
     laid over the card), repeated as a sibling of the same kind (a grid or list of cards).
     The picture stands for the page the card links to, as a linked thumbnail does."""
-    card = img.parent
-    for _ in range(_TEASER_LEVELS):
-        if card is None or card is root:
-            return False
-        if next(card.stripped_strings, None) is not None:
-            break
-        card = card.parent
-    else:
-        return False
-    if card.name == "figure" or img.find_parent("figure") is not None:
-        return False
-    if _morewords(card, _TEASER_WORDS) or len(card.find_all("img", limit=2)) > 1:
-        return False
-    if not _card_shape(card):
+    card = _text_box(img, root, _TEASER_LEVELS)
+    if card is None or not _small_box(img, card, _TEASER_WORDS) or not _card_shape(card):
         return False
     node: Tag | None = card
     for _ in range(_TEASER_REPEAT + 1):
@@ -201,18 +209,6 @@ def teaser_card(img: Tag, root: Tag) -> bool:
     return False
 
 
-def _text_box(img: Tag, root: Tag) -> Tag | None:
-    """The nearest wrapper of ``img`` that holds text, within :data:`_TEASER_LEVELS`."""
-    box = img.parent
-    for _ in range(_TEASER_LEVELS):
-        if box is None or box is root:
-            return None
-        if next(box.stripped_strings, None) is not None:
-            return box
-        box = box.parent
-    return None
-
-
 _TEASERS_BELOW = 2  # teaser pictures in the box after a header that make it a section's banner
 
 
@@ -222,16 +218,13 @@ def section_banner(img: Tag, root: Tag, teasers: set[int]) -> bool:
     right after it holds teaser pictures (deutschland.de's "Germany and the world" above
     its slider of cards). The picture stands for the section, as its cards' pictures stand
     for their pages."""
-    box = _text_box(img, root)
-    if box is None or box.name == "figure" or img.find_parent("figure") is not None:
-        return False
-    if _morewords(box, _TEASER_WORDS) or len(box.find_all("img", limit=2)) > 1:
+    box = _text_box(img, root, _TEASER_LEVELS)
+    if box is None or not _small_box(img, box, _TEASER_WORDS):
         return False
     heading = _HEADING.select_one(box)
     if heading is None or hidden_reason(heading) is not None:
         return False
-    targets = {str(a["href"]).split("#")[0] for a in box.find_all("a", href=True) if elsewhere(a)}
-    if len(targets) > 1:
+    if len(_targets(box)) > 1:
         return False
     below = box.find_next_sibling()
     if below is None:
@@ -245,8 +238,8 @@ TEASER_REASONS = frozenset(
 )
 
 
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_IN_LINE = frozenset({"span", "picture", "em", "i", "b", "strong", "small", "sup", "sub"})
+# A heading's line, through which a symbol is set in it: inline wrappers but a link.
+_IN_LINE = (INLINE_WRAPPERS - {"a"}) | {"sup", "sub"}
 
 
 def in_heading(img: Tag) -> bool:
@@ -259,7 +252,5 @@ def in_heading(img: Tag) -> bool:
     while node is not None and node.name in _IN_LINE:
         node = node.parent
     return (
-        node is not None
-        and node.name in _HEADINGS
-        and next(node.stripped_strings, None) is not None
+        node is not None and node.name in HEADINGS and next(node.stripped_strings, None) is not None
     )

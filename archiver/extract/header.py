@@ -19,6 +19,7 @@ from archiver.extract.dates import (
     year_in_source,
 )
 from archiver.extract.text import NOT_TEXT, collapse, hidden_reason
+from archiver.markup import HEADINGS
 
 # Headings that only screen readers get: the visible title is elsewhere.
 # Headings of skip links ("Hauptnavigation", "Springe direkt zu") are for them too.
@@ -314,10 +315,10 @@ _SUBLINE_CHARS = 120  # a subline is a line; a longer sub-heading is the text's 
 def _subline(heading: Tag) -> Tag | None:
     """The lower-ranked heading right after ``heading`` (its next element, nothing but
     white space between), when short: the heading's subline."""
-    if heading.name not in _RANKED:
+    if heading.name not in HEADINGS:
         return None
     following = heading.find_next_sibling()
-    if following is None or following.name not in _RANKED or following.name <= heading.name:
+    if following is None or following.name not in HEADINGS or following.name <= heading.name:
         return None
     between = heading.next_sibling
     while between is not None and between is not following:
@@ -326,9 +327,6 @@ def _subline(heading: Tag) -> Tag | None:
         between = between.next_sibling
     text = collapse(following.get_text())
     return following if text and len(text) <= _SUBLINE_CHARS else None
-
-
-_RANKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 _ALONE_CHARS = 40  # a date standing alone: "21 novembre 2014", "Mittwoch, 26. Januar 2022"

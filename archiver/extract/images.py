@@ -12,6 +12,7 @@ from bs4 import Tag
 
 from archiver.extract.cards import (
     CAMEL,
+    INLINE_WRAPPERS,
     TEASER_REASON,
     TEASER_REASONS,
     audio_poster,
@@ -209,16 +210,13 @@ def _not_content(img: Tag, src: str) -> str | None:
     return TEASER_REASON if elsewhere(link) else None
 
 
-_INLINE = frozenset({"a", "picture", "span", "em", "i", "b", "strong", "small"})
-
-
 def _container(img: Tag, root: Tag) -> Tag:
     figure = img.find_parent("figure")
     if figure is not None and (figure is root or any(p is root for p in figure.parents)):
         return figure
     parent = img.parent or root
     # Links and <picture> wrap the image itself; the credit sits beside them.
-    while parent is not root and parent.name in _INLINE and parent.parent:
+    while parent is not root and parent.name in INLINE_WRAPPERS and parent.parent:
         parent = parent.parent
     return parent
 
