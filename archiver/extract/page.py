@@ -315,9 +315,11 @@ def extract(
         found = labelled_date(collapse(root.get_text(" ")))
         return ParsedDate(found.day, None, found.raw) if found is not None else None
 
+    headless = h1 is None and shown_title is None  # the page shows no headline at all
+
     def alone() -> ParsedDate | None:
         # Only on a page that shows no headline: elsewhere the header says which date it is.
-        if h1 is not None or shown_title is not None:
+        if not headless:
             return None
         found = lone_date(root, excluded)
         if found is None or found.day > captured_at.date():
@@ -356,12 +358,7 @@ def extract(
     if profile.article_dated_h1 and published is not None and published[1].alone:
         # A page without a headline whose one date stands alone is a dated document.
         signals.append("dated-page")
-    if (
-        not signals
-        and h1 is None
-        and shown_title is None
-        and _unshown_item(url, meta, profile.article_item_paths)
-    ):
+    if not signals and headless and _unshown_item(url, meta, profile.article_item_paths):
         signals.append("unshown-item")
     updated = first_date(soup, jsonld, profile.updated, tz, source)
     age: dict[str, Any] = {"days": None, "over_one_year": None, "anniversary": None}
